@@ -1,0 +1,16 @@
+# Project-wide warning and sanitizer flags, applied through the sovra_options interface target.
+add_library(sovra_options INTERFACE)
+target_compile_options(sovra_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                       -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference)
+if(SOVRA_WERROR)
+  target_compile_options(sovra_options INTERFACE -Werror)
+endif()
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  # Boost.Asio coroutines trip false positives in GCC 12's flow analysis.
+  target_compile_options(sovra_options INTERFACE -Wno-maybe-uninitialized -Wno-null-dereference)
+endif()
+if(SOVRA_SANITIZE)
+  target_compile_options(sovra_options INTERFACE -fsanitize=${SOVRA_SANITIZE} -fno-omit-frame-pointer
+                         -fno-sanitize-recover=all)
+  target_link_options(sovra_options INTERFACE -fsanitize=${SOVRA_SANITIZE})
+endif()

@@ -1,0 +1,95 @@
+// `sovra serve`: the gateway and embedded engine in one process.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <memory>
+
+#include "api/openai/error.hpp"
+#include "app/command.hpp"
+#include "app/config_flags.hpp"
+#include "app/data_dir.hpp"
+#include "app/model_files.hpp"
+#include "app/system_routes.hpp"
+#include "common/build_info.hpp"
+#include "common/logging.hpp"
+#include "http/server.hpp"
+#include "observability/metrics.hpp"
+
+namespace sovra::app {
+namespace {
+
+int serve(const ConfigFlags& flags) {
+  auto config = flags.load();
+  if (!config) {
+    std::cerr << "sovra: invalid configuration: " << config.error().message << "\n";
+    return 2;
+  }
+  if (auto st = configure_logging({.level = config->log.level, .format = config->log.format}); !st) {
+    std::cerr << "sovra: " << st.error().message << "\n";
+    return 2;
+  }
+  const Logger log("app");
+  log.info("starting", {{"version", build::kVersion}, {"commit", build::kCommit}});
+  {
+    // The effective configuration, once, with secrets redacted.
+    const Logger config_log("config");
+    config_log.info("effective configuration", {{"config", print_config_redacted(*config)}});
+  }
+  observability::register_build_info();
+
+  auto readiness = std::make_shared<observability::Readiness>();
+  readiness->set("store", false, "opening data directory");
+  readiness->set("models", false, "checking model files");
+
+  auto lock = DataDirLock::acquire(config->data_dir);
+  if (!lock) {
+    log.error("cannot open data directory", {{"error", lock.error().message}});
+    std::cerr << "sovra: " << lock.error().message << "\n";
+    return 1;
+  }
+  readiness->set("store", true, config->data_dir);
+
+  if (auto st = check_model_files(config->models); !st) {
+    log.error("model check failed", {{"error", st.error().message}});
+    std::cerr << "sovra: " << st.error().message << "\n";
+    return 1;
+  }
+  readiness->set("models", true, std::to_string(config->models.size()) + " model(s)");
+  for (const auto& m : config->models) log.info("model configured", {{"model", m.name}, {"path", m.path}});
+  if (config->models.empty()) log.warn("no models configured: pass --model NAME=PATH.gguf to serve one");
+
+  auto router = std::make_shared<http::Router>();
+  add_system_routes(*router, {.readiness = readiness, .debug_routes = config->server.debug_routes});
+
+  auto server = http::Server::create(config->server, router,
+                                     {.render_error = api::openai::error_response, .access_log = config->log.access_log});
+  if (!server) {
+    std::cerr << "sovra: " << server.error().message << "\n";
+    return 2;
+  }
+  auto bound = (*server)->start();
+  if (!bound) {
+    log.error("cannot listen", {{"error", bound.error().message}});
+    std::cerr << "sovra: " << bound.error().message << "\n";
+    return 1;
+  }
+  const bool tls = (*server)->tls_enabled();
+  const std::string host = bound->host.find(':') != std::string::npos ? "[" + bound->host + "]" : bound->host;
+  log.info("listening", {{"address", bound->host}, {"port", bound->port}, {"tls", tls}});
+  // Tests and scripts read this line to learn the port when --listen asks for port 0.
+  std::cout << "sovra: listening on " << (tls ? "https://" : "http://") << host << ":" << bound->port << std::endl;
+
+  (*server)->run(/*handle_signals=*/true);
+  log.info("stopped");
+  return 0;
+}
+
+const CommandRegistration kServe([](CLI::App& root, int& exit_code) {
+  auto* cmd = root.add_subcommand("serve", "Serve the OpenAI/Anthropic API with the embedded engine (one machine)");
+  auto flags = std::make_shared<ConfigFlags>();
+  flags->add_to(*cmd);
+  cmd->callback([flags, &exit_code] { exit_code = serve(*flags); });
+});
+
+}  // namespace
+}  // namespace sovra::app

@@ -1,0 +1,49 @@
+#pragma once
+// Route table: METHOD + path pattern ("/v1/models/{id}") → handler. Unknown paths give 404, known paths with
+// another method give 405 with an Allow header. Patterns are matched segment by segment; `{name}` matches one
+// non-empty segment and is passed to the handler as a path parameter.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace sovra::http {
+
+// Contract: a handler runs on an I/O thread and MUST NOT block (no disk or network waits, no model compute);
+// long work is handed to its owner and answered through Response::stream. Exceptions are caught by the
+// session and turned into a 500, but handlers should return errors as responses themselves.
+using Handler = std::function<Response(Request&)>;
+
+struct RouteOptions {
+  bool json_body = false;  // POST/PUT/PATCH bodies must be application/json (415 otherwise)
+  std::string summary;     // one line for /openapi.json
+  bool hidden = false;     // left out of /openapi.json
+};
+
+struct Route {
+  std::string method;
+  std::string pattern;
+  Handler handler;
+  RouteOptions options;
+};
+
+struct RouteMatch {
+  const Route* route = nullptr;                                   // set on success
+  std::vector<std::pair<std::string, std::string>> params;
+  std::optional<Error> error;                                     // 404 or 405 otherwise
+  std::string allow;                                              // for 405: the methods the path accepts
+};
+
+class Router {
+ public:
+  void add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
+  RouteMatch match(std::string_view method, std::string_view path) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace sovra::http

@@ -1,0 +1,408 @@
+#include "http/session.hpp"
+
+#include <sys/socket.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <chrono>
+
+#include "http/http_metrics.hpp"
+#include "http/parse.hpp"
+
+namespace sovra::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+std::chrono::milliseconds ms(std::int64_t v) { return std::chrono::milliseconds(v); }
+
+// Wakes a suspended streaming response from any thread (see StreamSource::poll).
+struct Waiter {
+  explicit Waiter(const asio::any_io_executor& ex) : timer(ex) {}
+  asio::steady_timer timer;
+  bool woken = false;
+  bool disconnected = false;
+  bool watching = false;
+};
+
+void wake_on_strand(const std::shared_ptr<Waiter>& w) {
+  w->woken = true;
+  w->timer.cancel();
+}
+
+// Watches the socket for the peer closing it while a streamed response waits for data: a half-closed or
+// reset connection becomes readable and a peek returns 0 or an error.
+asio::awaitable<void> watch_disconnect(tcp::socket& socket, std::shared_ptr<Waiter> w) {
+  while (w->watching) {
+    auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, kNoThrow);
+    if (!w->watching || ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      w->disconnected = true;
+      wake_on_strand(w);
+      co_return;
+    }
+    char byte = 0;
+    const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      w->disconnected = true;
+      wake_on_strand(w);
+      co_return;
+    }
+    if (n > 0) co_return;  // the client sent more (pipelining, TLS records): not a disconnect
+  }
+}
+
+Error classify_read_error(const beast::error_code& ec, bool head) {
+  if (ec == beast::error::timeout) {
+    return Error{ErrorCode::kRequestTimeout,
+                 head ? "Timed out waiting for the request head" : "Timed out waiting for the request body", {}, 408};
+  }
+  if (ec == bhttp::error::header_limit || (head && ec == bhttp::error::buffer_overflow)) {
+    return Error{ErrorCode::kInvalidArgument, "Request header fields too large", {}, 431};
+  }
+  if (ec == bhttp::error::body_limit) {
+    return Error{ErrorCode::kPayloadTooLarge, "Request body too large", {}, 413};
+  }
+  return Error::invalid("Malformed HTTP request: " + ec.message());
+}
+
+bool is_disconnect(const beast::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::operation_aborted || ec == asio::error::broken_pipe || ec == asio::error::bad_descriptor ||
+         ec == asio::ssl::error::stream_truncated;
+}
+
+bool is_json_content_type(std::string_view ct) {
+  const auto semi = ct.find(';');
+  auto media = ct.substr(0, semi);
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+  return iequals(media, "application/json");
+}
+
+template <class Stream>
+tcp::socket& raw_socket(Stream& s) {
+  return beast::get_lowest_layer(s).socket();
+}
+
+template <class Fields>
+void set_common_headers(Fields& res, const Response& r, const Request& req) {
+  res.set(bhttp::field::server, "sovra");
+  if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
+  if (!req.request_id.empty()) res.set("x-request-id", req.request_id);
+  for (const auto& h : r.headers) res.insert(h.name, h.value);
+}
+
+struct Exchange {
+  Request req;
+  Response resp;
+  std::string route = "unmatched";
+  bool keep_alive = true;
+  std::uint64_t bytes_out = 0;
+};
+
+template <class Stream>
+class Session {
+ public:
+  Session(ServerState& s, Stream& stream, std::shared_ptr<SessionHandle> h, std::string remote)
+      : s_(s), stream_(stream), h_(std::move(h)), remote_(std::move(remote)),
+        buffer_(static_cast<std::size_t>(s.config.max_header_bytes) + 64 * 1024) {}
+
+  asio::awaitable<void> run() {
+    while (true) {
+      h_->idle = true;
+      if (s_.draining) break;
+      if (buffer_.size() == 0) {
+        beast::get_lowest_layer(stream_).expires_after(ms(s_.config.idle_timeout_ms));
+        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), kNoThrow);
+        if (ec) break;  // idle timeout, peer closed, or shutdown closed an idle connection
+        buffer_.commit(n);
+      }
+      h_->idle = false;
+      const bool keep = co_await serve_one();
+      if (!keep) break;
+    }
+  }
+
+ private:
+  // Reads, answers and logs one request. Returns whether the connection stays open.
+  asio::awaitable<bool> serve_one() {
+    const auto started = Clock::now();
+    Exchange x;
+    x.req.remote_address = remote_;
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(s_.config.max_header_bytes));
+    parser.body_limit(static_cast<std::uint64_t>(s_.config.max_body_bytes));
+
+    beast::get_lowest_layer(stream_).expires_after(ms(s_.config.header_timeout_ms));
+    auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, kNoThrow);
+    if (hec) {
+      if (is_disconnect(hec)) co_return false;
+      x.req.request_id = new_request_id();
+      x.resp = s_.hooks.render_error(classify_read_error(hec, true));
+      x.keep_alive = false;
+      co_await finish(x, started, false);
+      co_return false;
+    }
+    add_in_flight(1);
+    const bool ok = co_await handle(parser, x);
+    if (ok) co_await finish(x, started, true);
+    add_in_flight(-1);
+    co_return ok && x.keep_alive;
+  }
+
+  asio::awaitable<bool> handle(bhttp::request_parser<bhttp::string_body>& parser, Exchange& x) {
+    auto& head = parser.get();
+    x.req.method = std::string(head.method_string());
+    x.req.target = std::string(head.target());
+    x.req.version = static_cast<int>(head.version());
+    split_target(x.req.target, x.req.path, x.req.query);
+    for (const auto& f : head) x.req.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+    const auto rid = x.req.header("x-request-id");
+    x.req.request_id = is_acceptable_request_id(rid) ? std::string(rid) : new_request_id();
+    x.keep_alive = head.keep_alive() && !s_.draining;
+
+    auto match = s_.router->match(x.req.method, x.req.path);
+    const bool has_body = !parser.is_done();
+    if (match.error) {
+      x.resp = s_.hooks.render_error(*match.error);
+      if (!match.allow.empty()) x.resp.headers.push_back({"allow", match.allow});
+      if (has_body) x.keep_alive = false;  // do not read a body nobody wants
+      co_return true;
+    }
+    x.route = match.route->pattern;
+    x.req.path_params = std::move(match.params);
+    if (has_body && match.route->options.json_body && !is_json_content_type(x.req.header("content-type"))) {
+      x.resp = s_.hooks.render_error(Error{ErrorCode::kUnsupportedMediaType,
+                                           "Content-Type must be application/json", "content-type", 415});
+      x.keep_alive = false;
+      co_return true;
+    }
+    if (has_body) {
+      if (iequals(x.req.header("expect"), "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        beast::get_lowest_layer(stream_).expires_after(ms(s_.config.write_timeout_ms));
+        auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(kContinue), kNoThrow);
+        if (wec) co_return false;
+      }
+      beast::get_lowest_layer(stream_).expires_after(ms(s_.config.body_timeout_ms));
+      auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kNoThrow);
+      if (bec) {
+        if (is_disconnect(bec)) co_return false;
+        x.resp = s_.hooks.render_error(classify_read_error(bec, false));
+        x.keep_alive = false;
+        co_return true;
+      }
+    }
+    x.req.body = std::move(parser.get().body());
+    try {
+      x.resp = match.route->handler(x.req);
+    } catch (const std::exception& e) {
+      s_.log.error("handler threw", {{"request_id", x.req.request_id}, {"route", x.route}, {"what", e.what()}});
+      x.resp = s_.hooks.render_error(Error::internal("Internal error while handling the request"));
+    }
+    co_return true;
+  }
+
+  // Writes the response, records metrics and the access log line.
+  asio::awaitable<void> finish(Exchange& x, Clock::time_point started, bool counted) {
+    bool written = x.resp.stream ? co_await write_stream(x) : co_await write_full(x);
+    if (!written) x.keep_alive = false;
+    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    record_request(x.route, x.req.method.empty() ? "-" : x.req.method, x.resp.status, seconds);
+    if (s_.hooks.access_log) {
+      s_.access.info("request", {{"request_id", x.req.request_id},
+                                 {"remote", remote_},
+                                 {"method", x.req.method},
+                                 {"path", std::string_view(x.req.path).substr(0, 256)},
+                                 {"route", x.route},
+                                 {"status", x.resp.status},
+                                 {"bytes", x.bytes_out},
+                                 {"latency_ms", seconds * 1000.0},
+                                 {"completed", written}});
+    }
+    (void)counted;
+  }
+
+  asio::awaitable<bool> write_full(Exchange& x) {
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(x.resp.status), x.req.version == 10 ? 10 : 11};
+    set_common_headers(res, x.resp, x.req);
+    res.keep_alive(x.keep_alive);
+    res.body() = std::move(x.resp.body);
+    res.prepare_payload();
+    beast::get_lowest_layer(stream_).expires_after(ms(s_.config.write_timeout_ms));
+    auto [ec, n] = co_await bhttp::async_write(stream_, res, kNoThrow);
+    x.bytes_out = n;
+    co_return !ec;
+  }
+
+  asio::awaitable<bool> write_stream(Exchange& x) {
+    auto source = x.resp.stream;
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(x.resp.status), 11};
+    set_common_headers(res, x.resp, x.req);
+    res.set(bhttp::field::cache_control, "no-cache");
+    res.set("x-accel-buffering", "no");
+    res.keep_alive(x.keep_alive);
+    res.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> sr{res};
+    beast::get_lowest_layer(stream_).expires_after(ms(s_.config.write_timeout_ms));
+    auto [hec, hn] = co_await bhttp::async_write_header(stream_, sr, kNoThrow);
+    x.bytes_out += hn;
+    if (hec) {
+      source->cancel();
+      co_return false;
+    }
+
+    auto ex = co_await asio::this_coro::executor;
+    auto waiter = std::make_shared<Waiter>(ex);
+    waiter->watching = true;
+    asio::co_spawn(ex, watch_disconnect(raw_socket(stream_), waiter), asio::detached);
+    h_->on_force = [waiter] { wake_on_strand(waiter); };
+    std::weak_ptr<Waiter> weak = waiter;
+    const std::function<void()> wake = [ex, weak] {
+      asio::post(ex, [weak] {
+        if (auto w = weak.lock()) wake_on_strand(w);
+      });
+    };
+
+    bool ok = true;
+    std::string chunk;
+    while (true) {
+      if (waiter->disconnected || h_->force_closed) {
+        ok = false;
+        break;
+      }
+      chunk.clear();
+      const auto p = source->poll(chunk, wake);
+      if (p == StreamSource::Poll::kEnd) break;
+      if (p == StreamSource::Poll::kPending) {
+        if (!waiter->woken) {
+          waiter->timer.expires_at(asio::steady_timer::time_point::max());
+          co_await waiter->timer.async_wait(kNoThrow);
+        }
+        waiter->woken = false;
+        continue;
+      }
+      if (chunk.empty()) continue;
+      beast::get_lowest_layer(stream_).expires_after(ms(s_.config.write_timeout_ms));
+      auto [wec, wn] = co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(chunk)), kNoThrow);
+      x.bytes_out += wn;
+      if (wec) {
+        ok = false;
+        break;
+      }
+    }
+    waiter->watching = false;
+    h_->on_force = nullptr;
+    beast::error_code ignored;
+    raw_socket(stream_).cancel(ignored);  // ends the watcher's pending wait
+    if (!ok) {
+      source->cancel();
+      co_return false;
+    }
+    beast::get_lowest_layer(stream_).expires_after(ms(s_.config.write_timeout_ms));
+    auto [lec, ln] = co_await asio::async_write(stream_, bhttp::make_chunk_last(), kNoThrow);
+    x.bytes_out += ln;
+    co_return !lec;
+  }
+
+  ServerState& s_;
+  Stream& stream_;
+  std::shared_ptr<SessionHandle> h_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+};
+
+// Registers the connection with the server for shutdown, runs it, and unregisters it.
+template <class Stream>
+asio::awaitable<void> run_registered(ServerState& s, Stream& stream, std::string remote, bool tls) {
+  auto handle = std::make_shared<SessionHandle>();
+  handle->strand = co_await asio::this_coro::executor;
+  handle->close = [&stream] {
+    beast::error_code ec;
+    raw_socket(stream).shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(stream).close();
+  };
+  const auto id = s.add_session(handle);
+  add_open_connections(1);
+  if (tls) {
+    if constexpr (requires { stream.async_handshake(asio::ssl::stream_base::server); }) {
+      beast::get_lowest_layer(stream).expires_after(ms(s.config.header_timeout_ms));
+      auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
+      if (!ec) {
+        Session<Stream> session(s, stream, handle, remote);
+        co_await session.run();
+        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+        co_await stream.async_shutdown(kNoThrow);
+      }
+    }
+  } else {
+    Session<Stream> session(s, stream, handle, remote);
+    co_await session.run();
+    beast::error_code ec;
+    raw_socket(stream).shutdown(tcp::socket::shutdown_send, ec);
+  }
+  handle->alive = false;
+  handle->close = nullptr;
+  handle->on_force = nullptr;
+  add_open_connections(-1);
+  s.remove_session(id);
+}
+
+std::string remote_of(const tcp::socket& socket) {
+  beast::error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  if (ec) return "?";
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+asio::awaitable<void> run_session(ServerState& s, tcp::socket socket) {
+  std::string remote = remote_of(socket);
+  if (s.tls) {
+    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *s.tls);
+    co_await run_registered(s, stream, std::move(remote), true);
+  } else {
+    beast::tcp_stream stream(std::move(socket));
+    co_await run_registered(s, stream, std::move(remote), false);
+  }
+}
+
+asio::awaitable<void> reject_session(ServerState& s, tcp::socket socket) {
+  Request req;
+  req.request_id = new_request_id();
+  Response r = s.hooks.render_error(Error::unavailable("Server is at its connection limit; retry later"));
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), 11};
+  set_common_headers(res, r, req);
+  res.set(bhttp::field::retry_after, "1");
+  res.keep_alive(false);
+  res.body() = std::move(r.body);
+  res.prepare_payload();
+  beast::tcp_stream stream(std::move(socket));
+  stream.expires_after(std::chrono::seconds(2));
+  co_await bhttp::async_write(stream, res, kNoThrow);
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  record_request("unmatched", "-", r.status, 0.0);
+}
+
+}  // namespace sovra::http
