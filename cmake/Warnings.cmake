@@ -1,7 +1,9 @@
 # Project-wide warning and sanitizer flags, applied through the sovra_options interface target.
 add_library(sovra_options INTERFACE)
 target_compile_options(sovra_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
-                       -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference)
+                       -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference
+                       # Parameter structs with designated initializers leave the rest defaulted on purpose.
+                       -Wno-missing-field-initializers)
 if(SOVRA_WERROR)
   target_compile_options(sovra_options INTERFACE -Werror)
 endif()

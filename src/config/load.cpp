@@ -185,7 +185,7 @@ Result<Config> load_config(const ConfigSources& sources) {
     }
   }
   for (const auto& [name, value] : sources.environment) {
-    if (name.starts_with("SOVRA_TEST_")) continue;  // test harness variables, not settings
+    if (!name.starts_with("SOVRA_") || name.starts_with("SOVRA_TEST_")) continue;  // test harness variables, not settings
     if (!known.contains(name)) return Error::invalid("unknown environment variable " + name + " (no such setting)");
   }
   if (auto it = sources.environment.find("SOVRA_MODELS"); it != sources.environment.end() && !it->second.empty()) {

@@ -19,6 +19,7 @@ struct Families {
   prometheus::Family<prometheus::Histogram>& latency;
   prometheus::Gauge& in_flight;
   prometheus::Gauge& connections;
+  prometheus::Counter& streams_cancelled;
 };
 
 Families& families() {
@@ -42,7 +43,12 @@ Families& families() {
                             .Help("Client connections currently open.")
                             .Register(reg)
                             .Add({});
-    return Families{requests, latency, in_flight, connections};
+    auto& cancelled = prometheus::BuildCounter()
+                          .Name("sovra_http_streams_cancelled_total")
+                          .Help("Streamed responses cut short because the client disconnected or shutdown expired.")
+                          .Register(reg)
+                          .Add({});
+    return Families{requests, latency, in_flight, connections, cancelled};
   }();
   return f;
 }
@@ -85,5 +91,6 @@ void record_request(std::string_view route, std::string_view method, int status,
 
 void add_in_flight(int delta) { families().in_flight.Increment(delta); }
 void add_open_connections(int delta) { families().connections.Increment(delta); }
+void count_stream_cancelled() { families().streams_cancelled.Increment(); }
 
 }  // namespace sovra::http

@@ -8,5 +8,7 @@ namespace sovra::http {
 void record_request(std::string_view route, std::string_view method, int status, double seconds);
 void add_in_flight(int delta);
 void add_open_connections(int delta);
+// A streamed response ended early: the client went away or the shutdown deadline passed.
+void count_stream_cancelled();
 
 }  // namespace sovra::http

@@ -70,6 +70,45 @@ asio::awaitable<void> watch_disconnect(tcp::socket& socket, std::shared_ptr<Wait
   }
 }
 
+// A read deadline that, unlike tcp_stream's expiry, cancels the pending read without closing the socket, so
+// the client can still be told why (408). Generations make a late timer firing harmless.
+class ReadDeadline {
+ public:
+  explicit ReadDeadline(tcp::socket& socket) : state_(std::make_shared<State>()), timer_(socket.get_executor()) {
+    state_->socket = &socket;
+  }
+  ~ReadDeadline() { state_->socket = nullptr; }
+  ReadDeadline(const ReadDeadline&) = delete;
+  ReadDeadline& operator=(const ReadDeadline&) = delete;
+
+  void arm(std::chrono::milliseconds after) {
+    const auto gen = ++state_->gen;
+    state_->fired = false;
+    timer_.expires_after(after);
+    timer_.async_wait([st = state_, gen](const boost::system::error_code& ec) {
+      if (ec || st->gen != gen || st->socket == nullptr) return;
+      st->fired = true;
+      boost::system::error_code ignored;
+      st->socket->cancel(ignored);
+    });
+  }
+  // Returns whether the deadline fired before the disarm.
+  bool disarm() {
+    ++state_->gen;
+    timer_.cancel();
+    return state_->fired;
+  }
+
+ private:
+  struct State {
+    std::uint64_t gen = 0;
+    bool fired = false;
+    tcp::socket* socket = nullptr;
+  };
+  std::shared_ptr<State> state_;
+  asio::steady_timer timer_;
+};
+
 Error classify_read_error(const beast::error_code& ec, bool head) {
   if (ec == beast::error::timeout) {
     return Error{ErrorCode::kRequestTimeout,
@@ -124,7 +163,7 @@ class Session {
  public:
   Session(ServerState& s, Stream& stream, std::shared_ptr<SessionHandle> h, std::string remote)
       : s_(s), stream_(stream), h_(std::move(h)), remote_(std::move(remote)),
-        buffer_(static_cast<std::size_t>(s.config.max_header_bytes) + 64 * 1024) {}
+        buffer_(static_cast<std::size_t>(s.config.max_header_bytes) + 64 * 1024), deadline_(raw_socket(stream)) {}
 
   asio::awaitable<void> run() {
     while (true) {
@@ -152,8 +191,10 @@ class Session {
     parser.header_limit(static_cast<std::uint32_t>(s_.config.max_header_bytes));
     parser.body_limit(static_cast<std::uint64_t>(s_.config.max_body_bytes));
 
-    beast::get_lowest_layer(stream_).expires_after(ms(s_.config.header_timeout_ms));
+    beast::get_lowest_layer(stream_).expires_never();
+    deadline_.arm(ms(s_.config.header_timeout_ms));
     auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, kNoThrow);
+    if (deadline_.disarm()) hec = beast::error::timeout;
     if (hec) {
       if (is_disconnect(hec)) co_return false;
       x.req.request_id = new_request_id();
@@ -203,8 +244,10 @@ class Session {
         auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(kContinue), kNoThrow);
         if (wec) co_return false;
       }
-      beast::get_lowest_layer(stream_).expires_after(ms(s_.config.body_timeout_ms));
+      beast::get_lowest_layer(stream_).expires_never();
+      deadline_.arm(ms(s_.config.body_timeout_ms));
       auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kNoThrow);
+      if (deadline_.disarm()) bec = beast::error::timeout;
       if (bec) {
         if (is_disconnect(bec)) co_return false;
         x.resp = s_.hooks.render_error(classify_read_error(bec, false));
@@ -316,6 +359,7 @@ class Session {
     raw_socket(stream_).cancel(ignored);  // ends the watcher's pending wait
     if (!ok) {
       source->cancel();
+      count_stream_cancelled();
       co_return false;
     }
     beast::get_lowest_layer(stream_).expires_after(ms(s_.config.write_timeout_ms));
@@ -329,6 +373,7 @@ class Session {
   std::shared_ptr<SessionHandle> h_;
   std::string remote_;
   beast::flat_buffer buffer_;
+  ReadDeadline deadline_;
 };
 
 // Registers the connection with the server for shutdown, runs it, and unregisters it.
@@ -344,7 +389,7 @@ asio::awaitable<void> run_registered(ServerState& s, Stream& stream, std::string
   const auto id = s.add_session(handle);
   add_open_connections(1);
   if (tls) {
-    if constexpr (requires { stream.async_handshake(asio::ssl::stream_base::server); }) {
+    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
       beast::get_lowest_layer(stream).expires_after(ms(s.config.header_timeout_ms));
       auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
       if (!ec) {
