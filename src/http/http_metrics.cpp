@@ -5,9 +5,11 @@
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 
+#include <algorithm>
+#include <iterator>
 #include <mutex>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 #include "observability/metrics.hpp"
 
@@ -64,26 +66,37 @@ struct Series {
   prometheus::Histogram* latency;
 };
 
-// prometheus-cpp hashes the whole label map on every Add(); cache the series per label set.
+// prometheus-cpp hashes the whole label map on every Add(); cache the series per label set. A per-thread cache
+// keeps the hot path free of locks and allocations; the shared lock is taken only on a thread's first sight of
+// a label set.
 Series& series(std::string_view route, std::string_view method, int status) {
+  struct Entry {
+    std::string route;
+    std::string method;
+    int status;
+    Series series;
+  };
+  thread_local std::vector<Entry> local;
+  for (auto& e : local) {
+    if (e.status == status && e.route == route && e.method == method) return e.series;
+  }
   static std::mutex mu;
-  static std::unordered_map<std::string, Series> cache;
-  std::string key;
-  key.reserve(route.size() + method.size() + 8);
-  key.append(route).append(1, '\0').append(method).append(1, '\0').append(std::to_string(status));
   std::lock_guard lock(mu);
-  auto it = cache.find(key);
-  if (it != cache.end()) return it->second;
   auto& f = families();
   const std::map<std::string, std::string> labels = {
       {"route", std::string(route)}, {"method", std::string(method)}, {"status", std::to_string(status)}};
+  // Add() returns the existing series for a known label set, so every thread shares the same counters.
   Series s{&f.requests.Add(labels), &f.latency.Add(labels, buckets())};
-  return cache.emplace(std::move(key), s).first->second;
+  local.push_back({std::string(route), std::string(method), status, s});
+  return local.back().series;
 }
 
 }  // namespace
 
 void record_request(std::string_view route, std::string_view method, int status, double seconds) {
+  // Clients choose the method token: only standard ones become label values.
+  static constexpr std::string_view kMethods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+  if (std::find(std::begin(kMethods), std::end(kMethods), method) == std::end(kMethods)) method = "other";
   auto& s = series(route, method, status);
   s.count->Increment();
   s.latency->Observe(seconds);

@@ -70,6 +70,7 @@ Result<Request> parse_request(std::string_view raw, const ParseLimits& limits) {
   }
   if (ec) return Error::invalid("Malformed HTTP request: " + ec.message());
   if (!parser.is_done()) {
+    if (!parser.got_some()) return Error::invalid("Empty HTTP request");
     // A message whose end is marked by closing the connection is complete at end of input.
     parser.put_eof(ec);
     if (ec || !parser.is_done()) return Error::invalid("Incomplete HTTP request");

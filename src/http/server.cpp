@@ -50,8 +50,9 @@ void wait_for_signal(ServerState& s) {
     if (ec) return;
     if (!s.draining) {
       s.log.info("shutdown requested", {{"signal", signo}, {"grace_ms", s.config.shutdown_grace_ms}});
-      s.begin_shutdown();
+      // Re-arm before shutting down: another thread may finish the shutdown (and cancel the signal wait) at once.
       wait_for_signal(s);  // a second signal skips the grace period
+      s.begin_shutdown();
     } else {
       s.log.warn("second signal: closing all connections now", {{"signal", signo}});
       asio::post(s.ioc, [&s] { s.force_close_all(); });

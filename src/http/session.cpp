@@ -10,14 +10,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 #include "http/http_metrics.hpp"
@@ -70,44 +69,68 @@ asio::awaitable<void> watch_disconnect(tcp::socket& socket, std::shared_ptr<Wait
   }
 }
 
-// A read deadline that, unlike tcp_stream's expiry, cancels the pending read without closing the socket, so
-// the client can still be told why (408). Generations make a late timer firing harmless.
-class ReadDeadline {
+// One timer per connection enforces whichever deadline is current (idle, head, body, write). Setting a deadline
+// is a store; the timer wakes once per tick to compare, so a busy keep-alive connection costs no timer operation
+// per request. When a deadline passes, the socket's pending operations are cancelled without closing it, so a
+// slow client can still be told why (408).
+class Watchdog {
  public:
-  explicit ReadDeadline(tcp::socket& socket) : state_(std::make_shared<State>()), timer_(socket.get_executor()) {
-    state_->socket = &socket;
-  }
-  ~ReadDeadline() { state_->socket = nullptr; }
-  ReadDeadline(const ReadDeadline&) = delete;
-  ReadDeadline& operator=(const ReadDeadline&) = delete;
+  enum class Phase { kNone, kIdle, kHead, kBody, kWrite };
 
-  void arm(std::chrono::milliseconds after) {
-    const auto gen = ++state_->gen;
-    state_->fired = false;
-    timer_.expires_after(after);
-    timer_.async_wait([st = state_, gen](const boost::system::error_code& ec) {
-      if (ec || st->gen != gen || st->socket == nullptr) return;
-      st->fired = true;
-      boost::system::error_code ignored;
-      st->socket->cancel(ignored);
-    });
+  Watchdog(tcp::socket& socket, std::chrono::milliseconds tick) : state_(std::make_shared<State>(socket, tick)) {
+    schedule(state_);
   }
-  // Returns whether the deadline fired before the disarm.
-  bool disarm() {
-    ++state_->gen;
-    timer_.cancel();
-    return state_->fired;
+  ~Watchdog() { stop(); }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  void set(Phase phase, std::chrono::milliseconds limit) {
+    state_->phase = phase;
+    state_->deadline = Clock::now() + limit;
+    state_->fired = Phase::kNone;
+  }
+  void clear() { state_->phase = Phase::kNone; }
+  // The phase whose deadline passed since the last set(), or kNone.
+  Phase fired() const { return state_->fired; }
+  void stop() {
+    if (state_->socket == nullptr) return;
+    state_->socket = nullptr;
+    state_->timer.cancel();
   }
 
  private:
   struct State {
-    std::uint64_t gen = 0;
-    bool fired = false;
-    tcp::socket* socket = nullptr;
+    State(tcp::socket& s, std::chrono::milliseconds t) : timer(s.get_executor()), socket(&s), tick(t) {}
+    asio::steady_timer timer;
+    tcp::socket* socket;
+    std::chrono::milliseconds tick;
+    Phase phase = Phase::kNone;
+    Phase fired = Phase::kNone;
+    Clock::time_point deadline;
   };
+
+  static void schedule(const std::shared_ptr<State>& st) {
+    st->timer.expires_after(st->tick);
+    st->timer.async_wait([st](const boost::system::error_code& ec) {
+      if (ec || st->socket == nullptr) return;
+      if (st->phase != Phase::kNone && Clock::now() >= st->deadline) {
+        st->fired = st->phase;
+        st->phase = Phase::kNone;
+        boost::system::error_code ignored;
+        st->socket->cancel(ignored);
+      }
+      schedule(st);
+    });
+  }
+
   std::shared_ptr<State> state_;
-  asio::steady_timer timer_;
 };
+
+// How often a connection's watchdog looks at its deadline: fine enough for the shortest configured timeout.
+std::chrono::milliseconds watchdog_tick(const ServerConfig& c) {
+  const auto shortest = std::min({c.header_timeout_ms, c.body_timeout_ms, c.idle_timeout_ms, c.write_timeout_ms});
+  return std::chrono::milliseconds(std::clamp<std::int64_t>(shortest / 8, 5, 1000));
+}
 
 Error classify_read_error(const beast::error_code& ec, bool head) {
   if (ec == beast::error::timeout) {
@@ -137,10 +160,10 @@ bool is_json_content_type(std::string_view ct) {
   return iequals(media, "application/json");
 }
 
-template <class Stream>
-tcp::socket& raw_socket(Stream& s) {
-  return beast::get_lowest_layer(s).socket();
-}
+using TlsStream = asio::ssl::stream<tcp::socket>;
+
+tcp::socket& raw_socket(tcp::socket& s) { return s; }
+tcp::socket& raw_socket(TlsStream& s) { return s.next_layer(); }
 
 template <class Fields>
 void set_common_headers(Fields& res, const Response& r, const Request& req) {
@@ -153,7 +176,7 @@ void set_common_headers(Fields& res, const Response& r, const Request& req) {
 struct Exchange {
   Request req;
   Response resp;
-  std::string route = "unmatched";
+  std::string_view route = "unmatched";  // a literal or a pattern owned by the immutable router
   bool keep_alive = true;
   std::uint64_t bytes_out = 0;
 };
@@ -163,14 +186,15 @@ class Session {
  public:
   Session(ServerState& s, Stream& stream, std::shared_ptr<SessionHandle> h, std::string remote)
       : s_(s), stream_(stream), h_(std::move(h)), remote_(std::move(remote)),
-        buffer_(static_cast<std::size_t>(s.config.max_header_bytes) + 64 * 1024), deadline_(raw_socket(stream)) {}
+        buffer_(static_cast<std::size_t>(s.config.max_header_bytes) + 64 * 1024),
+        watchdog_(raw_socket(stream), watchdog_tick(s.config)) {}
 
   asio::awaitable<void> run() {
     while (true) {
       h_->idle = true;
       if (s_.draining) break;
       if (buffer_.size() == 0) {
-        beast::get_lowest_layer(stream_).expires_after(ms(s_.config.idle_timeout_ms));
+        watchdog_.set(Watchdog::Phase::kIdle, ms(s_.config.idle_timeout_ms));
         auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), kNoThrow);
         if (ec) break;  // idle timeout, peer closed, or shutdown closed an idle connection
         buffer_.commit(n);
@@ -191,10 +215,9 @@ class Session {
     parser.header_limit(static_cast<std::uint32_t>(s_.config.max_header_bytes));
     parser.body_limit(static_cast<std::uint64_t>(s_.config.max_body_bytes));
 
-    beast::get_lowest_layer(stream_).expires_never();
-    deadline_.arm(ms(s_.config.header_timeout_ms));
+    watchdog_.set(Watchdog::Phase::kHead, ms(s_.config.header_timeout_ms));
     auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, kNoThrow);
-    if (deadline_.disarm()) hec = beast::error::timeout;
+    if (watchdog_.fired() == Watchdog::Phase::kHead) hec = beast::error::timeout;
     if (hec) {
       if (is_disconnect(hec)) co_return false;
       x.req.request_id = new_request_id();
@@ -240,14 +263,13 @@ class Session {
     if (has_body) {
       if (iequals(x.req.header("expect"), "100-continue")) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        beast::get_lowest_layer(stream_).expires_after(ms(s_.config.write_timeout_ms));
+        watchdog_.set(Watchdog::Phase::kWrite, ms(s_.config.write_timeout_ms));
         auto [wec, wn] = co_await asio::async_write(stream_, asio::buffer(kContinue), kNoThrow);
         if (wec) co_return false;
       }
-      beast::get_lowest_layer(stream_).expires_never();
-      deadline_.arm(ms(s_.config.body_timeout_ms));
+      watchdog_.set(Watchdog::Phase::kBody, ms(s_.config.body_timeout_ms));
       auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kNoThrow);
-      if (deadline_.disarm()) bec = beast::error::timeout;
+      if (watchdog_.fired() == Watchdog::Phase::kBody) bec = beast::error::timeout;
       if (bec) {
         if (is_disconnect(bec)) co_return false;
         x.resp = s_.hooks.render_error(classify_read_error(bec, false));
@@ -291,7 +313,7 @@ class Session {
     res.keep_alive(x.keep_alive);
     res.body() = std::move(x.resp.body);
     res.prepare_payload();
-    beast::get_lowest_layer(stream_).expires_after(ms(s_.config.write_timeout_ms));
+    watchdog_.set(Watchdog::Phase::kWrite, ms(s_.config.write_timeout_ms));
     auto [ec, n] = co_await bhttp::async_write(stream_, res, kNoThrow);
     x.bytes_out = n;
     co_return !ec;
@@ -306,8 +328,9 @@ class Session {
     res.keep_alive(x.keep_alive);
     res.chunked(true);
     bhttp::response_serializer<bhttp::empty_body> sr{res};
-    beast::get_lowest_layer(stream_).expires_after(ms(s_.config.write_timeout_ms));
+    watchdog_.set(Watchdog::Phase::kWrite, ms(s_.config.write_timeout_ms));
     auto [hec, hn] = co_await bhttp::async_write_header(stream_, sr, kNoThrow);
+    watchdog_.clear();
     x.bytes_out += hn;
     if (hec) {
       source->cancel();
@@ -345,8 +368,9 @@ class Session {
         continue;
       }
       if (chunk.empty()) continue;
-      beast::get_lowest_layer(stream_).expires_after(ms(s_.config.write_timeout_ms));
+      watchdog_.set(Watchdog::Phase::kWrite, ms(s_.config.write_timeout_ms));
       auto [wec, wn] = co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(chunk)), kNoThrow);
+      watchdog_.clear();  // waiting for the producer is not a stalled write
       x.bytes_out += wn;
       if (wec) {
         ok = false;
@@ -362,7 +386,7 @@ class Session {
       count_stream_cancelled();
       co_return false;
     }
-    beast::get_lowest_layer(stream_).expires_after(ms(s_.config.write_timeout_ms));
+    watchdog_.set(Watchdog::Phase::kWrite, ms(s_.config.write_timeout_ms));
     auto [lec, ln] = co_await asio::async_write(stream_, bhttp::make_chunk_last(), kNoThrow);
     x.bytes_out += ln;
     co_return !lec;
@@ -373,7 +397,7 @@ class Session {
   std::shared_ptr<SessionHandle> h_;
   std::string remote_;
   beast::flat_buffer buffer_;
-  ReadDeadline deadline_;
+  Watchdog watchdog_;
 };
 
 // Registers the connection with the server for shutdown, runs it, and unregisters it.
@@ -384,18 +408,22 @@ asio::awaitable<void> run_registered(ServerState& s, Stream& stream, std::string
   handle->close = [&stream] {
     beast::error_code ec;
     raw_socket(stream).shutdown(tcp::socket::shutdown_both, ec);
-    beast::get_lowest_layer(stream).close();
+    raw_socket(stream).close(ec);
   };
   const auto id = s.add_session(handle);
   add_open_connections(1);
   if (tls) {
-    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
-      beast::get_lowest_layer(stream).expires_after(ms(s.config.header_timeout_ms));
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      Watchdog watchdog(raw_socket(stream), watchdog_tick(s.config));
+      watchdog.set(Watchdog::Phase::kHead, ms(s.config.header_timeout_ms));
       auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
+      watchdog.clear();
       if (!ec) {
-        Session<Stream> session(s, stream, handle, remote);
-        co_await session.run();
-        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+        {
+          Session<Stream> session(s, stream, handle, remote);
+          co_await session.run();
+        }
+        watchdog.set(Watchdog::Phase::kWrite, std::chrono::seconds(2));
         co_await stream.async_shutdown(kNoThrow);
       }
     }
@@ -424,11 +452,10 @@ std::string remote_of(const tcp::socket& socket) {
 asio::awaitable<void> run_session(ServerState& s, tcp::socket socket) {
   std::string remote = remote_of(socket);
   if (s.tls) {
-    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *s.tls);
+    TlsStream stream(std::move(socket), *s.tls);
     co_await run_registered(s, stream, std::move(remote), true);
   } else {
-    beast::tcp_stream stream(std::move(socket));
-    co_await run_registered(s, stream, std::move(remote), false);
+    co_await run_registered(s, socket, std::move(remote), false);
   }
 }
 
@@ -442,11 +469,13 @@ asio::awaitable<void> reject_session(ServerState& s, tcp::socket socket) {
   res.keep_alive(false);
   res.body() = std::move(r.body);
   res.prepare_payload();
-  beast::tcp_stream stream(std::move(socket));
-  stream.expires_after(std::chrono::seconds(2));
-  co_await bhttp::async_write(stream, res, kNoThrow);
+  {
+    Watchdog watchdog(socket, std::chrono::milliseconds(500));
+    watchdog.set(Watchdog::Phase::kWrite, std::chrono::seconds(2));
+    co_await bhttp::async_write(socket, res, kNoThrow);
+  }
   beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
   record_request("unmatched", "-", r.status, 0.0);
 }
 

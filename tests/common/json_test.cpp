@@ -31,6 +31,9 @@ TEST(Json, RejectsInvalidUtf8AndDeepNesting) {
   EXPECT_FALSE(parse_json("{\"a\": \"\xC3\x28\"}"));
   EXPECT_FALSE(parse_json(std::string(1000, '[') + std::string(1000, ']')));
   EXPECT_TRUE(parse_json(std::string(10, '[') + std::string(10, ']')));
+  EXPECT_FALSE(parse_json(R"({"a":[1e400]})"));
+  EXPECT_FALSE(parse_json("-33333e333333"));
+  EXPECT_TRUE(parse_json("1e300"));
 }
 
 TEST(JsonEscape, EscapesControlAndReplacesInvalidUtf8) {
