@@ -1,6 +1,6 @@
 #include "app/system_routes.hpp"
 
-#include <boost/json/serialize.hpp>
+#include <boost/json/monotonic_resource.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -112,11 +112,15 @@ void add_system_routes(http::Router& router, const SystemRouteDeps& deps) {
     router.add(
         "POST", "/debug/echo",
         [](http::Request& req) {
-          auto value = parse_json(req.body);
+          // Parsed into a stack arena like a real API handler would (validation, typed access), then the
+          // validated bytes go back unchanged.
+          unsigned char arena[16384];
+          boost::json::monotonic_resource mr(arena, sizeof arena);
+          auto value = parse_json(req.body, {}, &mr);
           if (!value) return api::openai::error_response(value.error());
-          return http::Response::json(200, boost::json::serialize(*value));
+          return http::Response::json(200, std::move(req.body));
         },
-        {.json_body = true, .summary = "Parse a JSON body and return it (benchmarks)", .hidden = true});
+        {.json_body = true, .summary = "Validate a JSON body and return it (benchmarks)", .hidden = true});
     router.add(
         "GET", "/debug/sse",
         [queue = deps.sse_queue_events](http::Request& req) { return debug_sse(req, queue); },

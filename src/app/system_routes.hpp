@@ -1,6 +1,6 @@
 #pragma once
 // Operational endpoints every Sovra process serves: /healthz, /readyz, /metrics, /openapi.json, and, when
-// server.debug_routes is on, POST /debug/echo (parses the JSON body and returns it; used by benchmarks)
+// server.debug_routes is on, POST /debug/echo (validates the JSON body and returns it; used by benchmarks)
 // and GET /debug/sse (streams events from a producer thread; used by tests).
 #include <memory>
 

@@ -28,11 +28,13 @@ bool has_non_finite_number(const boost::json::value& root) {
 
 }  // namespace
 
-Result<boost::json::value> parse_json(std::string_view text, const JsonLimits& limits) {
+Result<boost::json::value> parse_json(std::string_view text, const JsonLimits& limits,
+                                      boost::json::storage_ptr storage) {
   if (text.empty()) return Error::invalid("Request body is empty; expected a JSON document");
   boost::json::parse_options opts;
   opts.max_depth = limits.max_depth;
   boost::json::stream_parser parser({}, opts);
+  parser.reset(std::move(storage));
   boost::system::error_code ec;
   const std::size_t used = parser.write_some(text.data(), text.size(), ec);
   if (!ec) {

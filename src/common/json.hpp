@@ -1,5 +1,6 @@
 #pragma once
 // Parsing JSON from outside (request bodies, upstream replies) with limits and errors a client can act on.
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
 #include <string_view>
@@ -14,6 +15,8 @@ struct JsonLimits {
 
 // Parses one JSON document. Errors name the byte offset and the problem: "Invalid JSON at byte 17: …".
 // Strings must be valid UTF-8. Trailing non-whitespace is an error.
-Result<boost::json::value> parse_json(std::string_view text, const JsonLimits& limits = {});
+// `storage` lets hot paths parse into an arena (boost::json::monotonic_resource) instead of the heap.
+Result<boost::json::value> parse_json(std::string_view text, const JsonLimits& limits = {},
+                                      boost::json::storage_ptr storage = {});
 
 }  // namespace sovra
