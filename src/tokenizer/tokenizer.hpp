@@ -1,0 +1,57 @@
+#pragma once
+// Tokenizer: text ↔ token ids for one model's vocabulary.
+//
+// Contract:
+// - Every method is const and safe to call from many threads at once; a Tokenizer is immutable after creation.
+// - encode(text, add_bos) accepts any bytes (invalid UTF-8 and NUL included) and never fails: bytes that no
+//   token covers become byte-fallback tokens (or the unknown token when the vocabulary has none). It prepends
+//   bos_id() when add_bos is true and the vocabulary has a BOS token. Control tokens (BOS, EOS, chat markers)
+//   are never produced from text: a prompt that contains "<s>" gets the characters, not the token.
+// - decode(ids) is the text of the tokens in order: control and unused tokens contribute nothing, byte tokens
+//   their byte, and ids outside [0, vocab_size()) are skipped. Tokenizers that add a space prefix when encoding
+//   remove it from the first piece of text, so decode(encode(s, b)) == s for every s the vocabulary covers
+//   (a SentencePiece vocabulary turns a literal U+2581 "▁" into a space; see spm_tokenizer.hpp).
+//   Output may be invalid UTF-8 when the ids split a character; callers that stream must buffer.
+// - token_to_piece(id) is the text one token contributes in the middle of a sequence (no space stripping):
+//   what a streaming decoder appends. Empty for control/unused tokens and out-of-range ids. The view stays
+//   valid for the Tokenizer's lifetime.
+// - bos_id()/eos_id() are kNoToken when the vocabulary has none. add_bos() says whether the model expects
+//   BOS at the start of a prompt (GGUF tokenizer.ggml.add_bos_token).
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sovra::tokenizer {
+
+using TokenId = std::int32_t;
+inline constexpr TokenId kNoToken = -1;
+
+// GGUF tokenizer.ggml.token_type values (llama.cpp's llama_token_type). File format: never renumber.
+enum class TokenType : std::uint8_t {
+  kUndefined = 0,
+  kNormal = 1,
+  kUnknown = 2,
+  kControl = 3,
+  kUserDefined = 4,  // matched verbatim in text before the model's algorithm runs
+  kUnused = 5,
+  kByte = 6,  // byte fallback: text "<0xNN>"
+};
+
+class Tokenizer {
+ public:
+  virtual ~Tokenizer() = default;
+
+  virtual std::vector<TokenId> encode(std::string_view text, bool add_bos) const = 0;
+  virtual std::string decode(std::span<const TokenId> ids) const = 0;
+  virtual std::string_view token_to_piece(TokenId id) const = 0;
+
+  virtual TokenId bos_id() const = 0;
+  virtual TokenId eos_id() const = 0;
+  virtual bool add_bos() const = 0;
+  virtual std::size_t vocab_size() const = 0;
+};
+
+}  // namespace sovra::tokenizer

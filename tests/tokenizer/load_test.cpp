@@ -1,0 +1,174 @@
+#include "tokenizer/load.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "common/json.hpp"
+#include "gguf/reader.hpp"
+#include "gguf/writer.hpp"
+
+namespace sovra::tokenizer {
+namespace {
+
+using gguf::MetaValue;
+
+// A GGUF in memory with the given tokenizer metadata; the bytes must outlive the Reader.
+struct MemoryGguf {
+  std::vector<std::byte> bytes;
+  Result<gguf::Reader> reader = Error::internal("unset");
+};
+
+std::unique_ptr<MemoryGguf> build(const std::vector<std::pair<std::string, MetaValue>>& kvs) {
+  gguf::Writer w;
+  for (const auto& [key, value] : kvs) EXPECT_TRUE(w.set(key, value));
+  auto bytes = w.to_bytes();
+  EXPECT_TRUE(bytes);
+  auto out = std::make_unique<MemoryGguf>();
+  out->bytes = std::move(*bytes);
+  out->reader = gguf::Reader::from_memory(out->bytes);
+  EXPECT_TRUE(out->reader) << out->reader.error().message;
+  return out;
+}
+
+std::vector<std::pair<std::string, MetaValue>> llama_kvs() {
+  return {
+      {"tokenizer.ggml.model", MetaValue::string("llama")},
+      {"tokenizer.ggml.tokens", MetaValue::array(std::vector<std::string>{"<unk>", "<s>", "</s>", "▁", "a", "▁a"})},
+      {"tokenizer.ggml.scores", MetaValue::array(std::vector<float>{0, 0, 0, -1, -1, -0.5f})},
+      {"tokenizer.ggml.token_type", MetaValue::array(std::vector<std::int32_t>{2, 3, 3, 1, 1, 1})},
+  };
+}
+
+Result<std::unique_ptr<Tokenizer>> load(const std::vector<std::pair<std::string, MetaValue>>& kvs) {
+  auto file = build(kvs);
+  return load_from_gguf(*file->reader);
+}
+
+std::vector<std::pair<std::string, MetaValue>> with(std::vector<std::pair<std::string, MetaValue>> kvs,
+                                                    const std::string& key, MetaValue value) {
+  for (auto& kv : kvs) {
+    if (kv.first == key) {
+      kv.second = std::move(value);
+      return kvs;
+    }
+  }
+  kvs.emplace_back(key, std::move(value));
+  return kvs;
+}
+
+TEST(TokenizerLoad, LlamaModelGivesASentencePieceTokenizerWithDefaults) {
+  auto t = load(llama_kvs());
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ((*t)->vocab_size(), 6u);
+  EXPECT_EQ((*t)->bos_id(), 1);  // llama.cpp's defaults when the keys are absent
+  EXPECT_EQ((*t)->eos_id(), 2);
+  EXPECT_TRUE((*t)->add_bos());
+  EXPECT_EQ((*t)->encode("a", true), (std::vector<TokenId>{1, 5}));
+  EXPECT_EQ((*t)->decode(std::vector<TokenId>{1, 5, 2}), "a");
+}
+
+TEST(TokenizerLoad, ReadsSpecialIdsAndFlags) {
+  auto kvs = llama_kvs();
+  kvs.emplace_back("tokenizer.ggml.bos_token_id", MetaValue::u32(2));
+  kvs.emplace_back("tokenizer.ggml.eos_token_id", MetaValue::u32(0xFFFFFFFFu));  // "none"
+  kvs.emplace_back("tokenizer.ggml.add_bos_token", MetaValue::boolean(false));
+  kvs.emplace_back("tokenizer.ggml.add_space_prefix", MetaValue::boolean(false));
+  auto t = load(kvs);
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ((*t)->bos_id(), 2);
+  EXPECT_EQ((*t)->eos_id(), kNoToken);
+  EXPECT_FALSE((*t)->add_bos());
+  EXPECT_EQ((*t)->encode("a", false), (std::vector<TokenId>{4}));  // no "▁" prefix
+}
+
+TEST(TokenizerLoad, UnsupportedModelsAreNamed) {
+  for (const char* model : {"gpt2", "bert", "t5", "something-new"}) {
+    auto t = load(with(llama_kvs(), "tokenizer.ggml.model", MetaValue::string(model)));
+    ASSERT_FALSE(t) << model;
+    EXPECT_EQ(t.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(t.error().message.find(std::string("'") + model + "'"), std::string::npos) << t.error().message;
+    EXPECT_NE(t.error().message.find("not supported"), std::string::npos) << t.error().message;
+  }
+  auto gpt2 = load(with(llama_kvs(), "tokenizer.ggml.model", MetaValue::string("gpt2")));
+  EXPECT_NE(gpt2.error().message.find("byte-level BPE"), std::string::npos);
+}
+
+TEST(TokenizerLoad, MalformedMetadataIsCorruptData) {
+  struct Case {
+    const char* key;
+    MetaValue value;
+  };
+  const std::vector<Case> cases = {
+      {"tokenizer.ggml.tokens", MetaValue::array(std::vector<std::int32_t>{1, 2})},
+      {"tokenizer.ggml.scores", MetaValue::array(std::vector<float>{0, 0})},
+      {"tokenizer.ggml.scores", MetaValue::array(std::vector<double>{0, 0, 0, 0, 0, 0})},
+      {"tokenizer.ggml.token_type", MetaValue::array(std::vector<std::int32_t>{1, 1, 1, 1, 1, 9})},
+      {"tokenizer.ggml.token_type", MetaValue::array(std::vector<std::int32_t>{1})},
+      {"tokenizer.ggml.bos_token_id", MetaValue::u32(6)},
+      {"tokenizer.ggml.unknown_token_id", MetaValue::string("0")},
+      {"tokenizer.ggml.add_bos_token", MetaValue::u8(1)},
+      {"tokenizer.ggml.model", MetaValue::u32(1)},
+  };
+  for (const Case& c : cases) {
+    auto t = load(with(llama_kvs(), c.key, c.value));
+    ASSERT_FALSE(t) << c.key;
+    EXPECT_EQ(t.error().code, ErrorCode::kCorruptData) << c.key << ": " << t.error().message;
+    EXPECT_NE(t.error().message.find(c.key), std::string::npos) << t.error().message;
+  }
+  auto no_tokens = load({{"tokenizer.ggml.model", MetaValue::string("llama")}});
+  ASSERT_FALSE(no_tokens);
+  EXPECT_EQ(no_tokens.error().code, ErrorCode::kCorruptData);
+  auto none = load({{"general.architecture", MetaValue::string("llama")}});
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, ErrorCode::kNotFound);
+}
+
+std::filesystem::path stories_dir() { return std::filesystem::path(SOVRA_SHARED_DIR) / "models"; }
+
+TEST(TokenizerStories, DecodesTheReferenceGenerationAndRoundTripsText) {
+  const auto model = stories_dir() / "stories260K.gguf";
+  const auto reference = stories_dir() / "stories260K.reference.json";
+  if (!std::filesystem::exists(model) || !std::filesystem::exists(reference)) {
+    GTEST_SKIP() << "shared test data missing: " << model << " / " << reference;
+  }
+  auto reader = gguf::Reader::open(model);
+  ASSERT_TRUE(reader) << reader.error().message;
+  auto loaded = load_from_gguf(*reader);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  const Tokenizer& t = **loaded;
+  EXPECT_EQ(t.vocab_size(), 512u);
+  EXPECT_EQ(t.bos_id(), 1);
+  EXPECT_EQ(t.eos_id(), 2);
+
+  std::ifstream in(reference);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto json = parse_json(text.str());
+  ASSERT_TRUE(json) << json.error().message;
+  std::vector<TokenId> ids = {1};  // generation started from BOS
+  for (const auto& v : json->at("generated_token_ids").as_array()) ids.push_back(static_cast<TokenId>(v.as_int64()));
+  const std::string expected(json->at("generated_text").as_string());
+  // The reference text is what llama2.c printed for these ids.
+  EXPECT_EQ(t.decode(ids), expected);
+
+  for (const std::string& s : {expected, std::string("Once upon a time, Tom's cat sat on a mat."),
+                               std::string("  two leading spaces, tabs\tand\nnewlines"),
+                               std::string("Ünïcödé — 日本語 🎉 falls back to bytes"), std::string("")}) {
+    const std::vector<TokenId> encoded = t.encode(s, true);
+    ASSERT_FALSE(encoded.empty());
+    EXPECT_EQ(encoded.front(), 1);
+    EXPECT_EQ(t.decode(encoded), s);
+  }
+  // A 512-token vocabulary needs merges for common words: "Once upon a time" is far fewer tokens than bytes.
+  EXPECT_LT(t.encode("Once upon a time", false).size(), 10u);
+}
+
+}  // namespace
+}  // namespace sovra::tokenizer
