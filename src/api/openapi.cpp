@@ -25,7 +25,8 @@ json::object error_schema() {
                                                  {"param", json::object{{"type", json::array{"string", "null"}}}},
                                                  {"code", json::object{{"type", json::array{"string", "null"}}}}}},
                      {"required", json::array{"message", "type"}}};
-  return json::object{{"type", "object"}, {"properties", json::object{{"error", inner}}}, {"required", json::array{"error"}}};
+  return json::object{
+      {"type", "object"}, {"properties", json::object{{"error", inner}}}, {"required", json::array{"error"}}};
 }
 
 }  // namespace
@@ -34,13 +35,21 @@ std::string openapi_document(const http::Router& router, const std::string& vers
   json::object paths;
   for (const auto& r : router.routes()) {
     if (r.options.hidden) continue;
-    json::object op{{"operationId", operation_id(r)},
-                    {"summary", r.options.summary},
-                    {"responses",
-                     json::object{{"200", json::object{{"description", "Success"}}},
-                                  {"default", json::object{{"description", "Error",},
-                                                           {"content", json::object{{"application/json",
-                                                                json::object{{"schema", json::object{{"$ref", "#/components/schemas/Error"}}}}}}}}}}}};
+    json::object op{
+        {"operationId", operation_id(r)},
+        {"summary", r.options.summary},
+        {"responses",
+         json::object{
+             {"200", json::object{{"description", "Success"}}},
+             {"default",
+              json::object{
+                  {
+                      "description",
+                      "Error",
+                  },
+                  {"content",
+                   json::object{{"application/json",
+                                 json::object{{"schema", json::object{{"$ref", "#/components/schemas/Error"}}}}}}}}}}}};
     json::array params;
     std::string_view p = r.pattern;
     for (std::size_t i = p.find('{'); i != std::string_view::npos; i = p.find('{', i + 1)) {
@@ -53,9 +62,9 @@ std::string openapi_document(const http::Router& router, const std::string& vers
     }
     if (!params.empty()) op["parameters"] = std::move(params);
     if (r.options.json_body) {
-      op["requestBody"] = json::object{{"required", true},
-                                       {"content", json::object{{"application/json",
-                                                                 json::object{{"schema", json::object{{"type", "object"}}}}}}}};
+      op["requestBody"] = json::object{
+          {"required", true},
+          {"content", json::object{{"application/json", json::object{{"schema", json::object{{"type", "object"}}}}}}}};
     }
     std::string method;
     for (char c : r.method) method += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -63,11 +72,14 @@ std::string openapi_document(const http::Router& router, const std::string& vers
     if (!entry.is_object()) entry = json::object{};
     entry.as_object()[method] = std::move(op);
   }
-  json::object doc{{"openapi", "3.1.0"},
-                   {"info", json::object{{"title", "Sovra"}, {"version", version},
-                                         {"description", "OpenAI- and Anthropic-compatible inference API served by this Sovra build."}}},
-                   {"paths", std::move(paths)},
-                   {"components", json::object{{"schemas", json::object{{"Error", error_schema()}}}}}};
+  json::object doc{
+      {"openapi", "3.1.0"},
+      {"info",
+       json::object{{"title", "Sovra"},
+                    {"version", version},
+                    {"description", "OpenAI- and Anthropic-compatible inference API served by this Sovra build."}}},
+      {"paths", std::move(paths)},
+      {"components", json::object{{"schemas", json::object{{"Error", error_schema()}}}}}};
   return json::serialize(doc);
 }
 

@@ -60,11 +60,11 @@ int serve(const ConfigFlags& flags) {
 
   auto router = std::make_shared<http::Router>();
   add_system_routes(*router, {.readiness = readiness,
-                             .debug_routes = config->server.debug_routes,
-                             .sse_queue_events = static_cast<std::size_t>(config->server.sse_queue_events)});
+                              .debug_routes = config->server.debug_routes,
+                              .sse_queue_events = static_cast<std::size_t>(config->server.sse_queue_events)});
 
-  auto server = http::Server::create(config->server, router,
-                                     {.render_error = api::openai::error_response, .access_log = config->log.access_log});
+  auto server = http::Server::create(
+      config->server, router, {.render_error = api::openai::error_response, .access_log = config->log.access_log});
   if (!server) {
     std::cerr << "sovra: " << server.error().message << "\n";
     return 2;

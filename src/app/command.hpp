@@ -4,7 +4,9 @@
 #include <functional>
 #include <vector>
 
-namespace CLI { class App; }
+namespace CLI {
+class App;
+}
 
 namespace sovra::app {
 

@@ -8,7 +8,9 @@
 #include "config/config.hpp"
 #include "config/load.hpp"
 
-namespace CLI { class App; }
+namespace CLI {
+class App;
+}
 
 namespace sovra::app {
 

@@ -83,48 +83,44 @@ void add_system_routes(http::Router& router, const SystemRouteDeps& deps) {
   router.add("GET", "/healthz", [](http::Request&) { return http::Response::json(200, R"({"status":"ok"})"); },
              {.summary = "Liveness: the process is up and serving HTTP"});
 
-  router.add(
-      "GET", "/readyz",
-      [readiness = deps.readiness](http::Request&) {
-        return http::Response::json(readiness->all_ready() ? 200 : 503, readiness->to_json());
-      },
-      {.summary = "Readiness: models loaded and store open"});
+  router.add("GET", "/readyz",
+             [readiness = deps.readiness](http::Request&) {
+               return http::Response::json(readiness->all_ready() ? 200 : 503, readiness->to_json());
+             },
+             {.summary = "Readiness: models loaded and store open"});
 
-  router.add(
-      "GET", "/metrics",
-      [](http::Request&) {
-        return http::Response::text(200, observability::render_metrics_text(), "text/plain; version=0.0.4; charset=utf-8");
-      },
-      {.summary = "Prometheus metrics (text format 0.0.4)"});
+  router.add("GET", "/metrics",
+             [](http::Request&) {
+               return http::Response::text(200, observability::render_metrics_text(),
+                                           "text/plain; version=0.0.4; charset=utf-8");
+             },
+             {.summary = "Prometheus metrics (text format 0.0.4)"});
 
   // The document is built on first request, after every route is registered, and cached.
   auto doc = std::make_shared<std::pair<std::once_flag, std::string>>();
   const http::Router* self = &router;
-  router.add(
-      "GET", "/openapi.json",
-      [doc, self](http::Request&) {
-        std::call_once(doc->first, [&] { doc->second = api::openapi_document(*self, build::kVersion); });
-        return http::Response::json(200, doc->second);
-      },
-      {.summary = "OpenAPI 3.1 description of the routes this build serves"});
+  router.add("GET", "/openapi.json",
+             [doc, self](http::Request&) {
+               std::call_once(doc->first, [&] { doc->second = api::openapi_document(*self, build::kVersion); });
+               return http::Response::json(200, doc->second);
+             },
+             {.summary = "OpenAPI 3.1 description of the routes this build serves"});
 
   if (deps.debug_routes) {
-    router.add(
-        "POST", "/debug/echo",
-        [](http::Request& req) {
-          // Parsed into a stack arena like a real API handler would (validation, typed access), then the
-          // validated bytes go back unchanged.
-          unsigned char arena[16384];
-          boost::json::monotonic_resource mr(arena, sizeof arena);
-          auto value = parse_json(req.body, {}, &mr);
-          if (!value) return api::openai::error_response(value.error());
-          return http::Response::json(200, std::move(req.body));
-        },
-        {.json_body = true, .summary = "Validate a JSON body and return it (benchmarks)", .hidden = true});
-    router.add(
-        "GET", "/debug/sse",
-        [queue = deps.sse_queue_events](http::Request& req) { return debug_sse(req, queue); },
-        {.summary = "Stream N server-sent events (tests)", .hidden = true});
+    router.add("POST", "/debug/echo",
+               [](http::Request& req) {
+                 // Parsed into a stack arena like a real API handler would (validation, typed access), then the
+                 // validated bytes go back unchanged.
+                 unsigned char arena[16384];
+                 boost::json::monotonic_resource mr(arena, sizeof arena);
+                 auto value = parse_json(req.body, {}, &mr);
+                 if (!value) return api::openai::error_response(value.error());
+                 return http::Response::json(200, std::move(req.body));
+               },
+               {.json_body = true, .summary = "Validate a JSON body and return it (benchmarks)", .hidden = true});
+    router.add("GET", "/debug/sse",
+               [queue = deps.sse_queue_events](http::Request& req) { return debug_sse(req, queue); },
+               {.summary = "Stream N server-sent events (tests)", .hidden = true});
   }
 }
 

@@ -64,27 +64,44 @@ inline Unexpected fail(Error e) { return Unexpected{std::move(e)}; }
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Unexpected u) : v_(std::in_place_index<1>, std::move(u.error)) {}  // NOLINT(google-explicit-constructor)
-  Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT(google-explicit-constructor)
+  Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}             // NOLINT(google-explicit-constructor)
 
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
 
-  T& value() & { assert(has_value()); return std::get<0>(v_); }
-  const T& value() const& { assert(has_value()); return std::get<0>(v_); }
-  T&& value() && { assert(has_value()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const& { assert(!has_value()); return std::get<1>(v_); }
-  Error&& error() && { assert(!has_value()); return std::get<1>(std::move(v_)); }
+  const Error& error() const& {
+    assert(!has_value());
+    return std::get<1>(v_);
+  }
+  Error&& error() && {
+    assert(!has_value());
+    return std::get<1>(std::move(v_));
+  }
 
   template <typename U>
-  T value_or(U&& fallback) const& { return has_value() ? value() : static_cast<T>(std::forward<U>(fallback)); }
+  T value_or(U&& fallback) const& {
+    return has_value() ? value() : static_cast<T>(std::forward<U>(fallback));
+  }
 
  private:
   std::variant<T, Error> v_;
@@ -95,11 +112,17 @@ class [[nodiscard]] Result<void> {
  public:
   Result() = default;
   Result(Unexpected u) : err_(std::move(u.error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
-  Result(Error e) : err_(std::move(e)), ok_(false) {}  // NOLINT(google-explicit-constructor)
+  Result(Error e) : err_(std::move(e)), ok_(false) {}             // NOLINT(google-explicit-constructor)
   bool has_value() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const& { assert(!ok_); return err_; }
-  Error&& error() && { assert(!ok_); return std::move(err_); }
+  const Error& error() const& {
+    assert(!ok_);
+    return err_;
+  }
+  Error&& error() && {
+    assert(!ok_);
+    return std::move(err_);
+  }
 
  private:
   Error err_;
@@ -113,13 +136,13 @@ using Status = Result<void>;
 // Propagates a failed Result out of the current function: SOVRA_TRY(auto x, parse(...));
 #define SOVRA_CONCAT_INNER(a, b) a##b
 #define SOVRA_CONCAT(a, b) SOVRA_CONCAT_INNER(a, b)
-#define SOVRA_TRY_IMPL(tmp, decl, expr) \
-  auto tmp = (expr);                    \
+#define SOVRA_TRY_IMPL(tmp, decl, expr)                   \
+  auto tmp = (expr);                                      \
   if (!tmp) return ::sovra::fail(std::move(tmp).error()); \
   decl = std::move(tmp).value()
 #define SOVRA_TRY(decl, expr) SOVRA_TRY_IMPL(SOVRA_CONCAT(sovra_try_, __LINE__), decl, expr)
-#define SOVRA_CHECK(expr)                                        \
-  do {                                                           \
-    auto sovra_check_ = (expr);                                  \
+#define SOVRA_CHECK(expr)                                                     \
+  do {                                                                        \
+    auto sovra_check_ = (expr);                                               \
     if (!sovra_check_) return ::sovra::fail(std::move(sovra_check_).error()); \
   } while (0)

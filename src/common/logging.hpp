@@ -13,7 +13,9 @@
 
 #include "common/error.hpp"
 
-namespace spdlog { class logger; }
+namespace spdlog {
+class logger;
+}
 
 namespace sovra {
 
@@ -31,13 +33,15 @@ struct LogField {
   LogField(std::string_view k, double v) : key(k), value(v) {}
   template <typename I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>
   LogField(std::string_view k, I v) : key(k) {
-    if constexpr (std::is_signed_v<I>) value = static_cast<std::int64_t>(v);
-    else value = static_cast<std::uint64_t>(v);
+    if constexpr (std::is_signed_v<I>)
+      value = static_cast<std::int64_t>(v);
+    else
+      value = static_cast<std::uint64_t>(v);
   }
 };
 
 struct LogOptions {
-  std::string level = "info";  // trace, debug, info, warn, error, off
+  std::string level = "info";   // trace, debug, info, warn, error, off
   std::string format = "json";  // json | text
 };
 

@@ -41,9 +41,7 @@ Result<bool> parse_bool(std::string_view t) {
 
 // Sets one scalar field from text; `origin` says where the text came from.
 Status set_field(Config& c, const schema::Field& f, const std::string& text, const std::string& origin) {
-  auto wrap = [&](const Error& e) {
-    return Error::invalid(origin + ": '" + f.path + "': " + e.message, f.path);
-  };
+  auto wrap = [&](const Error& e) { return Error::invalid(origin + ": '" + f.path + "': " + e.message, f.path); };
   return std::visit(
       [&](auto* p) -> Status {
         using T = std::remove_pointer_t<decltype(p)>;
@@ -69,14 +67,20 @@ Status apply_models_yaml(Config& c, const YAML::Node& node, const std::string& o
   }
   std::vector<ModelSpec> models;
   for (const auto& item : node) {
-    if (!item.IsMap()) return Error::invalid(where(origin, item) + ": each model must be a map with name and path", "models");
+    if (!item.IsMap())
+      return Error::invalid(where(origin, item) + ": each model must be a map with name and path", "models");
     ModelSpec m;
     for (const auto& kv : item) {
       const auto key = kv.first.as<std::string>();
-      if (!kv.second.IsScalar()) return Error::invalid(where(origin, kv.second) + ": 'models." + key + "' must be a string", "models");
-      if (key == "name") m.name = kv.second.Scalar();
-      else if (key == "path") m.path = kv.second.Scalar();
-      else return Error::invalid(where(origin, kv.first) + ": unknown key 'models." + key + "' (expected name, path)", "models");
+      if (!kv.second.IsScalar())
+        return Error::invalid(where(origin, kv.second) + ": 'models." + key + "' must be a string", "models");
+      if (key == "name")
+        m.name = kv.second.Scalar();
+      else if (key == "path")
+        m.path = kv.second.Scalar();
+      else
+        return Error::invalid(where(origin, kv.first) + ": unknown key 'models." + key + "' (expected name, path)",
+                              "models");
     }
     models.push_back(std::move(m));
   }
@@ -185,7 +189,8 @@ Result<Config> load_config(const ConfigSources& sources) {
     }
   }
   for (const auto& [name, value] : sources.environment) {
-    if (!name.starts_with("SOVRA_") || name.starts_with("SOVRA_TEST_")) continue;  // test harness variables, not settings
+    if (!name.starts_with("SOVRA_") || name.starts_with("SOVRA_TEST_"))
+      continue;  // test harness variables, not settings
     if (!known.contains(name)) return Error::invalid("unknown environment variable " + name + " (no such setting)");
   }
   if (auto it = sources.environment.find("SOVRA_MODELS"); it != sources.environment.end() && !it->second.empty()) {
@@ -217,7 +222,8 @@ Result<Config> load_config(const ConfigSources& sources) {
 
 Status validate_config(const Config& c) {
   auto positive = [](std::int64_t v, const char* key) -> Status {
-    if (v <= 0) return Error::invalid(std::string("'") + key + "' must be greater than 0, got " + std::to_string(v), key);
+    if (v <= 0)
+      return Error::invalid(std::string("'") + key + "' must be greater than 0, got " + std::to_string(v), key);
     return {};
   };
   SOVRA_CHECK(positive(c.server.max_connections, "server.max_connections"));
@@ -231,7 +237,8 @@ Status validate_config(const Config& c) {
   if (c.server.threads < 0 || c.server.threads > 1024) {
     return Error::invalid("'server.threads' must be between 0 and 1024", "server.threads");
   }
-  if (c.server.shutdown_grace_ms < 0) return Error::invalid("'server.shutdown_grace_ms' must be >= 0", "server.shutdown_grace_ms");
+  if (c.server.shutdown_grace_ms < 0)
+    return Error::invalid("'server.shutdown_grace_ms' must be >= 0", "server.shutdown_grace_ms");
   if (c.server.tls.cert_file.empty() != c.server.tls.key_file.empty()) {
     return Error::invalid("'server.tls.cert_file' and 'server.tls.key_file' must be set together", "server.tls");
   }
@@ -244,7 +251,8 @@ Status validate_config(const Config& c) {
   for (const auto& m : c.models) {
     if (m.name.empty() || m.path.empty()) return Error::invalid("every model needs a name and a path", "models");
     for (char ch : m.name) {
-      if (std::isalnum(static_cast<unsigned char>(ch)) == 0 && std::string_view("._-:/").find(ch) == std::string_view::npos) {
+      if (std::isalnum(static_cast<unsigned char>(ch)) == 0 &&
+          std::string_view("._-:/").find(ch) == std::string_view::npos) {
         return Error::invalid("model name '" + m.name + "' may contain only letters, digits and . _ - : /", "models");
       }
     }

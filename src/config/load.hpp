@@ -17,8 +17,8 @@ struct ConfigOverrides {
 };
 
 struct ConfigSources {
-  std::optional<std::string> file;                      // YAML file path
-  std::map<std::string, std::string> environment;      // only SOVRA_* entries are read
+  std::optional<std::string> file;                 // YAML file path
+  std::map<std::string, std::string> environment;  // only SOVRA_* entries are read
   ConfigOverrides overrides;
 };
 

@@ -7,8 +7,10 @@
 namespace sovra::config_schema {
 namespace {
 
-#define SOVRA_FIELD(path_, member, secret_, help_) \
-  Field { path_, [](Config& c) -> FieldRef { return &c.member; }, secret_, help_ }
+#define SOVRA_FIELD(path_, member, secret_, help_)                         \
+  Field {                                                                  \
+    path_, [](Config& c) -> FieldRef { return &c.member; }, secret_, help_ \
+  }
 
 const std::array kFields = {
     SOVRA_FIELD("data_dir", data_dir, false, "directory for the database and state files"),

@@ -28,7 +28,8 @@ bool match_pattern(std::string_view pattern, std::string_view path,
   if (path.size() > 1 && path.back() == '/') return false;
   for (std::size_t i = 0; i < want.size(); ++i) {
     if (want[i].size() >= 2 && want[i].front() == '{' && want[i].back() == '}') {
-      if (params != nullptr) params->emplace_back(std::string(want[i].substr(1, want[i].size() - 2)), std::string(got[i]));
+      if (params != nullptr)
+        params->emplace_back(std::string(want[i].substr(1, want[i].size() - 2)), std::string(got[i]));
       continue;
     }
     if (want[i] != got[i]) return false;
@@ -59,11 +60,13 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
   }
   if (!result.allow.empty()) {
     result.error = Error{ErrorCode::kMethodNotAllowed,
-                         "Method " + std::string(method) + " is not allowed for " + std::string(path) + " (allowed: " +
-                             result.allow + ")",
-                         {}, 405};
+                         "Method " + std::string(method) + " is not allowed for " + std::string(path) +
+                             " (allowed: " + result.allow + ")",
+                         {},
+                         405};
   } else {
-    result.error = Error{ErrorCode::kNotFound, "Unknown route: " + std::string(method) + " " + std::string(path), {}, 404};
+    result.error =
+        Error{ErrorCode::kNotFound, "Unknown route: " + std::string(method) + " " + std::string(path), {}, 404};
   }
   return result;
 }

@@ -30,10 +30,10 @@ struct Route {
 };
 
 struct RouteMatch {
-  const Route* route = nullptr;                                   // set on success
+  const Route* route = nullptr;  // set on success
   std::vector<std::pair<std::string, std::string>> params;
-  std::optional<Error> error;                                     // 404 or 405 otherwise
-  std::string allow;                                              // for 405: the methods the path accepts
+  std::optional<Error> error;  // 404 or 405 otherwise
+  std::string allow;           // for 405: the methods the path accepts
 };
 
 class Router {

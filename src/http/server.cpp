@@ -184,9 +184,13 @@ Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config, std::
                        asio::ssl::context::single_dh_use);
     boost::system::error_code ec;
     s.tls->use_certificate_chain_file(config.tls.cert_file, ec);
-    if (ec) return Error::invalid("cannot load TLS certificate '" + config.tls.cert_file + "': " + ec.message(), "server.tls.cert_file");
+    if (ec)
+      return Error::invalid("cannot load TLS certificate '" + config.tls.cert_file + "': " + ec.message(),
+                            "server.tls.cert_file");
     s.tls->use_private_key_file(config.tls.key_file, asio::ssl::context::pem, ec);
-    if (ec) return Error::invalid("cannot load TLS key '" + config.tls.key_file + "': " + ec.message(), "server.tls.key_file");
+    if (ec)
+      return Error::invalid("cannot load TLS key '" + config.tls.key_file + "': " + ec.message(),
+                            "server.tls.key_file");
   }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

@@ -30,10 +30,10 @@ namespace asio = boost::asio;
 struct SessionHandle {
   asio::any_io_executor strand;  // set once before registration
   bool alive = true;
-  bool idle = false;                 // waiting for the first byte of a next request
-  bool force_closed = false;         // the shutdown deadline passed
-  std::function<void()> close;       // closes the socket, cancelling pending operations
-  std::function<void()> on_force;    // wakes a streaming response so it can stop
+  bool idle = false;               // waiting for the first byte of a next request
+  bool force_closed = false;       // the shutdown deadline passed
+  std::function<void()> close;     // closes the socket, cancelling pending operations
+  std::function<void()> on_force;  // wakes a streaming response so it can stop
 };
 
 struct ServerState {
@@ -66,9 +66,9 @@ struct ServerState {
   }
   std::uint64_t add_session(std::shared_ptr<SessionHandle> h);
   void remove_session(std::uint64_t id);
-  void begin_shutdown();      // any thread
-  void force_close_all();     // on ioc
-  void finish_if_drained();   // any thread
+  void begin_shutdown();     // any thread
+  void force_close_all();    // on ioc
+  void finish_if_drained();  // any thread
 };
 
 }  // namespace sovra::http

@@ -135,7 +135,9 @@ std::chrono::milliseconds watchdog_tick(const ServerConfig& c) {
 Error classify_read_error(const beast::error_code& ec, bool head) {
   if (ec == beast::error::timeout) {
     return Error{ErrorCode::kRequestTimeout,
-                 head ? "Timed out waiting for the request head" : "Timed out waiting for the request body", {}, 408};
+                 head ? "Timed out waiting for the request head" : "Timed out waiting for the request body",
+                 {},
+                 408};
   }
   if (ec == bhttp::error::header_limit || (head && ec == bhttp::error::buffer_overflow)) {
     return Error{ErrorCode::kInvalidArgument, "Request header fields too large", {}, 431};
@@ -185,7 +187,10 @@ template <class Stream>
 class Session {
  public:
   Session(ServerState& s, Stream& stream, std::shared_ptr<SessionHandle> h, std::string remote)
-      : s_(s), stream_(stream), h_(std::move(h)), remote_(std::move(remote)),
+      : s_(s),
+        stream_(stream),
+        h_(std::move(h)),
+        remote_(std::move(remote)),
         buffer_(static_cast<std::size_t>(s.config.max_header_bytes) + 64 * 1024),
         watchdog_(raw_socket(stream), watchdog_tick(s.config)) {}
 
@@ -230,7 +235,7 @@ class Session {
     const bool ok = co_await handle(parser, x);
     if (ok) co_await finish(x, started, true);
     add_in_flight(-1);
-    co_return ok && x.keep_alive;
+    co_return ok&& x.keep_alive;
   }
 
   asio::awaitable<bool> handle(bhttp::request_parser<bhttp::string_body>& parser, Exchange& x) {
@@ -255,8 +260,8 @@ class Session {
     x.route = match.route->pattern;
     x.req.path_params = std::move(match.params);
     if (has_body && match.route->options.json_body && !is_json_content_type(x.req.header("content-type"))) {
-      x.resp = s_.hooks.render_error(Error{ErrorCode::kUnsupportedMediaType,
-                                           "Content-Type must be application/json", "content-type", 415});
+      x.resp = s_.hooks.render_error(
+          Error{ErrorCode::kUnsupportedMediaType, "Content-Type must be application/json", "content-type", 415});
       x.keep_alive = false;
       co_return true;
     }

@@ -53,8 +53,10 @@ void SseChannel::on_writable(std::function<void()> cb) {
   bool now = false;
   {
     std::lock_guard lock(mu_);
-    if (queue_.size() < capacity_ || cancelled_) now = true;
-    else on_writable_ = std::move(cb);
+    if (queue_.size() < capacity_ || cancelled_)
+      now = true;
+    else
+      on_writable_ = std::move(cb);
   }
   if (now && cb) cb();
 }
@@ -63,8 +65,10 @@ void SseChannel::on_cancel(std::function<void()> cb) {
   bool now = false;
   {
     std::lock_guard lock(mu_);
-    if (cancelled_) now = true;
-    else on_cancel_ = std::move(cb);
+    if (cancelled_)
+      now = true;
+    else
+      on_cancel_ = std::move(cb);
   }
   if (now && cb) cb();
 }

@@ -34,8 +34,8 @@ class SseChannel final : public StreamSource, public std::enable_shared_from_thi
 
   // Producer side; any thread.
   SendResult send(const SseEvent& event);
-  SendResult send_raw(std::string frame);  // an already formatted frame or comment
-  void close();                            // no more events; the stream ends after the queued ones
+  SendResult send_raw(std::string frame);      // an already formatted frame or comment
+  void close();                                // no more events; the stream ends after the queued ones
   void on_writable(std::function<void()> cb);  // once, when a kFull channel has room again
   void on_cancel(std::function<void()> cb);    // once, when the consumer went away (runs immediately if it has)
   bool cancelled() const;

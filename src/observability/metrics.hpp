@@ -3,7 +3,9 @@
 // its code and registers them here; GET /metrics serializes everything.
 #include <string>
 
-namespace prometheus { class Registry; }
+namespace prometheus {
+class Registry;
+}
 
 namespace sovra::observability {
 

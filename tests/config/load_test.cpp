@@ -78,9 +78,7 @@ TEST(ConfigLoad, InvalidYamlIsAnErrorWithLine) {
 
 TEST(ConfigLoad, LayersApplyInOrder) {
   const auto path = std::filesystem::temp_directory_path() / "sovra_layers_test.yaml";
-  {
-    std::ofstream(path) << "server:\n  listen: 10.0.0.1:1\n  threads: 3\nlog:\n  level: warn\n";
-  }
+  { std::ofstream(path) << "server:\n  listen: 10.0.0.1:1\n  threads: 3\nlog:\n  level: warn\n"; }
   ConfigSources s;
   s.file = path.string();
   s.environment = {{"SOVRA_SERVER_THREADS", "5"}, {"SOVRA_LOG_LEVEL", "error"}, {"HOME", "/root"}};
@@ -89,8 +87,8 @@ TEST(ConfigLoad, LayersApplyInOrder) {
   std::filesystem::remove(path);
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->server.listen, "10.0.0.1:1");  // file
-  EXPECT_EQ(c->server.threads, 5);             // env beats file
-  EXPECT_EQ(c->log.level, "debug");            // flag beats env
+  EXPECT_EQ(c->server.threads, 5);            // env beats file
+  EXPECT_EQ(c->log.level, "debug");           // flag beats env
 }
 
 TEST(ConfigLoad, EnvironmentErrorsNameTheVariable) {

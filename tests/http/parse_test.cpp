@@ -17,7 +17,8 @@ TEST(Parse, ParsesRequestWithBody) {
 }
 
 TEST(Parse, ParsesChunkedBody) {
-  auto r = parse_request("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", {});
+  auto r = parse_request(
+      "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", {});
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->body, "abcde");
 }

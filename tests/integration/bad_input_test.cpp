@@ -19,10 +19,10 @@ using namespace std::chrono_literals;
 class BadInputTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = new ServerProcess({"--set", "server.debug_routes=true", "--set", "server.max_body_bytes=65536",
-                                 "--set", "server.max_header_bytes=8192", "--set", "server.header_timeout_ms=400",
-                                 "--set", "server.body_timeout_ms=400", "--set", "server.idle_timeout_ms=2000",
-                                 "--set", "log.access_log=false", "--threads", "2"});
+    server_ = new ServerProcess({"--set", "server.debug_routes=true", "--set", "server.max_body_bytes=65536", "--set",
+                                 "server.max_header_bytes=8192", "--set", "server.header_timeout_ms=400", "--set",
+                                 "server.body_timeout_ms=400", "--set", "server.idle_timeout_ms=2000", "--set",
+                                 "log.access_log=false", "--threads", "2"});
     ASSERT_TRUE(server_->started()) << server_->log();
   }
   static void TearDownTestSuite() {
@@ -93,8 +93,9 @@ TEST_F(BadInputTest, OversizedBodies) {
                    "Content-Length: 100000000\r\n\r\n"),
                413);
   // Chunked and growing past the limit.
-  std::string chunked = "POST /debug/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                        "Transfer-Encoding: chunked\r\n\r\n";
+  std::string chunked =
+      "POST /debug/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 20; ++i) chunked += "1000\r\n" + std::string(4096, ' ') + "\r\n";
   chunked += "0\r\n\r\n";
   expect_error(raw(chunked), 413);
@@ -111,8 +112,10 @@ TEST_F(BadInputTest, WrongContentTypes) {
 }
 
 TEST_F(BadInputTest, MalformedRequestLines) {
-  for (const char* bytes : {"HELLO\r\n\r\n", "GET\r\n\r\n", "GET / HTTP/7.0\r\n\r\n", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
-                            "GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"}) {
+  for (const char* bytes :
+       {"HELLO\r\n\r\n", "GET\r\n\r\n", "GET / HTTP/7.0\r\n\r\n", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+        "GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+        "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"}) {
     RawConnection c(port());
     c.send(bytes);
     // Either a 400 in our error shape or a closed connection; never a hang or a crash.
@@ -154,7 +157,8 @@ TEST_F(BadInputTest, SlowlorisIsCutOffWithoutHoldingAThread) {
 
 TEST_F(BadInputTest, SlowBodyTimesOutWith408) {
   RawConnection c(port());
-  ASSERT_TRUE(c.send("POST /debug/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"));
+  ASSERT_TRUE(
+      c.send("POST /debug/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"));
   auto r = c.read_reply(3s);
   ASSERT_TRUE(r);
   expect_error(*r, 408);
@@ -164,7 +168,9 @@ TEST_F(BadInputTest, SlowBodyTimesOutWith408) {
 TEST_F(BadInputTest, ClientDisconnectsMidRequest) {
   for (int i = 0; i < 20; ++i) {
     RawConnection c(port());
-    c.send("POST /debug/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"a\":");
+    c.send(
+        "POST /debug/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+        "1000\r\n\r\n{\"a\":");
     c.close();
     RawConnection h(port());
     h.send("GET /healthz HTTP/1.1\r\nHost: x\r\n");  // and one that leaves mid-head
@@ -204,7 +210,8 @@ TEST_F(BadInputTest, MemoryDoesNotGrowUnderRepeatedAbuse) {
       raw(post(R"({"a":)"));
       raw(post("{\"a\":\"\xFF\"}"));
       raw("GET /healthz HTTP/1.1\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n");
-      raw("POST /debug/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n");
+      raw("POST /debug/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+          "999999999\r\n\r\n");
       raw("POST /debug/echo HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}");
       raw(post(R"({"ok":[1,2,3]})"));
       RawConnection c(port());

@@ -38,8 +38,9 @@ TEST(Lifecycle, StreamsServerSentEvents) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->header("content-type"), "text/event-stream");
   EXPECT_EQ(r->header("transfer-encoding"), "chunked");
-  EXPECT_EQ(r->body, "data: {\"index\":0}\n\ndata: {\"index\":1}\n\ndata: {\"index\":2}\n\ndata: {\"index\":3}\n\n"
-                     "data: {\"index\":4}\n\ndata: [DONE]\n\n");
+  EXPECT_EQ(r->body,
+            "data: {\"index\":0}\n\ndata: {\"index\":1}\n\ndata: {\"index\":2}\n\ndata: {\"index\":3}\n\n"
+            "data: {\"index\":4}\n\ndata: [DONE]\n\n");
   // The connection stays usable after a stream.
   ASSERT_TRUE(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
   auto h = c.read_reply();

@@ -93,8 +93,9 @@ TEST_F(ServerTest, Http10ClosesAfterResponse) {
 
 TEST_F(ServerTest, ExpectContinueIsHonoured) {
   RawConnection c(port());
-  ASSERT_TRUE(c.send("POST /debug/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     "Content-Length: 7\r\nExpect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("POST /debug/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             "Content-Length: 7\r\nExpect: 100-continue\r\n\r\n"));
   ASSERT_TRUE(c.read_until("100 Continue", std::chrono::seconds(5)));
   auto cont = c.read_reply();
   ASSERT_TRUE(cont);

@@ -12,7 +12,7 @@ namespace sovra::test {
 struct HttpReply {
   int status = 0;
   std::map<std::string, std::string> headers;  // names lower-cased
-  std::string body;                             // de-chunked
+  std::string body;                            // de-chunked
   std::string header(const std::string& name) const;
 };
 

@@ -137,7 +137,9 @@ int ServerProcess::wait_exit(std::chrono::milliseconds timeout) {
       exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       return exit_status_;
     }
-    struct timespec ts{0, 10'000'000};
+    struct timespec ts {
+      0, 10'000'000
+    };
     nanosleep(&ts, nullptr);
   }
   ::kill(pid_, SIGKILL);

@@ -6,15 +6,22 @@ namespace sovra::api::openai {
 
 const char* error_type(const Error& e) {
   switch (e.code) {
-    case ErrorCode::kUnauthenticated: return "authentication_error";
-    case ErrorCode::kPermissionDenied: return "permission_error";
-    case ErrorCode::kNotFound: return "not_found_error";
-    case ErrorCode::kRateLimited: return "rate_limit_error";
-    case ErrorCode::kUnavailable: return "service_unavailable_error";
+    case ErrorCode::kUnauthenticated:
+      return "authentication_error";
+    case ErrorCode::kPermissionDenied:
+      return "permission_error";
+    case ErrorCode::kNotFound:
+      return "not_found_error";
+    case ErrorCode::kRateLimited:
+      return "rate_limit_error";
+    case ErrorCode::kUnavailable:
+      return "service_unavailable_error";
     case ErrorCode::kIo:
     case ErrorCode::kCorruptData:
-    case ErrorCode::kInternal: return "server_error";
-    default: return "invalid_request_error";
+    case ErrorCode::kInternal:
+      return "server_error";
+    default:
+      return "invalid_request_error";
   }
 }
 
