@@ -38,9 +38,10 @@ SpmVocab make_vocab(bool user_defined) {
   // Single characters, then merges with distinct and equal scores, including multi-byte characters and "▁" runs.
   for (const char* c : {"▁", "a", "b", "e", "h", "l", "o", "é", "€", "<", ">"}) add(c, -10.0f, TokenType::kNormal);
   const std::pair<const char*, float> merges[] = {
-      {"▁▁", -1.0f}, {"▁▁▁▁", -0.5f}, {"ab", -1.0f}, {"ba", -1.0f}, {"aba", -0.7f}, {"▁a", -2.0f}, {"he", -1.5f},
-      {"ll", -1.5f}, {"hell", -1.0f}, {"hello", -0.2f}, {"▁hello", -0.1f}, {"éé", -1.0f}, {"▁€", -0.3f},
-      {"<s", -1.0f},  // "<s" + ">" is the BOS token's text: it must stay text
+      {"▁▁", -1.0f},     {"▁▁▁▁", -0.5f}, {"ab", -1.0f}, {"ba", -1.0f},   {"aba", -0.7f},
+      {"▁a", -2.0f},     {"he", -1.5f},   {"ll", -1.5f}, {"hell", -1.0f}, {"hello", -0.2f},
+      {"▁hello", -0.1f}, {"éé", -1.0f},   {"▁€", -0.3f}, {"<s", -1.0f},  // "<s" + ">" is the BOS token's text: it must
+                                                                         // stay text
   };
   for (const auto& [text, score] : merges) add(text, score, TokenType::kNormal);
   if (user_defined) {

@@ -37,8 +37,8 @@ Result<TokenId> read_token_id(const gguf::Reader& reader, std::string_view key, 
     return kNoToken;
   }
   if (*as_uint >= n) {
-    return malformed(key, "is " + std::to_string(*as_uint) + ", outside the vocabulary of " + std::to_string(n) +
-                              " tokens");
+    return malformed(key,
+                     "is " + std::to_string(*as_uint) + ", outside the vocabulary of " + std::to_string(n) + " tokens");
   }
   return static_cast<TokenId>(*as_uint);
 }
@@ -75,8 +75,8 @@ Result<SpmVocab> read_spm_vocab(const gguf::Reader& reader) {
     auto values = scores->get_array<float>();
     if (!values) return malformed(kScoresKey, "is not an array of float32");
     if (values->size() != n) {
-      return malformed(kScoresKey, "has " + std::to_string(values->size()) + " entries for " + std::to_string(n) +
-                                       " tokens");
+      return malformed(kScoresKey,
+                       "has " + std::to_string(values->size()) + " entries for " + std::to_string(n) + " tokens");
     }
     vocab.scores = std::move(*values);
   }

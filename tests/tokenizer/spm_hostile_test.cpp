@@ -55,9 +55,22 @@ class TokenizerHostile : public ::testing::Test {
 
 TEST_F(TokenizerHostile, InvalidUtf8RoundTrips) {
   const std::vector<std::string> inputs = {
-      "\xFF",         "\xC3",         "\xE2\x82",     "\xF0\x9F\x98",   "\x80\x80",     "a\xC3",
-      "\xC0\xAF",     "\xED\xA0\x80", "\xE2 x",       "\xF0 \xF0  \xF0", "\xC3\xC3\xA9", "ab\xE2\x96",
-      "\xE2\x96\x81", "x\xE2\x96\x81\xE2\x96 y",      "\xF8\x88\x80\x80\x80",          "\xFE\xFF",
+      "\xFF",
+      "\xC3",
+      "\xE2\x82",
+      "\xF0\x9F\x98",
+      "\x80\x80",
+      "a\xC3",
+      "\xC0\xAF",
+      "\xED\xA0\x80",
+      "\xE2 x",
+      "\xF0 \xF0  \xF0",
+      "\xC3\xC3\xA9",
+      "ab\xE2\x96",
+      "\xE2\x96\x81",
+      "x\xE2\x96\x81\xE2\x96 y",
+      "\xF8\x88\x80\x80\x80",
+      "\xFE\xFF",
   };
   for (const std::string& s : inputs) expect_round_trip(s);
 }

@@ -32,10 +32,10 @@ inline SpmVocab small_vocab() {
     add(c, -10.0f, TokenType::kNormal);
   }
   const std::vector<std::pair<const char*, float>> merges = {
-      {"ab", -1.0f},    {"bc", -0.5f},     {"▁a", -2.0f},   {"▁ab", -0.1f},  {"xx", -3.0f},
-      {"▁▁", -4.0f},    {"he", -1.0f},     {"ll", -1.0f},   {"hell", -0.9f}, {"hello", -0.8f},
-      {"▁hello", -0.7f}, {"or", -1.0f},    {"wor", -0.9f},  {"ld", -1.0f},   {"world", -0.8f},
-      {"▁world", -0.7f}, {"th", -1.0f},    {"▁th", -0.9f},  {"▁the", -0.8f}, {"en", -1.0f},
+      {"ab", -1.0f},     {"bc", -0.5f}, {"▁a", -2.0f},  {"▁ab", -0.1f},  {"xx", -3.0f},
+      {"▁▁", -4.0f},     {"he", -1.0f}, {"ll", -1.0f},  {"hell", -0.9f}, {"hello", -0.8f},
+      {"▁hello", -0.7f}, {"or", -1.0f}, {"wor", -0.9f}, {"ld", -1.0f},   {"world", -0.8f},
+      {"▁world", -0.7f}, {"th", -1.0f}, {"▁th", -0.9f}, {"▁the", -0.8f}, {"en", -1.0f},
   };
   for (const auto& [text, score] : merges) add(text, score, TokenType::kNormal);
   add("<|u|>", 0.0f, TokenType::kUserDefined);

@@ -64,7 +64,7 @@ TEST(TokenizerSpm, UnknownCharactersFallBackToBytes) {
   // "é" is U+00E9 = C3 A9; "€" = E2 82 AC.
   const std::vector<TokenId> ids = t.encode("é€", false);
   EXPECT_EQ(ids, (std::vector<TokenId>{t.find("▁"), kByteBase + 0xC3, kByteBase + 0xA9, kByteBase + 0xE2,
-                                        kByteBase + 0x82, kByteBase + 0xAC}));
+                                       kByteBase + 0x82, kByteBase + 0xAC}));
   EXPECT_EQ(t.decode(ids), "é€");
   // Without byte tokens the unknown token stands in for each byte.
   SpmVocab no_bytes;

@@ -15,8 +15,7 @@ double log_normalizer(std::span<const float> logits) {
   return static_cast<double>(max) + std::log(sum);
 }
 
-void top_logprobs(std::span<const float> logits, double log_normalizer, std::size_t n,
-                  std::vector<TokenLogprob>& out) {
+void top_logprobs(std::span<const float> logits, double log_normalizer, std::size_t n, std::vector<TokenLogprob>& out) {
   out.clear();
   if (n == 0) return;
   // `out` stays sorted best first; a token enters only when it beats the current worst, so after the first n
@@ -29,8 +28,8 @@ void top_logprobs(std::span<const float> logits, double log_normalizer, std::siz
     if (x == -std::numeric_limits<float>::infinity()) continue;
     const auto id = static_cast<TokenId>(i);
     if (out.size() == n && !better(x, id, out.back())) continue;
-    const auto at = std::find_if(out.begin(), out.end(), [&](const TokenLogprob& e) { return better(x, id, e); }) -
-                    out.begin();
+    const auto at =
+        std::find_if(out.begin(), out.end(), [&](const TokenLogprob& e) { return better(x, id, e); }) - out.begin();
     if (out.size() == n) out.pop_back();
     out.insert(out.begin() + at, TokenLogprob{id, x});
   }

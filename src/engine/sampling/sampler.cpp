@@ -42,25 +42,25 @@ Status check_params(const SamplerParams& p) {
     return out_of_range("frequency_penalty", p.frequency_penalty, "in [-2, 2]");
   }
   if (p.penalty_window < -1) {
-    return Error::invalid("penalty_window must be -1 (all), 0 (off) or a count, got " +
-                              std::to_string(p.penalty_window),
-                          "penalty_window");
+    return Error::invalid(
+        "penalty_window must be -1 (all), 0 (off) or a count, got " + std::to_string(p.penalty_window),
+        "penalty_window");
   }
   for (const LogitBias& b : p.logit_bias) {
     if (b.token < 0) return Error::invalid("logit_bias names token " + std::to_string(b.token), "logit_bias");
     if (std::isnan(b.bias) || b.bias == kInf) {
-      return Error::invalid("logit_bias for token " + std::to_string(b.token) + " must be finite or -inf, got " +
-                                show(b.bias),
-                            "logit_bias");
+      return Error::invalid(
+          "logit_bias for token " + std::to_string(b.token) + " must be finite or -inf, got " + show(b.bias),
+          "logit_bias");
     }
   }
   for (const TokenId t : p.stop_token_ids) {
     if (t < 0) return Error::invalid("stop token id " + std::to_string(t) + " is negative", "stop_token_ids");
   }
   if (p.top_logprobs < 0 || p.top_logprobs > kMaxTopLogprobs) {
-    return Error::invalid("top_logprobs must be in [0, " + std::to_string(kMaxTopLogprobs) + "], got " +
-                              std::to_string(p.top_logprobs),
-                          "top_logprobs");
+    return Error::invalid(
+        "top_logprobs must be in [0, " + std::to_string(kMaxTopLogprobs) + "], got " + std::to_string(p.top_logprobs),
+        "top_logprobs");
   }
   if (p.top_logprobs > 0 && !p.logprobs) {
     return Error::invalid("top_logprobs needs logprobs to be enabled", "top_logprobs");
@@ -144,8 +144,9 @@ Result<SampledToken> Sampler::sample(std::span<const float> logits, std::span<co
   // Only penalised and biased entries changed; a huge bias or a repetition penalty below 1 can push them past
   // the float range.
   const bool changed_overflow =
-      (penalties.active() && std::any_of(window.begin(), window.end(),
-                                         [&](TokenId t) { return overflowed(logits_[static_cast<std::size_t>(t)]); })) ||
+      (penalties.active() &&
+       std::any_of(window.begin(), window.end(),
+                   [&](TokenId t) { return overflowed(logits_[static_cast<std::size_t>(t)]); })) ||
       std::any_of(params_.logit_bias.begin(), params_.logit_bias.end(),
                   [&](const LogitBias& b) { return overflowed(logits_[static_cast<std::size_t>(b.token)]); });
   if (changed_overflow) return Error::invalid("a logit overflowed after penalties and logit_bias");

@@ -118,11 +118,11 @@ TEST(SamplerTest, RejectsNaNInfAndEmptyLogits) {
 TEST(SamplerTest, AllBannedButOneAlwaysPicksIt) {
   const std::vector<float> logits = {-kInf, -kInf, 0.5f, -kInf, -kInf};
   for (const SamplerParams& p : std::vector<SamplerParams>{{.temperature = 0.0f},
-                                                            {.temperature = 1.0f, .seed = 1},
-                                                            {.temperature = 1.5f, .top_k = 2, .seed = 2},
-                                                            {.temperature = 0.5f, .top_p = 0.1f, .seed = 3},
-                                                            {.temperature = 1.0f, .min_p = 1.0f, .seed = 4},
-                                                            {.logprobs = true, .top_logprobs = 3}}) {
+                                                           {.temperature = 1.0f, .seed = 1},
+                                                           {.temperature = 1.5f, .top_k = 2, .seed = 2},
+                                                           {.temperature = 0.5f, .top_p = 0.1f, .seed = 3},
+                                                           {.temperature = 1.0f, .min_p = 1.0f, .seed = 4},
+                                                           {.logprobs = true, .top_logprobs = 3}}) {
     Sampler s = make(p);
     for (int i = 0; i < 20; ++i) {
       auto r = s.sample(logits);
@@ -143,7 +143,8 @@ TEST(SamplerTest, EverythingBannedIsAnError) {
   auto r = s.sample(logits);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
-  Sampler banned = make({.temperature = 0.0f, .logit_bias = {{.token = 0, .bias = -kInf}, {.token = 1, .bias = -kInf}}});
+  Sampler banned =
+      make({.temperature = 0.0f, .logit_bias = {{.token = 0, .bias = -kInf}, {.token = 1, .bias = -kInf}}});
   const std::vector<float> finite = {1.0f, 2.0f};
   EXPECT_FALSE(banned.sample(finite));
 }
@@ -275,10 +276,8 @@ TEST(SamplerLogprobs, AreTheLogSoftmaxAfterPenaltiesAndBias) {
     EXPECT_NEAR(r->top_logprobs[2].logprob, 1.0 - z, 1e-6);
   }
   // Bias counts: banning token 2 renormalises over the rest.
-  Sampler b = make({.temperature = 0.0f,
-                    .logit_bias = {{.token = 2, .bias = -kInf}},
-                    .logprobs = true,
-                    .top_logprobs = 4});
+  Sampler b =
+      make({.temperature = 0.0f, .logit_bias = {{.token = 2, .bias = -kInf}}, .logprobs = true, .top_logprobs = 4});
   auto r = b.sample(logits);
   ASSERT_TRUE(r);
   const double z2 = std::log(std::exp(1.0) + std::exp(2.0) + std::exp(0.0));
