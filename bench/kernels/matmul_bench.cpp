@@ -1,0 +1,166 @@
+// Throughput of kernels::matmul at TinyLlama-1.1B shapes with 2 threads: weight GB/s (mat-vec: generation is
+// bound by how fast weights stream from memory) and GFLOP/s (mat-mat: prompt processing). A read-bandwidth
+// baseline runs first in the same process; every matmul line carries its GB/s as a fraction of it.
+// See bench/kernels/README.md.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "kernels/cpu/kernel_table.hpp"
+#include "kernels/matmul.hpp"
+#include "kernels/quant.hpp"
+#include "kernels/quant/half.hpp"
+
+namespace {
+
+using sovra::gguf::GgmlType;
+using sovra::kernels::ThreadPool;
+
+constexpr int kThreads = 2;
+// Weight bytes cycled through in "dram" runs: far beyond the L3 (32 MiB here) so each call streams its matrix
+// from memory as a real model's layers do. "cache" runs reuse one matrix.
+constexpr std::int64_t kColdBytes = std::int64_t{768} << 20;
+constexpr std::int64_t kPromptTokens = 128;
+
+struct Shape {
+  std::int64_t rows;
+  std::int64_t cols;
+};
+constexpr Shape kShapes[] = {{2048, 2048}, {5632, 2048}, {2048, 5632}, {32000, 2048}};
+constexpr GgmlType kTypes[] = {GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kQ4_K};
+
+double g_read_bytes_per_s = 0;  // set by BM_ReadBandwidth, which runs first
+
+ThreadPool& pool() {
+  static ThreadPool p(kThreads);
+  return p;
+}
+
+struct Buffer {
+  std::unique_ptr<std::uint64_t[]> words;
+  std::int64_t bytes = 0;
+  std::uint8_t* data() { return reinterpret_cast<std::uint8_t*>(words.get()); }
+};
+
+Buffer random_buffer(std::int64_t bytes, std::uint64_t seed) {
+  Buffer b{std::make_unique<std::uint64_t[]>(static_cast<std::size_t>(bytes / 8 + 1)), bytes};
+  std::uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
+  for (std::int64_t i = 0; i < bytes / 8 + 1; ++i) {  // xorshift64: fast, and the values do not matter
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    b.words[static_cast<std::size_t>(i)] = s;
+  }
+  return b;
+}
+
+// Random levels with small, finite fp16 scales, like a real checkpoint's (the speed does not depend on them).
+void fix_scales(GgmlType t, std::uint8_t* data, std::int64_t bytes) {
+  const auto& traits = sovra::gguf::traits(t);
+  const int n_fields = t == GgmlType::kQ4_K ? 2 : 1;  // Q8_0, Q4_0: d at 0; Q4_K: d, dmin at 0, 2
+  const sovra::kernels::Half h = sovra::kernels::fp32_to_fp16(0.004f);
+  for (std::int64_t off = 0; off + traits.block_bytes <= bytes; off += traits.block_bytes) {
+    for (int f = 0; f < n_fields; ++f) std::memcpy(data + off + 2 * f, &h, 2);
+  }
+}
+
+void BM_ReadBandwidth(benchmark::State& state) {
+  Buffer buf = random_buffer(kColdBytes, 1);
+  const std::int64_t words = kColdBytes / 8;
+  std::uint64_t sink = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    std::uint64_t sums[kThreads] = {};
+    pool().run([&](int i, int n) {
+      const std::int64_t begin = words * i / n;
+      const std::int64_t end = words * (i + 1) / n;
+      std::uint64_t acc[8] = {};
+      for (std::int64_t w = begin; w + 8 <= end; w += 8) {
+        for (int k = 0; k < 8; ++k) acc[k] += buf.words[static_cast<std::size_t>(w + k)];
+      }
+      sums[i] = acc[0] ^ acc[1] ^ acc[2] ^ acc[3] ^ acc[4] ^ acc[5] ^ acc[6] ^ acc[7];
+    });
+    sink += sums[0] + sums[1];
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  benchmark::DoNotOptimize(sink);
+  const double bytes = static_cast<double>(kColdBytes) * static_cast<double>(state.iterations());
+  g_read_bytes_per_s = bytes / seconds;
+  state.counters["GB/s"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsRate);
+}
+
+void BM_Matmul(benchmark::State& state, GgmlType type, Shape shape, std::int64_t n_tokens, bool dram, bool reference) {
+  const std::int64_t matrix = shape.rows * sovra::kernels::row_bytes(type, shape.cols);
+  const std::int64_t copies = dram ? std::max<std::int64_t>(2, kColdBytes / matrix) : 1;
+  Buffer weights = random_buffer(copies * matrix, 2);
+  fix_scales(type, weights.data(), copies * matrix);
+  Buffer noise = random_buffer(n_tokens * shape.cols * 4, 3);
+  std::vector<float> x(static_cast<std::size_t>(n_tokens * shape.cols));
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(static_cast<std::int8_t>(noise.data()[i])) / 64;
+  std::vector<float> y(static_cast<std::size_t>(n_tokens * shape.rows));
+  sovra::kernels::force_reference(reference);
+  std::int64_t i = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    const sovra::kernels::WeightView w{type, weights.data() + (i++ % copies) * matrix, shape.rows, shape.cols};
+    sovra::kernels::matmul(w, x.data(), n_tokens, y.data(), pool());
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  sovra::kernels::force_reference(false);
+  const double bytes = static_cast<double>(matrix) * static_cast<double>(state.iterations());
+  const double flops =
+      2.0 * static_cast<double>(shape.rows * shape.cols * n_tokens) * static_cast<double>(state.iterations());
+  state.counters["GB/s"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
+  if (g_read_bytes_per_s > 0) state.counters["of_read_bw"] = bytes / seconds / g_read_bytes_per_s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::RegisterBenchmark("read_bandwidth/2threads", BM_ReadBandwidth)
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
+  for (bool dram : {true, false}) {
+    for (GgmlType t : kTypes) {
+      for (const Shape& s : kShapes) {
+        const std::string name =
+            fmt::format("matvec/{}/{}x{}/{}", sovra::gguf::type_name(t), s.rows, s.cols, dram ? "dram" : "cache");
+        benchmark::RegisterBenchmark(name.c_str(), BM_Matmul, t, s, std::int64_t{1}, dram, false)
+            ->UseRealTime()
+            ->Unit(benchmark::kMicrosecond);
+      }
+    }
+  }
+  for (GgmlType t : kTypes) {
+    for (const Shape& s : kShapes) {
+      const std::string name =
+          fmt::format("matmat{}/{}/{}x{}", kPromptTokens, sovra::gguf::type_name(t), s.rows, s.cols);
+      benchmark::RegisterBenchmark(name.c_str(), BM_Matmul, t, s, kPromptTokens, true, false)
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+    }
+  }
+  // The scalar reference path, for scale.
+  for (GgmlType t : kTypes) {
+    const std::string name = fmt::format("matvec_reference/{}/2048x2048/dram", sovra::gguf::type_name(t));
+    benchmark::RegisterBenchmark(name.c_str(), BM_Matmul, t, kShapes[0], std::int64_t{1}, true, true)
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

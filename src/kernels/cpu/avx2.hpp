@@ -1,0 +1,36 @@
+#pragma once
+// AVX2 + FMA + F16C kernels (x86-64). Declarations only: safe to include from portable code.
+//
+// Contract: callable only when the CPU reports avx2, fma and f16c (kernel_table.cpp checks); otherwise they
+// fault. Semantics are those of the reference kernels in ref.hpp: activation quantizers are bit-identical to
+// them; dot products agree up to float summation order. vec_dot_tile_T computes, for t < n_act (1..kMaxTile),
+// out[t * out_stride] = vec_dot_T(n, w, a + t * a_stride bytes), loading and unpacking each weight block once
+// for all n_act activation rows.
+#include <cstdint>
+
+namespace sovra::kernels::avx2 {
+
+void quantize_row_q8_0(const float* src, void* dst, std::int64_t n);
+void quantize_row_q8_1(const float* src, void* dst, std::int64_t n);
+void quantize_row_q8_k(const float* src, void* dst, std::int64_t n);
+
+#define SOVRA_AVX2_DOT(T)                                                                                           \
+  float vec_dot_##T(std::int64_t n, const void* w, const void* a);                                                  \
+  void vec_dot_tile_##T(std::int64_t n, const void* w, const void* a, std::int64_t a_stride, int n_act, float* out, \
+                        std::int64_t out_stride)
+SOVRA_AVX2_DOT(f32);
+SOVRA_AVX2_DOT(f16);
+SOVRA_AVX2_DOT(bf16);
+SOVRA_AVX2_DOT(q4_0);
+SOVRA_AVX2_DOT(q4_1);
+SOVRA_AVX2_DOT(q5_0);
+SOVRA_AVX2_DOT(q5_1);
+SOVRA_AVX2_DOT(q8_0);
+SOVRA_AVX2_DOT(q2_k);
+SOVRA_AVX2_DOT(q3_k);
+SOVRA_AVX2_DOT(q4_k);
+SOVRA_AVX2_DOT(q5_k);
+SOVRA_AVX2_DOT(q6_k);
+#undef SOVRA_AVX2_DOT
+
+}  // namespace sovra::kernels::avx2

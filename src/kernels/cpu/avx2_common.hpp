@@ -1,0 +1,112 @@
+#pragma once
+// Helpers shared by the AVX2 translation units (kernels/cpu/avx2_*.cpp, compiled with -mavx2 -mfma -mf16c).
+//
+// Contract: include only from those translation units. Everything here has internal linkage (unnamed
+// namespace), and those units include no header that defines inline functions or templates with external
+// linkage: a COMDAT compiled with AVX2 could otherwise be picked by the linker for portable callers.
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/quant/blocks.hpp"
+
+namespace sovra::kernels::avx2 {
+
+inline constexpr int kMaxTile = 4;  // activation rows per tile call; matches cpu::kMaxTile
+
+namespace {
+
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline float half_to_float(Half h) { return _cvtsh_ss(h); }
+
+inline __m256i loadu(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+inline __m128i loadu128(const void* p) { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
+
+inline std::uint32_t load_u32(const void* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// 16 bytes of packed nibbles -> 32 bytes: low nibbles first, then high nibbles (the legacy block order).
+inline __m256i unpack_nibbles(const std::uint8_t* p) {
+  const __m128i v = loadu128(p);
+  return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), _mm256_set1_epi8(0x0F));
+}
+
+// Bit i of `bits` -> byte i = 0xFF when set, 0 when clear.
+inline __m256i spread_bits(std::uint32_t bits) {
+  const __m256i pick = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
+  const __m256i bit = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ull));
+  const __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(bits)), pick);
+  return _mm256_cmpeq_epi8(_mm256_and_si256(bytes, bit), bit);
+}
+
+// Unsigned bytes u (< 128) times signed bytes s, summed in groups of 4 -> 8 int32.
+inline __m256i dot_u8_i8(__m256i u, __m256i s) {
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+}
+
+// Same with the products of each adjacent pair weighted by int16 scales (one per pair of bytes).
+inline __m256i dot_u8_i8_scaled(__m256i u, __m256i s, __m256i scales16) {
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), scales16);
+}
+
+// Signed times signed: |x| * (y with x's sign), exact for x, y in [-128, 127] except y = -128.
+inline __m256i dot_i8_i8(__m256i abs_x, __m256i x, __m256i y) { return dot_u8_i8(abs_x, _mm256_sign_epi8(y, x)); }
+
+// K-quants: int16 scales for a 32-byte run that spans sub-blocks 2j and 2j + 1 of 16 elements each:
+// [s[2j] x 8 | s[2j + 1] x 8] from 16 signed byte scales.
+inline __m256i pair_scales(__m128i scales8, int j) {
+  const long long lo = static_cast<long long>(0x0101010101010101ull * static_cast<unsigned>(2 * j));
+  const long long hi = static_cast<long long>(0x0101010101010101ull * static_cast<unsigned>(2 * j + 1));
+  return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales8, _mm_set_epi64x(hi, lo)));
+}
+
+// K-quants: scale i of 16 signed byte scales in all 16 int16 lanes (a run of 32 elements in one sub-block).
+inline __m256i broadcast_scale(__m128i scales8, int i) {
+  return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales8, _mm_set1_epi8(static_cast<char>(i))));
+}
+
+// Runs Kernel::run<T>(n, w, rows, results) for the runtime tile height and scatters the results.
+template <typename Kernel>
+inline void run_tile(std::int64_t n, const void* w, const void* a, std::int64_t a_stride, int n_act, float* out,
+                     std::int64_t out_stride) {
+  const auto* base = static_cast<const std::uint8_t*>(a);
+  const void* rows[kMaxTile] = {};
+  float results[kMaxTile] = {};
+  for (int t = 0; t < n_act; ++t) rows[t] = base + t * a_stride;
+  switch (n_act) {
+    case 1:
+      Kernel::template run<1>(n, w, rows, results);
+      break;
+    case 2:
+      Kernel::template run<2>(n, w, rows, results);
+      break;
+    case 3:
+      Kernel::template run<3>(n, w, rows, results);
+      break;
+    default:
+      Kernel::template run<4>(n, w, rows, results);
+      break;
+  }
+  for (int t = 0; t < n_act; ++t) out[t * out_stride] = results[t];
+}
+
+template <typename Kernel>
+inline float run_single(std::int64_t n, const void* w, const void* a) {
+  const void* rows[1] = {a};
+  float result = 0.0f;
+  Kernel::template run<1>(n, w, rows, &result);
+  return result;
+}
+
+}  // namespace
+}  // namespace sovra::kernels::avx2

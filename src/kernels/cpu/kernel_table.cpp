@@ -1,0 +1,153 @@
+#include "kernels/cpu/kernel_table.hpp"
+
+#include <array>
+#include <atomic>
+
+#include "kernels/cpu/ref.hpp"
+#if SOVRA_KERNELS_AVX2
+#include <cpuid.h>
+
+#include "kernels/cpu/avx2.hpp"
+#endif
+
+namespace sovra::kernels {
+namespace cpu {
+namespace {
+
+using gguf::GgmlType;
+constexpr std::size_t kTableSize = 32;  // ids up to BF16 (30)
+
+template <VecDotFn kDot>
+void tile_from_dot(std::int64_t n, const void* w, const void* a, std::int64_t a_stride, int n_act, float* out,
+                   std::int64_t out_stride) {
+  const auto* base = static_cast<const std::uint8_t*>(a);
+  for (int t = 0; t < n_act; ++t) out[t * out_stride] = kDot(n, w, base + t * a_stride);
+}
+
+using Table = std::array<TypeKernels, kTableSize>;
+
+constexpr void put(Table& table, const TypeKernels& k) { table[static_cast<std::size_t>(k.type)] = k; }
+
+constexpr Table make_reference_table() {
+  Table t{};
+  namespace r = ref;
+  put(t, {GgmlType::kF32, GgmlType::kF32, r::dequantize_row_f32, r::quantize_row_f32, r::vec_dot_f32,
+          tile_from_dot<r::vec_dot_f32>});
+  put(t, {GgmlType::kF16, GgmlType::kF32, r::dequantize_row_f16, r::quantize_row_f16, r::vec_dot_f16,
+          tile_from_dot<r::vec_dot_f16>});
+  put(t, {GgmlType::kBF16, GgmlType::kF32, r::dequantize_row_bf16, r::quantize_row_bf16, r::vec_dot_bf16,
+          tile_from_dot<r::vec_dot_bf16>});
+  put(t, {GgmlType::kQ4_0, GgmlType::kQ8_0, r::dequantize_row_q4_0, r::quantize_row_q4_0, r::vec_dot_q4_0,
+          tile_from_dot<r::vec_dot_q4_0>});
+  put(t, {GgmlType::kQ4_1, GgmlType::kQ8_1, r::dequantize_row_q4_1, r::quantize_row_q4_1, r::vec_dot_q4_1,
+          tile_from_dot<r::vec_dot_q4_1>});
+  put(t, {GgmlType::kQ5_0, GgmlType::kQ8_0, r::dequantize_row_q5_0, r::quantize_row_q5_0, r::vec_dot_q5_0,
+          tile_from_dot<r::vec_dot_q5_0>});
+  put(t, {GgmlType::kQ5_1, GgmlType::kQ8_1, r::dequantize_row_q5_1, r::quantize_row_q5_1, r::vec_dot_q5_1,
+          tile_from_dot<r::vec_dot_q5_1>});
+  put(t, {GgmlType::kQ8_0, GgmlType::kQ8_0, r::dequantize_row_q8_0, r::quantize_row_q8_0, r::vec_dot_q8_0,
+          tile_from_dot<r::vec_dot_q8_0>});
+  put(t, {GgmlType::kQ8_1, GgmlType::kQ8_1, r::dequantize_row_q8_1, r::quantize_row_q8_1, nullptr, nullptr});
+  put(t, {GgmlType::kQ2_K, GgmlType::kQ8_K, r::dequantize_row_q2_k, r::quantize_row_q2_k, r::vec_dot_q2_k,
+          tile_from_dot<r::vec_dot_q2_k>});
+  put(t, {GgmlType::kQ3_K, GgmlType::kQ8_K, r::dequantize_row_q3_k, r::quantize_row_q3_k, r::vec_dot_q3_k,
+          tile_from_dot<r::vec_dot_q3_k>});
+  put(t, {GgmlType::kQ4_K, GgmlType::kQ8_K, r::dequantize_row_q4_k, r::quantize_row_q4_k, r::vec_dot_q4_k,
+          tile_from_dot<r::vec_dot_q4_k>});
+  put(t, {GgmlType::kQ5_K, GgmlType::kQ8_K, r::dequantize_row_q5_k, r::quantize_row_q5_k, r::vec_dot_q5_k,
+          tile_from_dot<r::vec_dot_q5_k>});
+  put(t, {GgmlType::kQ6_K, GgmlType::kQ8_K, r::dequantize_row_q6_k, r::quantize_row_q6_k, r::vec_dot_q6_k,
+          tile_from_dot<r::vec_dot_q6_k>});
+  put(t, {GgmlType::kQ8_K, GgmlType::kQ8_K, r::dequantize_row_q8_k, r::quantize_row_q8_k, nullptr, nullptr});
+  return t;
+}
+
+constinit const Table kReference = make_reference_table();  // NOLINT(cert-err58-cpp): constant-initialized
+
+#if SOVRA_KERNELS_AVX2
+constexpr Table make_avx2_table() {
+  Table t = make_reference_table();
+  auto dot = [&t](GgmlType type, VecDotFn vec_dot, VecDotTileFn tile) {
+    t[static_cast<std::size_t>(type)].vec_dot = vec_dot;
+    t[static_cast<std::size_t>(type)].vec_dot_tile = tile;
+  };
+  namespace v = avx2;
+  dot(GgmlType::kF32, v::vec_dot_f32, v::vec_dot_tile_f32);
+  dot(GgmlType::kF16, v::vec_dot_f16, v::vec_dot_tile_f16);
+  dot(GgmlType::kBF16, v::vec_dot_bf16, v::vec_dot_tile_bf16);
+  dot(GgmlType::kQ4_0, v::vec_dot_q4_0, v::vec_dot_tile_q4_0);
+  dot(GgmlType::kQ4_1, v::vec_dot_q4_1, v::vec_dot_tile_q4_1);
+  dot(GgmlType::kQ5_0, v::vec_dot_q5_0, v::vec_dot_tile_q5_0);
+  dot(GgmlType::kQ5_1, v::vec_dot_q5_1, v::vec_dot_tile_q5_1);
+  dot(GgmlType::kQ8_0, v::vec_dot_q8_0, v::vec_dot_tile_q8_0);
+  dot(GgmlType::kQ2_K, v::vec_dot_q2_k, v::vec_dot_tile_q2_k);
+  dot(GgmlType::kQ3_K, v::vec_dot_q3_k, v::vec_dot_tile_q3_k);
+  dot(GgmlType::kQ4_K, v::vec_dot_q4_k, v::vec_dot_tile_q4_k);
+  dot(GgmlType::kQ5_K, v::vec_dot_q5_k, v::vec_dot_tile_q5_k);
+  dot(GgmlType::kQ6_K, v::vec_dot_q6_k, v::vec_dot_tile_q6_k);
+  // Activation encodings: the quantizers run once per matmul call; the weight quantizers stay scalar.
+  t[static_cast<std::size_t>(GgmlType::kQ8_0)].quantize_row = v::quantize_row_q8_0;  // bit-identical to ref
+  t[static_cast<std::size_t>(GgmlType::kQ8_1)].quantize_row = v::quantize_row_q8_1;
+  t[static_cast<std::size_t>(GgmlType::kQ8_K)].quantize_row = v::quantize_row_q8_k;
+  return t;
+}
+
+constinit const Table kAvx2 = make_avx2_table();  // NOLINT(cert-err58-cpp): constant-initialized
+#endif
+
+// AVX2, FMA and F16C in the CPU, and YMM state enabled by the OS (XCR0 bits 1 and 2).
+bool detect_avx2() {
+#if SOVRA_KERNELS_AVX2
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid(1, &a, &b, &c, &d) == 0) return false;
+  const bool fma = (c & bit_FMA) != 0;
+  const bool f16c = (c & bit_F16C) != 0;
+  const bool avx = (c & bit_AVX) != 0 && (c & bit_OSXSAVE) != 0;
+  if (!fma || !f16c || !avx) return false;
+  unsigned xcr0_lo = 0, xcr0_hi = 0;
+  __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+  if ((xcr0_lo & 0x6u) != 0x6u) return false;
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d) == 0) return false;
+  return (b & bit_AVX2) != 0;
+#else
+  return false;
+#endif
+}
+
+std::atomic<bool> g_force_reference{false};
+
+const TypeKernels* lookup(const Table& table, GgmlType type) {
+  const auto id = static_cast<std::size_t>(type);
+  if (id >= table.size() || table[id].dequantize_row == nullptr) return nullptr;
+  return &table[id];
+}
+
+}  // namespace
+
+const TypeKernels* reference_kernels(GgmlType type) { return lookup(kReference, type); }
+
+const TypeKernels* simd_kernels(GgmlType type) {
+#if SOVRA_KERNELS_AVX2
+  if (cpu_has_avx2()) return lookup(kAvx2, type);
+#endif
+  (void)type;
+  return nullptr;
+}
+
+const TypeKernels* kernels_for(GgmlType type) {
+  if (!g_force_reference.load(std::memory_order_relaxed)) {
+    if (const TypeKernels* k = simd_kernels(type)) return k;
+  }
+  return reference_kernels(type);
+}
+
+}  // namespace cpu
+
+void force_reference(bool on) { cpu::g_force_reference.store(on, std::memory_order_relaxed); }
+bool simd_active() { return cpu_has_avx2() && !cpu::g_force_reference.load(std::memory_order_relaxed); }
+bool cpu_has_avx2() {
+  static const bool kHas = cpu::detect_avx2();
+  return kHas;
+}
+
+}  // namespace sovra::kernels

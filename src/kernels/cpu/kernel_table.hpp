@@ -1,0 +1,52 @@
+#pragma once
+// The CPU kernel table: for each ggml type, the functions that decode, encode and multiply its rows, chosen once
+// per process between the portable reference kernels and the AVX2 ones.
+//
+// Contract: kernels_for() returns the AVX2 entry when the CPU has avx2, fma and f16c and force_reference(false)
+// (the default) is in effect, else the reference entry; nullptr for a type with no kernels. Entries are
+// immutable and live for the whole process. Weight types have every function; the activation encodings Q8_1 and
+// Q8_K have only quantize_row and dequantize_row. Row lengths must be multiples of the type's block size.
+#include <cstdint>
+
+#include "gguf/types.hpp"
+
+namespace sovra::kernels {
+
+// Makes kernels_for() return the scalar reference kernels (on) or the best available ones (off). For tests and
+// debugging; takes effect for lookups made after it returns. Thread-safe.
+void force_reference(bool on);
+// Whether kernels_for() currently returns SIMD kernels.
+bool simd_active();
+// Whether this CPU can run the AVX2 kernels at all.
+bool cpu_has_avx2();
+
+namespace cpu {
+
+inline constexpr int kMaxTile = 4;  // activation rows one vec_dot_tile call takes
+
+using DequantizeRowFn = void (*)(const void* src, float* dst, std::int64_t n);
+using QuantizeRowFn = void (*)(const float* src, void* dst, std::int64_t n);
+// Dot of a weight row with one activation row in the weight type's act_type encoding.
+using VecDotFn = float (*)(std::int64_t n, const void* w, const void* a);
+// out[t * out_stride] = dot(w, activation row t) for t < n_act (1..kMaxTile); row t starts a + t * a_stride bytes.
+using VecDotTileFn = void (*)(std::int64_t n, const void* w, const void* a, std::int64_t a_stride, int n_act,
+                              float* out, std::int64_t out_stride);
+
+struct TypeKernels {
+  gguf::GgmlType type = gguf::GgmlType::kF32;
+  gguf::GgmlType act_type = gguf::GgmlType::kF32;  // how vec_dot wants activations: F32, Q8_0, Q8_1 or Q8_K
+  DequantizeRowFn dequantize_row = nullptr;
+  QuantizeRowFn quantize_row = nullptr;
+  VecDotFn vec_dot = nullptr;           // nullptr for activation-only encodings
+  VecDotTileFn vec_dot_tile = nullptr;  // likewise
+};
+
+const TypeKernels* kernels_for(gguf::GgmlType type);
+// The portable entry, whatever the CPU.
+const TypeKernels* reference_kernels(gguf::GgmlType type);
+// The AVX2 entry, or nullptr when the CPU cannot run it or the type has none. Functions without a SIMD version
+// (the weight quantizers, most dequantizers) point at the reference ones.
+const TypeKernels* simd_kernels(gguf::GgmlType type);
+
+}  // namespace cpu
+}  // namespace sovra::kernels

@@ -1,0 +1,126 @@
+#include "kernels/matmul.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <cstddef>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "kernels/cpu/kernel_table.hpp"
+#include "kernels/quant.hpp"
+
+namespace sovra::kernels {
+namespace {
+
+using cpu::kMaxTile;
+using cpu::TypeKernels;
+
+// Mat-vec: about this many row chunks per thread, so a thread slowed down by another process hands its share
+// to the others (the atomic counter) without paying for many tiny chunks.
+constexpr std::int64_t kChunksPerThread = 4;
+constexpr std::int64_t kMinChunkRows = 16;
+// Mat-mat: weight rows per work item, sized so the item's weights and one tile of activations stay in L1.
+constexpr std::int64_t kTileWeightBytes = std::int64_t{16} * 1024;
+constexpr std::int64_t kMaxTileRows = 32;
+// Below this many elements the caller encodes the activations alone; above, the pool shares the work.
+constexpr std::int64_t kParallelQuantizeElements = std::int64_t{64} * 1024;
+
+struct Activations {
+  const std::uint8_t* data = nullptr;
+  std::int64_t row_bytes = 0;
+};
+
+// The calling thread's buffer for encoded activations; it only grows.
+std::vector<std::uint8_t>& scratch() {
+  thread_local std::vector<std::uint8_t> buffer;
+  return buffer;
+}
+
+Activations encode_activations(const TypeKernels& k, const float* x, std::int64_t n_tokens, std::int64_t cols,
+                               ThreadPool& pool) {
+  if (k.act_type == gguf::GgmlType::kF32) {
+    return {reinterpret_cast<const std::uint8_t*>(x), cols * static_cast<std::int64_t>(sizeof(float))};
+  }
+  const cpu::TypeKernels* ak = cpu::kernels_for(k.act_type);
+  const std::int64_t act_row = row_bytes(k.act_type, cols);
+  std::vector<std::uint8_t>& buffer = scratch();
+  const auto needed = static_cast<std::size_t>(act_row * n_tokens);
+  if (buffer.size() < needed) buffer.resize(needed);
+  std::uint8_t* out = buffer.data();
+  auto encode = [&](std::int64_t t) { ak->quantize_row(x + t * cols, out + t * act_row, cols); };
+  if (n_tokens * cols < kParallelQuantizeElements || pool.size() == 1) {
+    for (std::int64_t t = 0; t < n_tokens; ++t) encode(t);
+  } else {
+    pool.run([&](int i, int n) {
+      for (std::int64_t t = i; t < n_tokens; t += n) encode(t);
+    });
+  }
+  return {out, act_row};
+}
+
+void matvec(const TypeKernels& k, const WeightView& w, std::int64_t w_row, const Activations& act, float* y,
+            ThreadPool& pool) {
+  const std::int64_t chunk = std::max(kMinChunkRows, w.rows / (pool.size() * kChunksPerThread));
+  std::atomic<std::int64_t> next{0};
+  const auto* base = static_cast<const std::uint8_t*>(w.data);
+  pool.run([&](int, int) {
+    for (;;) {
+      const std::int64_t r0 = next.fetch_add(chunk, std::memory_order_relaxed);
+      if (r0 >= w.rows) break;
+      const std::int64_t r1 = std::min(r0 + chunk, w.rows);
+      for (std::int64_t r = r0; r < r1; ++r) y[r] = k.vec_dot(w.cols, base + r * w_row, act.data);
+    }
+  });
+}
+
+void matmat(const TypeKernels& k, const WeightView& w, std::int64_t w_row, const Activations& act,
+            std::int64_t n_tokens, float* y, ThreadPool& pool) {
+  std::int64_t tile_rows = std::clamp<std::int64_t>(kTileWeightBytes / w_row, 1, kMaxTileRows);
+  tile_rows = std::max<std::int64_t>(1, std::min(tile_rows, w.rows / (pool.size() * kChunksPerThread)));
+  std::atomic<std::int64_t> next{0};
+  const auto* base = static_cast<const std::uint8_t*>(w.data);
+  pool.run([&](int, int) {
+    for (;;) {
+      const std::int64_t r0 = next.fetch_add(tile_rows, std::memory_order_relaxed);
+      if (r0 >= w.rows) break;
+      const std::int64_t r1 = std::min(r0 + tile_rows, w.rows);
+      for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kMaxTile) {
+        const int nt = static_cast<int>(std::min<std::int64_t>(kMaxTile, n_tokens - t0));
+        const std::uint8_t* a = act.data + t0 * act.row_bytes;
+        for (std::int64_t r = r0; r < r1; ++r) {
+          k.vec_dot_tile(w.cols, base + r * w_row, a, act.row_bytes, nt, y + t0 * w.rows + r, w.rows);
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+Status check_weight(const WeightView& w) {
+  const TypeKernels* k = cpu::reference_kernels(w.type);
+  if (k == nullptr || k->vec_dot == nullptr) {
+    return Error::invalid(fmt::format("no CPU matmul kernels for tensor type {}", gguf::type_name(w.type)));
+  }
+  if (w.rows <= 0) return Error::invalid(fmt::format("weight matrix has {} rows", w.rows));
+  SOVRA_CHECK(check_row(w.type, w.cols));
+  if (w.data == nullptr) return Error::invalid("weight matrix has no data");
+  return {};
+}
+
+void matmul(const WeightView& w, const float* x, std::int64_t n_tokens, float* y, ThreadPool& pool) {
+  assert(check_weight(w).has_value());
+  if (n_tokens <= 0) return;
+  const TypeKernels& k = *cpu::kernels_for(w.type);
+  const std::int64_t w_row = row_bytes(w.type, w.cols);
+  const Activations act = encode_activations(k, x, n_tokens, w.cols, pool);
+  if (n_tokens == 1) {
+    matvec(k, w, w_row, act, y, pool);
+  } else {
+    matmat(k, w, w_row, act, n_tokens, y, pool);
+  }
+}
+
+}  // namespace sovra::kernels

@@ -1,0 +1,32 @@
+#pragma once
+// Matrix products of a weight matrix in any supported ggml type with f32 activations, on the CPU.
+//
+// Contract: matmul computes y[t * rows + r] = dot(row r of W, x row t) for t < n_tokens, r < rows, where x is
+// [n_tokens, cols] and y is [n_tokens, rows], both row-major f32, and W is stored row-major as ggml stores a
+// [cols, rows] tensor (each row row_bytes(type, cols) bytes). Activations are encoded once per call in the
+// weight type's activation format (Q8_0/Q8_1/Q8_K, as llama.cpp does, or kept f32 for float weights), so
+// results carry that 8-bit rounding. Rows are shared among the pool's threads; for n_tokens > 1 each weight
+// row is multiplied with up to cpu::kMaxTile activation rows per pass so weights are read from memory once.
+// Preconditions (checked by assert only): check_weight(w) succeeds, x and y do not overlap, n_tokens >= 0.
+// Not reentrant per thread: it keeps the encoded activations in a per-thread buffer.
+#include <cstdint>
+
+#include "common/error.hpp"
+#include "gguf/types.hpp"
+#include "kernels/thread_pool.hpp"
+
+namespace sovra::kernels {
+
+struct WeightView {
+  gguf::GgmlType type = gguf::GgmlType::kF32;
+  const void* data = nullptr;
+  std::int64_t rows = 0;  // output features
+  std::int64_t cols = 0;  // input features: elements per row
+};
+
+// Whether matmul can use w: a weight type with kernels, rows > 0, cols a positive multiple of the block size.
+Status check_weight(const WeightView& w);
+
+void matmul(const WeightView& w, const float* x, std::int64_t n_tokens, float* y, ThreadPool& pool);
+
+}  // namespace sovra::kernels

@@ -1,0 +1,133 @@
+// Every AVX2 kernel against its scalar reference on random data.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "../kernel_test_util.hpp"
+#include "kernels/cpu/kernel_table.hpp"
+
+namespace sovra::kernels {
+namespace {
+
+using gguf::GgmlType;
+using namespace test_util;
+
+class KernelAvx2 : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!cpu_has_avx2()) GTEST_SKIP() << "CPU lacks AVX2/FMA/F16C";
+  }
+};
+
+std::vector<std::int64_t> sizes_for(GgmlType t) {
+  if (block_size(t) == 1) return {1, 7, 8, 9, 31, 32, 33, 64, 100, 257, 1000, 4096};
+  if (block_size(t) == 32) return {32, 64, 96, 128, 160, 416, 1024, 4096};
+  return {256, 512, 768, 1792, 4096};
+}
+
+TEST_F(KernelAvx2, ActivationQuantizersAreBitIdentical) {
+  std::mt19937 rng(3);
+  for (GgmlType t : {GgmlType::kQ8_0, GgmlType::kQ8_1, GgmlType::kQ8_K}) {
+    const cpu::TypeKernels* simd = cpu::simd_kernels(t);
+    const cpu::TypeKernels* ref = cpu::reference_kernels(t);
+    ASSERT_NE(simd, nullptr);
+    ASSERT_NE(simd->quantize_row, ref->quantize_row) << gguf::type_name(t);
+    for (float sigma : {1e-6f, 1e-2f, 1.0f, 3e4f}) {
+      const std::int64_t n = 4096;
+      std::vector<float> x = random_floats(rng, n, sigma);
+      for (std::int64_t i = 0; i < 256; ++i) x[static_cast<std::size_t>(i)] = 0.0f;  // an all-zero block
+      x[300] = 127.5f * sigma;                                                       // ties and extremes
+      x[301] = -x[300];
+      std::vector<std::uint8_t> a(static_cast<std::size_t>(bytes_for(t, n)));
+      std::vector<std::uint8_t> b(a.size());
+      simd->quantize_row(x.data(), a.data(), n);
+      ref->quantize_row(x.data(), b.data(), n);
+      EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size()), 0) << gguf::type_name(t) << " sigma " << sigma;
+    }
+  }
+}
+
+TEST_F(KernelAvx2, VecDotMatchesReference) {
+  std::mt19937 rng(11);
+  for (GgmlType t : kWeightTypes) {
+    const cpu::TypeKernels* simd = cpu::simd_kernels(t);
+    const cpu::TypeKernels* ref = cpu::reference_kernels(t);
+    ASSERT_NE(simd, nullptr);
+    ASSERT_NE(simd->vec_dot, ref->vec_dot) << gguf::type_name(t);
+    for (std::int64_t n : sizes_for(t)) {
+      for (int rep = 0; rep < 6; ++rep) {
+        const std::vector<std::uint8_t> w = random_row(rng, t, n);
+        const std::vector<float> x = random_floats(rng, n);
+        std::vector<std::uint8_t> a;
+        std::vector<float> a_values = x;
+        if (ref->act_type == GgmlType::kF32) {
+          a.resize(x.size() * sizeof(float));
+          std::memcpy(a.data(), x.data(), a.size());
+        } else {
+          a.resize(static_cast<std::size_t>(bytes_for(ref->act_type, n)));
+          cpu::reference_kernels(ref->act_type)->quantize_row(x.data(), a.data(), n);
+          a_values = dequantize(ref->act_type, a.data(), n);
+        }
+        const float want = ref->vec_dot(n, w.data(), a.data());
+        const float got = simd->vec_dot(n, w.data(), a.data());
+        const double tol = dot_tolerance(t, n, error_scale(t, w, a_values));
+        ASSERT_NEAR(got, want, tol) << gguf::type_name(t) << " n=" << n << " rep=" << rep;
+      }
+    }
+  }
+}
+
+// Tiles multiply one weight row with up to kMaxTile activation rows; each result must equal the single dot.
+TEST_F(KernelAvx2, VecDotTileMatchesSingleDots) {
+  std::mt19937 rng(12);
+  for (GgmlType t : kWeightTypes) {
+    const cpu::TypeKernels* simd = cpu::simd_kernels(t);
+    const cpu::TypeKernels* ref = cpu::reference_kernels(t);
+    const std::int64_t n = block_size(t) == 1 ? 203 : 3 * std::max<std::int64_t>(block_size(t), 64);
+    const std::vector<std::uint8_t> w = random_row(rng, t, n);
+    const std::int64_t a_row = ref->act_type == GgmlType::kF32 ? n * 4 : bytes_for(ref->act_type, n);
+    std::vector<std::uint8_t> acts(static_cast<std::size_t>(a_row * cpu::kMaxTile));
+    std::vector<std::vector<float>> values;
+    for (int r = 0; r < cpu::kMaxTile; ++r) {
+      const std::vector<float> x = random_floats(rng, n);
+      std::uint8_t* dst = acts.data() + r * a_row;
+      if (ref->act_type == GgmlType::kF32) {
+        std::memcpy(dst, x.data(), static_cast<std::size_t>(a_row));
+        values.push_back(x);
+      } else {
+        cpu::reference_kernels(ref->act_type)->quantize_row(x.data(), dst, n);
+        values.push_back(dequantize(ref->act_type, dst, n));
+      }
+    }
+    for (int n_act = 1; n_act <= cpu::kMaxTile; ++n_act) {
+      constexpr std::int64_t kStride = 3;
+      std::vector<float> out(static_cast<std::size_t>(kStride * cpu::kMaxTile), -1.0f);
+      simd->vec_dot_tile(n, w.data(), acts.data(), a_row, n_act, out.data(), kStride);
+      for (int r = 0; r < cpu::kMaxTile; ++r) {
+        const float got = out[static_cast<std::size_t>(r * kStride)];
+        if (r >= n_act) {
+          EXPECT_EQ(got, -1.0f) << "wrote past n_act";
+          continue;
+        }
+        const float want = ref->vec_dot(n, w.data(), acts.data() + r * a_row);
+        const double tol = dot_tolerance(t, n, error_scale(t, w, values[static_cast<std::size_t>(r)]));
+        EXPECT_NEAR(got, want, tol) << gguf::type_name(t) << " n_act=" << n_act << " row " << r;
+      }
+      EXPECT_EQ(out[1], -1.0f) << "wrote between strided outputs";
+    }
+  }
+}
+
+TEST_F(KernelAvx2, ForceReferenceSwitchesTheTable) {
+  force_reference(true);
+  EXPECT_FALSE(simd_active());
+  EXPECT_EQ(cpu::kernels_for(GgmlType::kQ4_K), cpu::reference_kernels(GgmlType::kQ4_K));
+  force_reference(false);
+  EXPECT_TRUE(simd_active());
+  EXPECT_EQ(cpu::kernels_for(GgmlType::kQ4_K), cpu::simd_kernels(GgmlType::kQ4_K));
+}
+
+}  // namespace
+}  // namespace sovra::kernels
