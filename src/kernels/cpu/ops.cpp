@@ -1,0 +1,76 @@
+#include "kernels/ops.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sovra::kernels {
+
+void rms_norm(const float* x, const float* w, float* y, std::int64_t n, float eps) {
+  double sum = 0.0;  // double: the reference models are checked to 1e-3 over many layers
+  for (std::int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]) * x[i];
+  const float scale = static_cast<float>(1.0 / std::sqrt(sum / static_cast<double>(n) + eps));
+  for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] * scale * w[i];
+}
+
+void rope(float* x, std::int32_t n_heads, std::int32_t pos, const RopeParams& p) {
+  const std::int32_t half = p.n_rot / 2;
+  // theta_i = pos * base^(-2i/n_rot), per pair i; computed once for all heads.
+  float cos_t[512];
+  float sin_t[512];
+  for (std::int32_t i = 0; i < half && i < 512; ++i) {
+    double theta = static_cast<double>(pos) * p.freq_scale *
+                   std::pow(static_cast<double>(p.freq_base), -2.0 * i / static_cast<double>(p.n_rot));
+    if (p.freq_factors != nullptr) theta /= p.freq_factors[i];
+    cos_t[i] = static_cast<float>(std::cos(theta));
+    sin_t[i] = static_cast<float>(std::sin(theta));
+  }
+  for (std::int32_t h = 0; h < n_heads; ++h) {
+    float* v = x + static_cast<std::int64_t>(h) * p.head_dim;
+    for (std::int32_t i = 0; i < half; ++i) {
+      const std::int32_t a = p.mode == RopeMode::kNormal ? 2 * i : i;
+      const std::int32_t b = p.mode == RopeMode::kNormal ? 2 * i + 1 : i + half;
+      const float x0 = v[a];
+      const float x1 = v[b];
+      v[a] = x0 * cos_t[i] - x1 * sin_t[i];
+      v[b] = x0 * sin_t[i] + x1 * cos_t[i];
+    }
+  }
+}
+
+void softmax(float* x, std::int64_t n) {
+  float mx = -INFINITY;
+  for (std::int64_t i = 0; i < n; ++i) mx = std::max(mx, x[i]);
+  double sum = 0.0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - mx);
+    sum += x[i];
+  }
+  const auto inv = static_cast<float>(1.0 / sum);
+  for (std::int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+void swiglu(float* gate, const float* up, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float g = gate[i];
+    gate[i] = g / (1.0f + std::exp(-g)) * up[i];
+  }
+}
+
+void attend_one(const float* q, const float* k, const float* v, std::int64_t kv_stride, std::int32_t n_kv,
+                std::int32_t head_dim, float scale, float* scratch, float* out) {
+  for (std::int32_t t = 0; t < n_kv; ++t) {
+    const float* kt = k + t * kv_stride;
+    float dot = 0.0f;
+    for (std::int32_t d = 0; d < head_dim; ++d) dot += q[d] * kt[d];
+    scratch[t] = dot * scale;
+  }
+  softmax(scratch, n_kv);
+  std::fill(out, out + head_dim, 0.0f);
+  for (std::int32_t t = 0; t < n_kv; ++t) {
+    const float* vt = v + t * kv_stride;
+    const float a = scratch[t];
+    for (std::int32_t d = 0; d < head_dim; ++d) out[d] += a * vt[d];
+  }
+}
+
+}  // namespace sovra::kernels
