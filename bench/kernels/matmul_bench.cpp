@@ -3,6 +3,7 @@
 // baseline runs first in the same process; every matmul line carries its GB/s as a fraction of it.
 // See bench/kernels/README.md.
 #include <benchmark/benchmark.h>
+#include <immintrin.h>
 
 #include <algorithm>
 #include <chrono>
@@ -72,21 +73,32 @@ void fix_scales(GgmlType t, std::uint8_t* data, std::int64_t bytes) {
   }
 }
 
+// Sums 64-byte lines of [begin, end) with four independent AVX2 accumulators: as fast as one core reads.
+__attribute__((target("avx2"))) std::uint64_t read_avx2(const std::uint8_t* begin, const std::uint8_t* end) {
+  __m256i acc[4] = {};
+  for (const std::uint8_t* p = begin; p + 128 <= end; p += 128) {
+    for (int k = 0; k < 4; ++k) {
+      acc[k] = _mm256_add_epi64(acc[k], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * k)));
+    }
+  }
+  const __m256i s = _mm256_add_epi64(_mm256_add_epi64(acc[0], acc[1]), _mm256_add_epi64(acc[2], acc[3]));
+  return static_cast<std::uint64_t>(_mm256_extract_epi64(s, 0));
+}
+
 void BM_ReadBandwidth(benchmark::State& state) {
+  if (!sovra::kernels::cpu_has_avx2()) {
+    state.SkipWithError("needs AVX2");
+    return;
+  }
   Buffer buf = random_buffer(kColdBytes, 1);
-  const std::int64_t words = kColdBytes / 8;
   std::uint64_t sink = 0;
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     std::uint64_t sums[kThreads] = {};
     pool().run([&](int i, int n) {
-      const std::int64_t begin = words * i / n;
-      const std::int64_t end = words * (i + 1) / n;
-      std::uint64_t acc[8] = {};
-      for (std::int64_t w = begin; w + 8 <= end; w += 8) {
-        for (int k = 0; k < 8; ++k) acc[k] += buf.words[static_cast<std::size_t>(w + k)];
-      }
-      sums[i] = acc[0] ^ acc[1] ^ acc[2] ^ acc[3] ^ acc[4] ^ acc[5] ^ acc[6] ^ acc[7];
+      const std::int64_t begin = kColdBytes * i / n;
+      const std::int64_t end = kColdBytes * (i + 1) / n;
+      sums[i] = read_avx2(buf.data() + begin, buf.data() + end);
     });
     sink += sums[0] + sums[1];
   }
@@ -94,6 +106,7 @@ void BM_ReadBandwidth(benchmark::State& state) {
   benchmark::DoNotOptimize(sink);
   const double bytes = static_cast<double>(kColdBytes) * static_cast<double>(state.iterations());
   g_read_bytes_per_s = bytes / seconds;
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));  // bytes_per_second: bench/engine_cpu/run reads it
   state.counters["GB/s"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsRate);
 }
 
@@ -120,6 +133,7 @@ void BM_Matmul(benchmark::State& state, GgmlType type, Shape shape, std::int64_t
   const double bytes = static_cast<double>(matrix) * static_cast<double>(state.iterations());
   const double flops =
       2.0 * static_cast<double>(shape.rows * shape.cols * n_tokens) * static_cast<double>(state.iterations());
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
   state.counters["GB/s"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsRate);
   state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
   if (g_read_bytes_per_s > 0) state.counters["of_read_bw"] = bytes / seconds / g_read_bytes_per_s;

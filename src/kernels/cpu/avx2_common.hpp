@@ -11,6 +11,10 @@
 
 #include "kernels/quant/blocks.hpp"
 
+// Loops over tile rows and over the fixed runs of a block must be unrolled so that per-row accumulators stay in
+// registers; GCC -O2 does not fully unroll them on its own.
+#define SOVRA_UNROLL _Pragma("GCC unroll 16")
+
 namespace sovra::kernels::avx2 {
 
 inline constexpr int kMaxTile = 4;  // activation rows per tile call; matches cpu::kMaxTile
@@ -26,6 +30,33 @@ inline float hsum(__m256 v) {
 
 inline float half_to_float(Half h) { return _cvtsh_ss(h); }
 
+// The product of two fp16 values in all 8 lanes; one VCVTPH2PS converts both.
+inline __m256 half_product(Half a, Half b) {
+  const __m128 both = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(a | static_cast<std::uint32_t>(b) << 16)));
+  return _mm256_broadcastss_ps(_mm_mul_ss(both, _mm_movehdup_ps(both)));
+}
+
+// a[j] * b[j] for j < 4 from two groups of four packed fp16 values (a | b << 16 | c << 32 | d << 48): one
+// VCVTPH2PS converts all eight.
+inline __m128 half_products4(std::uint64_t a, std::uint64_t b) {
+  const __m256 f = _mm256_cvtph_ps(_mm_set_epi64x(static_cast<long long>(b), static_cast<long long>(a)));
+  return _mm_mul_ps(_mm256_castps256_ps128(f), _mm256_extractf128_ps(f, 1));
+}
+
+// Lane j of v in all 8 lanes.
+inline __m256 broadcast_lane(__m128 v, int j) {
+  return _mm256_permutevar8x32_ps(_mm256_castps128_ps256(v), _mm256_set1_epi32(j));
+}
+
+// Scales d_w * d_a for one weight block and the same block of T <= 4 activation rows, lane t for row t.
+template <int T, typename Act>
+inline __m128 tile_scales(Half dw, const Act* const* y, std::int64_t b) {
+  std::uint64_t da = 0;
+  SOVRA_UNROLL
+  for (int t = 0; t < T; ++t) da |= static_cast<std::uint64_t>(y[t][b].d) << (16 * t);
+  return half_products4(dw * 0x0001000100010001ull, da);
+}
+
 inline __m256i loadu(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 inline __m128i loadu128(const void* p) { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
 
@@ -35,10 +66,11 @@ inline std::uint32_t load_u32(const void* p) {
   return v;
 }
 
-// 16 bytes of packed nibbles -> 32 bytes: low nibbles first, then high nibbles (the legacy block order).
+// 16 bytes of packed nibbles -> 32 bytes: low nibbles first, then high nibbles (the legacy block order). The
+// bytes are loaded into both 128-bit lanes and only the upper lane is shifted, so no lane-crossing shuffle.
 inline __m256i unpack_nibbles(const std::uint8_t* p) {
-  const __m128i v = loadu128(p);
-  return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), _mm256_set1_epi8(0x0F));
+  const __m256i both = _mm256_broadcastsi128_si256(loadu128(p));
+  return _mm256_and_si256(_mm256_srlv_epi64(both, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(0x0F));
 }
 
 // Bit i of `bits` -> byte i = 0xFF when set, 0 when clear.

@@ -38,26 +38,33 @@ struct FloatKernel {
     const float* y[T];
     __m256 acc[T][kUnroll];
     float tail[T];
+    SOVRA_UNROLL
     for (int t = 0; t < T; ++t) {
       y[t] = static_cast<const float*>(a[t]);
+      SOVRA_UNROLL
       for (int u = 0; u < kUnroll; ++u) acc[t][u] = _mm256_setzero_ps();
       tail[t] = 0.0f;
     }
     std::int64_t i = 0;
     for (; i + 8 * kUnroll <= n; i += 8 * kUnroll) {
+      SOVRA_UNROLL
       for (std::int64_t u = 0; u < kUnroll; ++u) {
         const __m256 wv = Source::load8(w, i + 8 * u);
+        SOVRA_UNROLL
         for (int t = 0; t < T; ++t) acc[t][u] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(y[t] + i + 8 * u), acc[t][u]);
       }
     }
     for (; i + 8 <= n; i += 8) {
       const __m256 wv = Source::load8(w, i);
+      SOVRA_UNROLL
       for (int t = 0; t < T; ++t) acc[t][0] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(y[t] + i), acc[t][0]);
     }
     for (; i < n; ++i) {
       const float wi = Source::load1(w, i);
+      SOVRA_UNROLL
       for (int t = 0; t < T; ++t) tail[t] += wi * y[t][i];
     }
+    SOVRA_UNROLL
     for (int t = 0; t < T; ++t) {
       __m256 s = acc[t][0];
       for (int u = 1; u < kUnroll; ++u) s = _mm256_add_ps(s, acc[t][u]);

@@ -34,6 +34,7 @@ struct SignedKernel {
     const BlockQ8_0* y[T];
     __m256 acc0[T];
     __m256 acc1[T];
+    SOVRA_UNROLL
     for (int t = 0; t < T; ++t) {
       y[t] = static_cast<const BlockQ8_0*>(a[t]);
       acc0[t] = _mm256_setzero_ps();
@@ -42,10 +43,18 @@ struct SignedKernel {
     auto step = [&](std::int64_t b, __m256* acc) {
       const __m256i qx = signed_levels(x[b]);
       const __m256i ax = _mm256_sign_epi8(qx, qx);
-      const float dx = half_to_float(x[b].d);
+      [[maybe_unused]] __m128 scales = _mm_setzero_ps();  // T > 1: all rows' scales from one conversion
+      if constexpr (T > 1) scales = tile_scales<T>(x[b].d, y, b);
+      SOVRA_UNROLL
       for (int t = 0; t < T; ++t) {
         const __m256 p = _mm256_cvtepi32_ps(dot_i8_i8(ax, qx, loadu(y[t][b].qs)));
-        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * half_to_float(y[t][b].d)), p, acc[t]);
+        __m256 scale;
+        if constexpr (T == 1) {
+          scale = half_product(x[b].d, y[t][b].d);
+        } else {
+          scale = broadcast_lane(scales, t);
+        }
+        acc[t] = _mm256_fmadd_ps(scale, p, acc[t]);
       }
     };
     const std::int64_t nb = n / kQk;
@@ -55,6 +64,7 @@ struct SignedKernel {
       step(b + 1, acc1);
     }
     if (b < nb) step(b, acc0);
+    SOVRA_UNROLL
     for (int t = 0; t < T; ++t) out[t] = hsum(_mm256_add_ps(acc0[t], acc1[t]));
   }
 };
@@ -68,6 +78,7 @@ struct MinKernel {
     __m256 acc0[T];
     __m256 acc1[T];
     float min_sum[T];
+    SOVRA_UNROLL
     for (int t = 0; t < T; ++t) {
       y[t] = static_cast<const BlockQ8_1*>(a[t]);
       acc0[t] = _mm256_setzero_ps();
@@ -76,11 +87,19 @@ struct MinKernel {
     }
     auto step = [&](std::int64_t b, __m256* acc) {
       const __m256i qx = unsigned_levels(x[b]);
-      const float dx = half_to_float(x[b].d);
       const float mx = half_to_float(x[b].m);
+      [[maybe_unused]] __m128 scales = _mm_setzero_ps();  // T > 1: all rows' scales from one conversion
+      if constexpr (T > 1) scales = tile_scales<T>(x[b].d, y, b);
+      SOVRA_UNROLL
       for (int t = 0; t < T; ++t) {
         const __m256 p = _mm256_cvtepi32_ps(dot_u8_i8(qx, loadu(y[t][b].qs)));
-        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * half_to_float(y[t][b].d)), p, acc[t]);
+        __m256 scale;
+        if constexpr (T == 1) {
+          scale = half_product(x[b].d, y[t][b].d);
+        } else {
+          scale = broadcast_lane(scales, t);
+        }
+        acc[t] = _mm256_fmadd_ps(scale, p, acc[t]);
         min_sum[t] += mx * half_to_float(y[t][b].s);
       }
     };
@@ -91,6 +110,7 @@ struct MinKernel {
       step(b + 1, acc1);
     }
     if (b < nb) step(b, acc0);
+    SOVRA_UNROLL
     for (int t = 0; t < T; ++t) out[t] = hsum(_mm256_add_ps(acc0[t], acc1[t])) + min_sum[t];
   }
 };

@@ -12,6 +12,7 @@ struct Q2KKernel {
     const auto* x = static_cast<const BlockQ2_K*>(w);
     const BlockQ8_K* y[T];
     __m256 acc[T];
+    SOVRA_UNROLL
     for (int t = 0; t < T; ++t) {
       y[t] = static_cast<const BlockQ8_K*>(a[t]);
       acc[t] = _mm256_setzero_ps();
@@ -24,27 +25,33 @@ struct Q2KKernel {
       const __m128i scales = _mm_and_si128(raw, _mm_set1_epi8(0x0F));
       const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(raw, 4), _mm_set1_epi8(0x0F)));
       __m256i sumi[T];
+      SOVRA_UNROLL
       for (int t = 0; t < T; ++t) {
         // The min term: sum over sub-blocks of min_i * (sum of the 16 activations), from the block sums.
         const __m256 m = _mm256_cvtepi32_ps(_mm256_madd_epi16(loadu(y[t][b].bsums), mins));
         acc[t] = _mm256_fnmadd_ps(_mm256_set1_ps(y[t][b].d * mx), m, acc[t]);
         sumi[t] = _mm256_setzero_si256();
       }
+      SOVRA_UNROLL
       for (std::ptrdiff_t h = 0; h < 2; ++h) {
         const __m256i bits = loadu(x[b].qs + 32 * h);
+        SOVRA_UNROLL
         for (int s = 0; s < 4; ++s) {
           const __m256i q = _mm256_and_si256(_mm256_srli_epi16(bits, 2 * s), mask2);
           const __m256i sc = pair_scales(scales, static_cast<int>(4 * h + s));
+          SOVRA_UNROLL
           for (int t = 0; t < T; ++t) {
             const __m256i p = dot_u8_i8_scaled(q, loadu(y[t][b].qs + 128 * h + 32 * s), sc);
             sumi[t] = _mm256_add_epi32(sumi[t], p);
           }
         }
       }
+      SOVRA_UNROLL
       for (int t = 0; t < T; ++t) {
         acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(y[t][b].d * dx), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
       }
     }
+    SOVRA_UNROLL
     for (int t = 0; t < T; ++t) out[t] = hsum(acc[t]);
   }
 };
@@ -70,6 +77,7 @@ struct Q3KKernel {
     const auto* x = static_cast<const BlockQ3_K*>(w);
     const BlockQ8_K* y[T];
     __m256 acc[T];
+    SOVRA_UNROLL
     for (int t = 0; t < T; ++t) {
       y[t] = static_cast<const BlockQ8_K*>(a[t]);
       acc[t] = _mm256_setzero_ps();
@@ -81,28 +89,34 @@ struct Q3KKernel {
       const __m128i scales = q3_k_scales(x[b].scales);
       const __m256i scales16 = _mm256_cvtepi8_epi16(scales);
       __m256i sumi[T];
+      SOVRA_UNROLL
       for (int t = 0; t < T; ++t) {
         const __m256i offset = _mm256_madd_epi16(loadu(y[t][b].bsums), scales16);
         sumi[t] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(offset, 2));
       }
       __m256i high = loadu(x[b].hmask);  // bit 4h + s of byte l: third bit of element 128h + 32s + l
+      SOVRA_UNROLL
       for (std::ptrdiff_t h = 0; h < 2; ++h) {
         const __m256i bits = loadu(x[b].qs + 32 * h);
+        SOVRA_UNROLL
         for (int s = 0; s < 4; ++s) {
           const __m256i third = _mm256_and_si256(_mm256_slli_epi16(high, 2), bit2);
           high = _mm256_srli_epi16(high, 1);  // bits from the neighbouring byte reach bit 0 only after 8 shifts
           const __m256i q = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits, 2 * s), mask2), third);
           const __m256i sc = pair_scales(scales, static_cast<int>(4 * h + s));
+          SOVRA_UNROLL
           for (int t = 0; t < T; ++t) {
             const __m256i p = dot_u8_i8_scaled(q, loadu(y[t][b].qs + 128 * h + 32 * s), sc);
             sumi[t] = _mm256_add_epi32(sumi[t], p);
           }
         }
       }
+      SOVRA_UNROLL
       for (int t = 0; t < T; ++t) {
         acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(y[t][b].d * dx), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
       }
     }
+    SOVRA_UNROLL
     for (int t = 0; t < T; ++t) out[t] = hsum(acc[t]);
   }
 };

@@ -32,6 +32,7 @@ struct Q45KKernel {
     const auto* x = static_cast<const Block*>(w);
     const BlockQ8_K* y[T];
     __m256 acc[T];
+    SOVRA_UNROLL
     for (int t = 0; t < T; ++t) {
       y[t] = static_cast<const BlockQ8_K*>(a[t]);
       acc[t] = _mm256_setzero_ps();
@@ -44,6 +45,7 @@ struct Q45KKernel {
       const ScalesMins sm = unpack_scales_mins(x[b].scales);
       const __m128i mins16 = _mm_cvtepu8_epi16(sm.mins);
       __m256i sumi[T];
+      SOVRA_UNROLL
       for (int t = 0; t < T; ++t) {
         // Sum of the activations of each 32-element sub-block, from the 16-element block sums.
         const __m128i pair_sums = _mm_hadd_epi16(loadu128(y[t][b].bsums), loadu128(y[t][b].bsums + 8));
@@ -53,6 +55,7 @@ struct Q45KKernel {
       }
       [[maybe_unused]] __m256i high = _mm256_setzero_si256();
       if constexpr (kFifthBit) high = loadu(x[b].qh);
+      SOVRA_UNROLL
       for (int p = 0; p < 4; ++p) {
         const __m256i bits = loadu(x[b].qs + 32 * p);
         __m256i lo = _mm256_and_si256(bits, mask4);
@@ -64,16 +67,19 @@ struct Q45KKernel {
         }
         const __m256i sc_lo = broadcast_scale(sm.scales, 2 * p);
         const __m256i sc_hi = broadcast_scale(sm.scales, 2 * p + 1);
+        SOVRA_UNROLL
         for (int t = 0; t < T; ++t) {
           const __m256i p_lo = dot_u8_i8_scaled(lo, loadu(y[t][b].qs + 64 * p), sc_lo);
           const __m256i p_hi = dot_u8_i8_scaled(hi, loadu(y[t][b].qs + 64 * p + 32), sc_hi);
           sumi[t] = _mm256_add_epi32(sumi[t], _mm256_add_epi32(p_lo, p_hi));
         }
       }
+      SOVRA_UNROLL
       for (int t = 0; t < T; ++t) {
         acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(y[t][b].d * dx), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
       }
     }
+    SOVRA_UNROLL
     for (int t = 0; t < T; ++t) out[t] = hsum(acc[t]);
   }
 };
@@ -85,6 +91,7 @@ struct Q6KKernel {
     const auto* x = static_cast<const BlockQ6_K*>(w);
     const BlockQ8_K* y[T];
     __m256 acc[T];
+    SOVRA_UNROLL
     for (int t = 0; t < T; ++t) {
       y[t] = static_cast<const BlockQ8_K*>(a[t]);
       acc[t] = _mm256_setzero_ps();
@@ -96,10 +103,12 @@ struct Q6KKernel {
       const __m128i scales = loadu128(x[b].scales);
       const __m256i scales16 = _mm256_cvtepi8_epi16(scales);
       __m256i sumi[T];
+      SOVRA_UNROLL
       for (int t = 0; t < T; ++t) {
         const __m256i offset = _mm256_madd_epi16(loadu(y[t][b].bsums), scales16);
         sumi[t] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(offset, 5));
       }
+      SOVRA_UNROLL
       for (std::ptrdiff_t h = 0; h < 2; ++h) {
         const __m256i ql0 = loadu(x[b].ql + 64 * h);
         const __m256i ql1 = loadu(x[b].ql + 64 * h + 32);
@@ -111,18 +120,22 @@ struct Q6KKernel {
             _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), mask4),
                             _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45)),
         };
+        SOVRA_UNROLL
         for (int k = 0; k < 4; ++k) {
           const __m256i sc = pair_scales(scales, static_cast<int>(4 * h + k));
+          SOVRA_UNROLL
           for (int t = 0; t < T; ++t) {
             const __m256i p = dot_u8_i8_scaled(q[k], loadu(y[t][b].qs + 128 * h + 32 * k), sc);
             sumi[t] = _mm256_add_epi32(sumi[t], p);
           }
         }
       }
+      SOVRA_UNROLL
       for (int t = 0; t < T; ++t) {
         acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(y[t][b].d * dx), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
       }
     }
+    SOVRA_UNROLL
     for (int t = 0; t < T; ++t) out[t] = hsum(acc[t]);
   }
 };
