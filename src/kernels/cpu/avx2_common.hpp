@@ -102,11 +102,6 @@ inline __m256i pair_scales(__m128i scales8, int j) {
   return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales8, _mm_set_epi64x(hi, lo)));
 }
 
-// K-quants: scale i of 16 signed byte scales in all 16 int16 lanes (a run of 32 elements in one sub-block).
-inline __m256i broadcast_scale(__m128i scales8, int i) {
-  return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales8, _mm_set1_epi8(static_cast<char>(i))));
-}
-
 // Runs Kernel::run<T>(n, w, rows, results) for the runtime tile height and scatters the results.
 template <typename Kernel>
 inline void run_tile(std::int64_t n, const void* w, const void* a, std::int64_t a_stride, int n_act, float* out,

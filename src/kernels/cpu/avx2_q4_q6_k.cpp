@@ -44,6 +44,8 @@ struct Q45KKernel {
       const float mx = half_to_float(x[b].dmin);
       const ScalesMins sm = unpack_scales_mins(x[b].scales);
       const __m128i mins16 = _mm_cvtepu8_epi16(sm.mins);
+      // The 8 scales as int16 in both lanes; one byte shuffle then spreads scale i over a whole vector.
+      const __m256i scales16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm.scales));
       __m256i sumi[T];
       SOVRA_UNROLL
       for (int t = 0; t < T; ++t) {
@@ -65,8 +67,10 @@ struct Q45KKernel {
           hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(high, 3), bit4));
           high = _mm256_srli_epi16(high, 2);  // bits 0-1 of each byte stay its own for the 3 shifts made
         }
-        const __m256i sc_lo = broadcast_scale(sm.scales, 2 * p);
-        const __m256i sc_hi = broadcast_scale(sm.scales, 2 * p + 1);
+        const __m256i sc_lo =
+            _mm256_shuffle_epi8(scales16, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * 2 * p)));
+        const __m256i sc_hi =
+            _mm256_shuffle_epi8(scales16, _mm256_set1_epi16(static_cast<short>(0x0100 + 0x0202 * (2 * p + 1))));
         SOVRA_UNROLL
         for (int t = 0; t < T; ++t) {
           const __m256i p_lo = dot_u8_i8_scaled(lo, loadu(y[t][b].qs + 64 * p), sc_lo);
