@@ -17,10 +17,12 @@ namespace {
 using cpu::kMaxTile;
 using cpu::TypeKernels;
 
-// Mat-vec: about this many row chunks per thread, so a thread slowed down by another process hands its share
-// to the others (the atomic counter) without paying for many tiny chunks.
-constexpr std::int64_t kChunksPerThread = 4;
+// Mat-vec: a claim takes 1 / (kGuidedShare * threads) of the rows left, at least kMinChunkRows, so a thread slowed
+// down by another process hands its share to the others and the last claims are small.
+constexpr std::int64_t kGuidedShare = 2;
 constexpr std::int64_t kMinChunkRows = 16;
+// Mat-mat: work items per thread at least, for balance.
+constexpr std::int64_t kChunksPerThread = 4;
 // Mat-mat: weight rows per work item, sized so the item's weights and one tile of activations stay in L1.
 constexpr std::int64_t kTileWeightBytes = std::int64_t{16} * 1024;
 constexpr std::int64_t kMaxTileRows = 32;
@@ -60,17 +62,30 @@ Activations encode_activations(const TypeKernels& k, const float* x, std::int64_
   return {out, act_row};
 }
 
+// Claims the next rows [first, first + count) of `total`: a share of what is left that shrinks as the work runs
+// out (guided scheduling), so threads finish together without paying for many small claims up front.
+struct RowRange {
+  std::int64_t first = 0;
+  std::int64_t count = 0;
+};
+
+RowRange claim_rows(std::atomic<std::int64_t>& next, std::int64_t total, std::int64_t min_rows, int threads) {
+  std::int64_t first = next.load(std::memory_order_relaxed);
+  for (;;) {
+    if (first >= total) return {};
+    const std::int64_t share = (total - first) / (kGuidedShare * threads);
+    const std::int64_t count = std::min(total - first, std::max(min_rows, share));
+    if (next.compare_exchange_weak(first, first + count, std::memory_order_relaxed)) return {first, count};
+  }
+}
+
 void matvec(const TypeKernels& k, const WeightView& w, std::int64_t w_row, const Activations& act, float* y,
             ThreadPool& pool) {
-  const std::int64_t chunk = std::max(kMinChunkRows, w.rows / (pool.size() * kChunksPerThread));
   std::atomic<std::int64_t> next{0};
   const auto* base = static_cast<const std::uint8_t*>(w.data);
-  pool.run([&](int, int) {
-    for (;;) {
-      const std::int64_t r0 = next.fetch_add(chunk, std::memory_order_relaxed);
-      if (r0 >= w.rows) break;
-      const std::int64_t r1 = std::min(r0 + chunk, w.rows);
-      for (std::int64_t r = r0; r < r1; ++r) y[r] = k.vec_dot(w.cols, base + r * w_row, act.data);
+  pool.run([&](int, int n) {
+    for (RowRange r; (r = claim_rows(next, w.rows, kMinChunkRows, n)).count > 0;) {
+      for (std::int64_t i = r.first; i < r.first + r.count; ++i) y[i] = k.vec_dot(w.cols, base + i * w_row, act.data);
     }
   });
 }
