@@ -174,9 +174,9 @@ Status parse_alignment(State& s) {
         fmt::format("metadata '{}' is {}, must be uint32", kAlignmentKey, value_type_name(v->type())));
   }
   // The spec requires a multiple of 8; ggml requires a power of two.
-  if (*a == 0 || (*a & (*a - 1)) != 0 || *a % 8 != 0) {
-    return Error::corrupt(
-        fmt::format("metadata '{}' is {}, must be a power of two and a multiple of 8", kAlignmentKey, *a));
+  if (*a == 0 || (*a & (*a - 1)) != 0 || *a % 8 != 0 || *a > kMaxAlignment) {
+    return Error::corrupt(fmt::format("metadata '{}' is {}, must be a power of two, a multiple of 8 and at most {}",
+                                      kAlignmentKey, *a, kMaxAlignment));
   }
   s.r.alignment_ = *a;
   return {};

@@ -35,6 +35,9 @@ namespace sovra::gguf {
 class MappedFile;
 
 inline constexpr std::uint32_t kDefaultAlignment = 32;
+// Largest general.alignment accepted: real files use 32 or 64. A hostile 2 GiB alignment would otherwise make
+// every tool that pads to it (the writer, a copy) allocate gigabytes of zeros.
+inline constexpr std::uint32_t kMaxAlignment = 1u << 20;
 inline constexpr std::string_view kAlignmentKey = "general.alignment";
 inline constexpr std::size_t kMaxKeyBytes = 65535;
 inline constexpr std::size_t kMaxTensorNameBytes = 64;

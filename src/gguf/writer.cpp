@@ -49,8 +49,9 @@ bool is_printable_ascii(std::string_view s) {
 }
 
 Status check_alignment(std::uint32_t a) {
-  if (a == 0 || (a & (a - 1)) != 0 || a % 8 != 0) {
-    return Error::invalid(fmt::format("GGUF alignment {} must be a power of two and a multiple of 8", a));
+  if (a == 0 || (a & (a - 1)) != 0 || a % 8 != 0 || a > kMaxAlignment) {
+    return Error::invalid(
+        fmt::format("GGUF alignment {} must be a power of two, a multiple of 8 and at most {}", a, kMaxAlignment));
   }
   return {};
 }

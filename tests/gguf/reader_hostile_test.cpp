@@ -209,7 +209,7 @@ TEST(GgufHostile, Arrays) {
 
 TEST(GgufHostile, Alignment) {
   expect_error(RawBuilder().header(0, 1).kv_string("general.alignment", "32").bytes(), "must be uint32");
-  for (std::uint32_t a : {0u, 3u, 4u, 24u}) {
+  for (std::uint32_t a : {0u, 3u, 4u, 24u, 2u << 20, 0x80000000u}) {
     expect_error(RawBuilder().header(0, 1).kv_u32("general.alignment", a).bytes(), "power of two");
   }
   // A 64-byte alignment moves the data section and requires 64-aligned offsets.
