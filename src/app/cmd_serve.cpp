@@ -5,9 +5,11 @@
 #include <memory>
 
 #include "api/openai/error.hpp"
+#include "api/openai/models.hpp"
 #include "app/command.hpp"
 #include "app/config_flags.hpp"
 #include "app/data_dir.hpp"
+#include "app/model_catalog.hpp"
 #include "app/model_files.hpp"
 #include "app/system_routes.hpp"
 #include "common/build_info.hpp"
@@ -54,6 +56,12 @@ int serve(const ConfigFlags& flags) {
     std::cerr << "sovra: " << st.error().message << "\n";
     return 1;
   }
+  auto catalog = describe_models(config->models);
+  if (!catalog) {
+    log.error("model check failed", {{"error", catalog.error().message}});
+    std::cerr << "sovra: " << catalog.error().message << "\n";
+    return 1;
+  }
   readiness->set("models", true, std::to_string(config->models.size()) + " model(s)");
   for (const auto& m : config->models) log.info("model configured", {{"model", m.name}, {"path", m.path}});
   if (config->models.empty()) log.warn("no models configured: pass --model NAME=PATH.gguf to serve one");
@@ -62,6 +70,7 @@ int serve(const ConfigFlags& flags) {
   add_system_routes(*router, {.readiness = readiness,
                               .debug_routes = config->server.debug_routes,
                               .sse_queue_events = static_cast<std::size_t>(config->server.sse_queue_events)});
+  api::openai::add_model_routes(*router, std::make_shared<const std::vector<api::ModelInfo>>(std::move(*catalog)));
 
   auto server = http::Server::create(
       config->server, router, {.render_error = api::openai::error_response, .access_log = config->log.access_log});

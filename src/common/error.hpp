@@ -38,8 +38,9 @@ int default_http_status(ErrorCode code);
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
-  std::string param;    // the request field at fault, if any (OpenAI `param`)
-  int http_status = 0;  // 0: use default_http_status(code)
+  std::string param;     // the request field at fault, if any (OpenAI `param`)
+  int http_status = 0;   // 0: use default_http_status(code)
+  std::string api_code;  // the protocol's `code` ("model_not_found", "invalid_api_key"); empty: error_code_name(code)
 
   int status() const { return http_status != 0 ? http_status : default_http_status(code); }
 

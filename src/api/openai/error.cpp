@@ -39,7 +39,11 @@ std::string error_json(const Error& e) {
     out += '"';
   }
   out += R"(,"code":")";
-  out += error_code_name(e.code);
+  if (e.api_code.empty()) {
+    out += error_code_name(e.code);
+  } else {
+    append_json_escaped(out, e.api_code);
+  }
   out += "\"}}";
   return out;
 }

@@ -1,0 +1,79 @@
+#include "api/openai/models.hpp"
+
+#include <fmt/format.h>
+
+#include "api/openai/error.hpp"
+#include "common/json_escape.hpp"
+
+namespace sovra::api::openai {
+namespace {
+
+void append_string(std::string& out, std::string_view s) {
+  out += '"';
+  append_json_escaped(out, s);
+  out += '"';
+}
+
+void append_model(std::string& out, const ModelInfo& m) {
+  out += R"({"id":)";
+  append_string(out, m.id);
+  fmt::format_to(std::back_inserter(out), R"(,"object":"model","created":{},"owned_by":)", m.created);
+  append_string(out, m.owned_by);
+  out += R"(,"architecture":)";
+  append_string(out, m.architecture);
+  out += R"(,"context_length":)";
+  if (m.context_length > 0) {
+    fmt::format_to(std::back_inserter(out), "{}", m.context_length);
+  } else {
+    out += "null";
+  }
+  out += R"(,"quantization":)";
+  if (m.quantization.empty()) {
+    out += "null";
+  } else {
+    append_string(out, m.quantization);
+  }
+  const ModelCapabilities& c = m.capabilities;
+  fmt::format_to(std::back_inserter(out),
+                 R"(,"parameters":{},"capabilities":{{"chat":{},"completions":{},"tools":{},"embeddings":{},)"
+                 R"("vision":{}}}}})",
+                 m.parameters, c.chat, c.completions, c.tools, c.embeddings, c.vision);
+}
+
+}  // namespace
+
+std::string encode_model(const ModelInfo& model) {
+  std::string out;
+  append_model(out, model);
+  return out;
+}
+
+std::string encode_model_list(const std::vector<ModelInfo>& models) {
+  std::string out = R"({"object":"list","data":[)";
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    if (i > 0) out += ',';
+    append_model(out, models[i]);
+  }
+  out += "]}";
+  return out;
+}
+
+void add_model_routes(http::Router& router, std::shared_ptr<const std::vector<ModelInfo>> catalog) {
+  router.add("GET", "/v1/models",
+             [catalog](http::Request&) { return http::Response::json(200, encode_model_list(*catalog)); },
+             {.summary = "List the served models"});
+  router.add("GET", "/v1/models/{id}",
+             [catalog](http::Request& request) {
+               const std::string_view id = request.path_param("id");
+               for (const ModelInfo& m : *catalog) {
+                 if (m.id == id) return http::Response::json(200, encode_model(m));
+               }
+               Error e = Error::not_found(fmt::format("The model '{}' does not exist.", id));
+               e.param = "model";
+               e.api_code = "model_not_found";
+               return error_response(e);
+             },
+             {.summary = "Retrieve one served model"});
+}
+
+}  // namespace sovra::api::openai

@@ -1,0 +1,27 @@
+#pragma once
+// What /v1/models tells a client about one served model: OpenAI's fields plus Sovra's facts from the GGUF file.
+#include <cstdint>
+#include <string>
+
+namespace sovra::api {
+
+struct ModelCapabilities {
+  bool chat = false;         // has a chat template
+  bool completions = false;  // a generative model (not an encoder)
+  bool tools = false;        // the chat template renders tool definitions
+  bool embeddings = false;
+  bool vision = false;
+};
+
+struct ModelInfo {
+  std::string id;
+  std::int64_t created = 0;  // Unix seconds: when the model file was last modified
+  std::string owned_by = "sovra";
+  std::string architecture;         // general.architecture: llama, qwen2, …
+  std::int64_t context_length = 0;  // <arch>.context_length; 0 when the file does not say
+  std::string quantization;         // from general.file_type: Q4_K_M, Q8_0, F16, …; empty when unknown
+  std::uint64_t parameters = 0;     // number of weights, from the tensor shapes
+  ModelCapabilities capabilities;
+};
+
+}  // namespace sovra::api

@@ -1,0 +1,41 @@
+// GET /v1/models and /v1/models/{id} on the real binary serving stories260K.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/json.hpp"
+#include "support/raw_http.hpp"
+#include "support/server_process.hpp"
+
+namespace sovra::test {
+namespace {
+
+const std::string kModel = SOVRA_SHARED_DIR "/models/stories260K-chat.gguf";
+
+TEST(ModelsEndpoint, ListsAndRetrievesConfiguredModels) {
+  if (!std::filesystem::exists(kModel)) GTEST_SKIP() << kModel << " absent";
+  ServerProcess server({"--model", "stories=" + kModel});
+  ASSERT_TRUE(server.started()) << server.log();
+  auto list = http_request(server.port(), "GET", "/v1/models");
+  ASSERT_EQ(list.status, 200) << list.body;
+  auto v = parse_json(list.body);
+  ASSERT_TRUE(v) << list.body;
+  ASSERT_EQ(v->at("data").as_array().size(), 1u);
+  const auto& m = v->at("data").as_array()[0];
+  EXPECT_EQ(m.at("id"), "stories");
+  EXPECT_EQ(m.at("object"), "model");
+  EXPECT_EQ(m.at("architecture"), "llama");
+  EXPECT_EQ(m.at("capabilities").at("chat"), true);
+
+  auto one = http_request(server.port(), "GET", "/v1/models/stories");
+  EXPECT_EQ(one.status, 200) << one.body;
+  auto missing = http_request(server.port(), "GET", "/v1/models/gpt-5");
+  EXPECT_EQ(missing.status, 404);
+  auto e = parse_json(missing.body);
+  ASSERT_TRUE(e) << missing.body;
+  EXPECT_EQ(e->at("error").at("code"), "model_not_found");
+  EXPECT_EQ(e->at("error").at("param"), "model");
+}
+
+}  // namespace
+}  // namespace sovra::test
