@@ -1,0 +1,48 @@
+// Starts the real sovra binary on port 0 with a temporary data directory, for tests that use the official SDKs.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const binary = process.env.SOVRA_TEST_BINARY;
+export const sharedDir = process.env.SOVRA_TEST_SHARED_DIR ?? new URL('../../../shared', import.meta.url).pathname;
+
+// Why the suite cannot run here, or null.
+export function skipReason(...files) {
+  if (!binary || !existsSync(binary)) return 'SOVRA_TEST_BINARY is not set to a built sovra binary';
+  for (const f of files) if (!existsSync(f)) return `${f} is absent`;
+  return null;
+}
+
+export async function startServer(args = []) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sovra-e2e-'));
+  const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`sovra did not start within 20 s:\n${stderr}`)), 20000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on https?:\/\/[^\s]+:(\d+)/);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`sovra exited with ${code}:\n${stderr}`)); });
+  });
+  // With authentication on, a fresh data directory gets an API key written for scripts to pick up.
+  const keyFile = join(dataDir, 'initial-api-key');
+  const apiKey = existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : 'sk-no-auth';
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    apiKey,
+    log: () => stderr,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
