@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { sharedDir, skipReason, startServer } from './harness.mjs';
 
 const model = join(sharedDir, 'models', 'stories260K-chat.gguf');
-const skip = skipReason(model);
+const skip = skipReason(model) ?? false;
 let server;
 let client;
 
