@@ -1,4 +1,4 @@
-// Fuzzes the /v1/chat/completions request parser: any JSON body either parses into a request whose invariants
+// Fuzzes the /v1/chat/completions and /v1/completions request parsers: any JSON body either parses into a request whose invariants
 // hold or fails with a message and a status of 400.
 #include <cstddef>
 #include <cstdint>
@@ -6,11 +6,18 @@
 #include <string_view>
 
 #include "api/openai/chat_request.hpp"
+#include "api/openai/completion_request.hpp"
 #include "common/json.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto json = sovra::parse_json(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!json) return 0;
+  // The legacy completions parser reads the same bodies.
+  if (auto completion = sovra::api::openai::parse_completion_request(*json)) {
+    if (completion->prompts.empty() || !completion->params.max_tokens) std::abort();
+  } else if (completion.error().message.empty() || completion.error().status() != 400) {
+    std::abort();
+  }
   auto request = sovra::api::openai::parse_chat_request(*json);
   if (!request) {
     if (request.error().message.empty() || request.error().status() != 400) std::abort();
