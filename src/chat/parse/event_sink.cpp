@@ -26,11 +26,11 @@ std::uint64_t mix(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-std::string make_call_id(std::uint64_t seed, std::size_t index) {
+std::string make_call_id(std::uint64_t seed, std::size_t index, bool short_id) {
   static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  std::string id = "call_";
+  std::string id = short_id ? "" : "call_";
   std::uint64_t state = mix(seed ^ mix(index + 1));
-  for (int i = 0; i < 24; ++i) {
+  for (int i = 0; i < (short_id ? 9 : 24); ++i) {
     state = mix(state);
     id += kAlphabet[state % kAlphabet.size()];
   }
@@ -95,7 +95,7 @@ std::size_t EventSink::start_tool_call(std::string name, std::string id) {
   const std::size_t index = calls_.size();
   OpenCall c;
   c.call.index = index;
-  c.call.id = id.empty() ? make_call_id(options_.id_seed, index) : std::move(id);
+  c.call.id = id.empty() ? make_call_id(options_.id_seed, index, options_.short_ids) : std::move(id);
   c.call.name = std::move(name);
   c.open = true;
   if (out_ != nullptr) {

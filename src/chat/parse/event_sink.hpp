@@ -29,6 +29,7 @@ class TrimmedText {
 struct EventSinkOptions {
   bool trim = true;                     // trim content / reasoning (see TrimmedText); off for plain text
   std::uint64_t id_seed = 0;            // tool-call ids are derived from it
+  bool short_ids = false;               // 9 alphanumerics (Mistral's templates reject other ids) instead of call_…
   std::vector<std::string> tool_names;  // non-empty: calls to other names stay content
 };
 

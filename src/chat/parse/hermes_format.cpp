@@ -70,7 +70,11 @@ class HermesFormat final : public FormatParser {
       } else if (state_ == State::kSkip) {
         // A malformed call: its text up to the closing marker becomes content.
         const MarkerScan scan = scan_markers(buf_, {kCloseTag}, final);
-        if (!scan.found()) return;
+        if (!scan.found()) {
+          raw_.append(buf_, 0, scan.safe);
+          buf_.erase(0, scan.safe);
+          return;
+        }
         raw_.append(buf_, 0, scan.pos + kCloseTag.size());
         buf_.erase(0, scan.pos + kCloseTag.size());
         call_.close(sink, raw_, false);

@@ -134,7 +134,11 @@ class Llama3Format final : public FormatParser {
           break;
         }
         case State::kTag: {
-          if (buf_.starts_with(kPythonTag)) consume(kPythonTag.size());  // a repeated tag
+          if (buf_.starts_with(kPythonTag)) {  // a repeated tag
+            consume(kPythonTag.size());
+            break;
+          }
+          if (!final && !buf_.empty() && kPythonTag.starts_with(buf_)) return;
           const std::size_t ws = leading_space(buf_);
           if (ws == buf_.size()) {
             consume(ws);

@@ -47,6 +47,7 @@ struct OutputParser::Impl {
   explicit Impl(OutputParserOptions o)
       : sink({.trim = o.syntax.format != OutputFormat::kPlain || o.syntax.reasoning != ReasoningSyntax::kNone,
               .id_seed = o.id_seed,
+              .short_ids = o.syntax.format == OutputFormat::kMistral,
               .tool_names = std::move(o.tool_names)}),
         format(make_format(o)) {
     if (auto m = markers_of(o.syntax.reasoning)) reasoning.emplace(*m, o.reasoning_open);

@@ -49,7 +49,9 @@ struct ParseEvent {
 
 struct ParsedToolCall {
   std::size_t index = 0;  // the index its stream events carried
-  std::string id;         // "call_" + 24 alphanumerics (deterministic from OutputParserOptions::id_seed)
+  std::string id;         // the model's own id if it wrote one (Mistral [CALL_ID]), else generated from
+                          // OutputParserOptions::id_seed: "call_" + 24 alphanumerics, or 9 alphanumerics for
+                          // Mistral, whose chat templates reject any other id when the call is sent back
   std::string name;
   std::string arguments;  // a JSON object as text: the model's own JSON, validated, whitespace-trimmed
 
