@@ -121,7 +121,7 @@ void JsonCallStreamer::on_value_done(EventSink& sink) {
 }
 
 void JsonCallStreamer::stream(EventSink& sink) {
-  if (!call_ && !disallowed_ && !name_.empty() && (args_begin_ || state_ == State::kDone)) {
+  if (!call_ && !disallowed_ && !name_.empty() && (args_begin_ || (state_ == State::kDone && !require_arguments_))) {
     if (!sink.tool_allowed(name_)) {
       disallowed_ = true;
       return;
@@ -160,6 +160,8 @@ bool JsonCallStreamer::close(EventSink& sink, std::string_view raw, bool complet
     reason = "tool call is incomplete";
   } else if (name_.empty()) {
     reason = "tool call has no name";
+  } else if (require_arguments_ && !args_begin_) {
+    reason = "JSON output without arguments is not a tool call";
   } else if (args_begin_ && !args_end_) {
     reason = "tool call arguments are incomplete";
   }

@@ -15,6 +15,10 @@ namespace sovra::chat {
 
 class JsonCallStreamer {
  public:
+  // `require_arguments`: an object without an arguments key is not a call (Llama 3, whose bare JSON output could
+  // as well be an answer in JSON); otherwise a call without arguments gets "{}".
+  explicit JsonCallStreamer(bool require_arguments = false) : require_arguments_(require_arguments) {}
+
   // Feeds more of the object's text. Returns the bytes consumed; it stops right after the closing brace, so the
   // caller sees what follows. Leading whitespace before '{' is consumed.
   std::size_t feed(std::string_view text, EventSink& sink);
@@ -49,6 +53,7 @@ class JsonCallStreamer {
   std::optional<std::size_t> call_;  // sink index once started
   std::size_t args_sent_ = 0;        // bytes of the arguments value already passed to the sink
   bool disallowed_ = false;
+  bool require_arguments_ = false;
 };
 
 }  // namespace sovra::chat

@@ -67,7 +67,7 @@ class Llama3Format final : public FormatParser {
   }
 
   void begin_json() {
-    call_ = JsonCallStreamer();
+    call_ = JsonCallStreamer(/*require_arguments=*/true);
     state_ = State::kJson;
   }
 

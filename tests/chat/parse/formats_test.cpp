@@ -85,6 +85,12 @@ TEST(Llama3Format, JsonAnswerThatIsNotACallStaysContent) {
   EXPECT_EQ(r.content, "{\"city\": \"Paris\", \"population\": 2100000}");
 }
 
+TEST(Llama3Format, JsonWithANameButNoParametersIsAnAnswer) {
+  auto r = parse("{\"name\": \"Bob\", \"age\": 3}", OutputFormat::kLlama3);
+  EXPECT_TRUE(r.tool_calls.empty());
+  EXPECT_EQ(r.content, "{\"name\": \"Bob\", \"age\": 3}");
+}
+
 TEST(Llama3Format, TextThenPythonTag) {
   auto r = parse("Let me search.<|python_tag|>brave_search.call(query=\"x\")<|eom_id|>", OutputFormat::kLlama3);
   ASSERT_EQ(r.tool_calls.size(), 1u);
