@@ -200,7 +200,7 @@ class DeepSeekR1Format final : public FormatParser {
           if (call_) {
             sink.end_tool_call(*call_, raw_);
           } else {
-            sink.malformed(raw_, "tool call to '" + name_ + "', a tool that was not offered");
+            sink.malformed(raw_, "tool call names a tool that was not offered");
           }
           raw_.clear();
           call_.reset();

@@ -150,7 +150,7 @@ void JsonCallStreamer::stream(EventSink& sink) {
 
 bool JsonCallStreamer::close(EventSink& sink, std::string_view raw, bool complete) {
   if (disallowed_) {
-    sink.malformed(raw, "tool call to '" + name_ + "', a tool that was not offered");
+    sink.malformed(raw, "tool call names a tool that was not offered");
     return false;
   }
   std::string reason;

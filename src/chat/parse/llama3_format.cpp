@@ -88,7 +88,7 @@ class Llama3Format final : public FormatParser {
       args = boost::json::serialize(o);
     }
     if (!sink.tool_allowed(name)) {
-      sink.malformed(raw, name.empty() ? "empty <|python_tag|> call" : "tool call to '" + name + "', not offered");
+      sink.malformed(raw, name.empty() ? "empty <|python_tag|> call" : "tool call names a tool that was not offered");
     } else {
       const std::size_t index = sink.start_tool_call(name);
       sink.tool_arguments(index, args);

@@ -46,7 +46,7 @@ class MistralFormat final : public FormatParser {
         } else if (call_) {
           sink.discard_tool_call(*call_, raw_ + buf_, "tool call arguments are incomplete");
         } else {
-          sink.malformed(raw_ + buf_, "tool call to '" + name_ + "' is incomplete or names a tool not offered");
+          sink.malformed(raw_ + buf_, "tool call is incomplete or names a tool that was not offered");
         }
         break;
       case State::kFailed:
@@ -195,7 +195,7 @@ class MistralFormat final : public FormatParser {
             if (call_) {
               sink.discard_tool_call(*call_, raw_, "tool call arguments are not JSON");
             } else {
-              sink.malformed(raw_, "tool call to '" + name_ + "', a tool that was not offered");
+              sink.malformed(raw_, "tool call names a tool that was not offered");
             }
             raw_.clear();
             state_ = State::kText;
@@ -203,7 +203,7 @@ class MistralFormat final : public FormatParser {
             if (call_) {
               sink.end_tool_call(*call_, raw_);
             } else {
-              sink.malformed(raw_, "tool call to '" + name_ + "', a tool that was not offered");
+              sink.malformed(raw_, "tool call names a tool that was not offered");
             }
             raw_.clear();
             state_ = State::kText;

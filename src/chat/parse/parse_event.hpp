@@ -62,7 +62,8 @@ struct ParseResult {
   std::string content;
   std::string reasoning_content;
   std::vector<ParsedToolCall> tool_calls;
-  // Why some text that looked like a tool call was kept as content (for logs and metrics; never model text).
+  // Why some text that looked like a tool call was kept as content, for logs and metrics: fixed wording, byte
+  // offsets and indices only, never the model's text (not even a tool name).
   std::vector<std::string> issues;
 
   bool operator==(const ParseResult&) const = default;
