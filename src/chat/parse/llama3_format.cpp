@@ -178,10 +178,11 @@ class Llama3Format final : public FormatParser {
             }
           }
           if (rest.empty() && !final) return;
-          consume(ws);
+          const bool another = !rest.empty() && rest.front() == ';';
+          consume(ws);  // (invalidates rest)
           call_.close(sink, raw_, true);
           raw_.clear();
-          if (!rest.empty() && rest.front() == ';') {
+          if (another) {
             consume(1);
             state_ = State::kTag;  // the next call: JSON (or code) after optional whitespace
           } else {

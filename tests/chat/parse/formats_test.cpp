@@ -91,6 +91,16 @@ TEST(Llama3Format, JsonWithANameButNoParametersIsAnAnswer) {
   EXPECT_EQ(r.content, "{\"name\": \"Bob\", \"age\": 3}");
 }
 
+TEST(Llama3Format, CallsSeparatedAfterAnEndOfMessageToken) {
+  // Found by the fuzzer: the separator after <|eom_id|> was read from a buffer that had already moved.
+  auto r = parse(
+      "<|python_tag|>{\"name\": \"a\", \"parameters\": {}}<|eom_id|>; {\"name\": \"b\", \"parameters\": {\"x\": 1}}",
+      OutputFormat::kLlama3);
+  ASSERT_EQ(r.tool_calls.size(), 2u);
+  EXPECT_EQ(r.tool_calls[1].name, "b");
+  EXPECT_EQ(r.content, "");
+}
+
 TEST(Llama3Format, TextThenPythonTag) {
   auto r = parse("Let me search.<|python_tag|>brave_search.call(query=\"x\")<|eom_id|>", OutputFormat::kLlama3);
   ASSERT_EQ(r.tool_calls.size(), 1u);
