@@ -134,18 +134,14 @@ class Llama3Format final : public FormatParser {
           break;
         }
         case State::kTag: {
+          consume(leading_space(buf_));
+          if (buf_.empty()) return;
           if (buf_.starts_with(kPythonTag)) {  // a repeated tag
             consume(kPythonTag.size());
             break;
           }
-          if (!final && !buf_.empty() && kPythonTag.starts_with(buf_)) return;
-          const std::size_t ws = leading_space(buf_);
-          if (ws == buf_.size()) {
-            consume(ws);
-            return;
-          }
-          if (buf_[ws] == '{') {
-            consume(ws);
+          if (!final && kPythonTag.starts_with(buf_)) return;
+          if (buf_[0] == '{') {
             begin_json();
           } else {
             state_ = State::kCode;

@@ -101,6 +101,13 @@ TEST(Llama3Format, CallsSeparatedAfterAnEndOfMessageToken) {
   EXPECT_EQ(r.content, "");
 }
 
+TEST(Llama3Format, RepeatedTagAfterWhitespace) {
+  // Found by the fuzzer: whole and split runs disagreed on a second tag after whitespace.
+  auto r = parse("<|python_tag|>\n <|python_tag|>brave_search.call(query=\"x\")", OutputFormat::kLlama3);
+  ASSERT_EQ(r.tool_calls.size(), 1u);
+  EXPECT_EQ(r.tool_calls[0].name, "brave_search");
+}
+
 TEST(Llama3Format, TextThenPythonTag) {
   auto r = parse("Let me search.<|python_tag|>brave_search.call(query=\"x\")<|eom_id|>", OutputFormat::kLlama3);
   ASSERT_EQ(r.tool_calls.size(), 1u);
