@@ -131,19 +131,21 @@ class HarmonyFormat final : public FormatParser {
           break;
         }
         case State::kHeader: {
+          // A header is markup only if <|message|> starts within kMaxHeader bytes; the decision depends on those
+          // bytes alone, so it is the same however the text was split.
           const MarkerScan scan = scan_markers(buf_, {kMessage}, final);
-          if (!scan.found()) {
-            if (buf_.size() > kMaxHeader) {
-              sink.malformed(buf_, "harmony message header is too long");
-              buf_.clear();
-              state_ = State::kLoose;
-              break;
-            }
-            return;
+          if (scan.found() && scan.pos <= kMaxHeader) {
+            begin_message(sink, std::string_view(buf_).substr(0, scan.pos));
+            buf_.erase(0, scan.pos + kMessage.size());
+            state_ = State::kBody;
+            break;
           }
-          begin_message(sink, std::string_view(buf_).substr(0, scan.pos));
-          buf_.erase(0, scan.pos + kMessage.size());
-          state_ = State::kBody;
+          if (!scan.found() && buf_.size() < kMaxHeader + kMessage.size()) return;
+          std::size_t cut = kMaxHeader;
+          while (cut > 0 && (static_cast<unsigned char>(buf_[cut]) & 0xC0) == 0x80) --cut;  // whole characters
+          sink.malformed(std::string_view(buf_).substr(0, cut), "harmony message header is too long");
+          buf_.erase(0, cut);
+          state_ = State::kLoose;
           break;
         }
         case State::kBody: {

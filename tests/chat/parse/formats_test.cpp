@@ -150,6 +150,13 @@ TEST(HarmonyFormat, TruncatedArgumentsAreDiscarded) {
   EXPECT_EQ(r.issues.size(), 1u);
 }
 
+TEST(HarmonyFormat, OverlongHeaderIsTextAndLaterMessagesStillCount) {
+  const std::string junk(600, 'x');
+  auto r = parse("<|channel|>" + junk + "<|start|>assistant<|channel|>final<|message|>Hi.", OutputFormat::kHarmony);
+  EXPECT_EQ(r.content, "<|channel|>" + junk + "Hi.");
+  EXPECT_EQ(r.issues.size(), 1u);
+}
+
 TEST(HarmonyFormat, PlainTextWithoutChannelsIsContent) {
   auto r = parse("Just text.", OutputFormat::kHarmony);
   EXPECT_EQ(r.content, "Just text.");
