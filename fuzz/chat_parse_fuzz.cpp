@@ -54,11 +54,11 @@ void check_contract(const std::vector<ParseEvent>& events, const ParseResult& re
   for (const auto& e : events) {
     switch (e.kind) {
       case ParseEventKind::kContent:
-        check(!e.text.empty());
+        check(!e.text.empty() && open == -1);
         content += e.text;
         break;
       case ParseEventKind::kReasoning:
-        check(!e.text.empty());
+        check(!e.text.empty() && open == -1);
         reasoning += e.text;
         break;
       case ParseEventKind::kToolCallStart:

@@ -17,9 +17,15 @@
 //    a tool that was not offered). It is NOT in ParseResult::tool_calls; its whole raw text follows as kContent
 //    (never lose text) and ParseResult::issues says why. A consumer that already relayed the start may ignore
 //    this event or close the call; the content that follows is the truth.
-//  - Events of a tool call are never interleaved with another call's; content or reasoning may come between calls.
-//  - No partial marker (e.g. "<tool_" of "<tool_call>") ever appears in a text delta: the parser holds back only
-//    the text that could still become a marker and releases it as soon as it cannot.
+//  - Between a call's start and its end (or discard) only that call's argument deltas appear; content, reasoning
+//    and other calls come before or after it.
+//  - No partial marker (e.g. "<tool_" of "<tool_call>") ever appears in a text delta. Text is held back only while
+//    it could still be the beginning of a marker, while it is markup whose meaning is not known yet (a harmony
+//    header before <|message|>, a tool name before [ARGS]), while it is a call that cannot be streamed (arguments
+//    written before the name, a Llama 3 JSON output or <|python_tag|> code until complete), or while it is
+//    whitespace that trimming may drop; it is released as soon as none of these holds.
+//  - Trimming: except for the plain format without reasoning (where content is the text, unchanged), content and
+//    reasoning lose their leading and trailing whitespace ("</think>\n\n", newlines around tool calls).
 //  - Whether the text was fed whole or in any split, the same final result is produced and the concatenated
 //    deltas are the same (deltas themselves may be cut differently).
 #include <cstddef>

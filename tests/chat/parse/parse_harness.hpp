@@ -65,10 +65,12 @@ inline void expect_events_match_result(const ParseRun& run, const std::string& w
   for (const auto& e : run.events) {
     switch (e.kind) {
       case ParseEventKind::kContent:
+        EXPECT_EQ(open, -1) << where << ": content inside call " << open;
         EXPECT_FALSE(e.text.empty()) << where;
         content += e.text;
         break;
       case ParseEventKind::kReasoning:
+        EXPECT_EQ(open, -1) << where << ": reasoning inside call " << open;
         EXPECT_FALSE(e.text.empty()) << where;
         reasoning += e.text;
         break;
