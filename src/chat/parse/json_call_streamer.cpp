@@ -77,7 +77,7 @@ std::size_t JsonCallStreamer::feed(std::string_view text, EventSink& sink) {
           args_is_string_ = value_.first() == '"';
         }
         if (value_.done()) {
-          on_value_done(sink);
+          on_value_done();
           state_ = State::kAfterValue;
         }
         stream(sink);
@@ -104,8 +104,7 @@ std::size_t JsonCallStreamer::feed(std::string_view text, EventSink& sink) {
   return i;
 }
 
-void JsonCallStreamer::on_value_done(EventSink& sink) {
-  (void)sink;
+void JsonCallStreamer::on_value_done() {
   const std::string_view value = std::string_view(text_).substr(value_begin_ + value_.leading_space());
   if (is_name_key(key_) && value_.first() == '"' && name_.empty()) {
     auto parsed = parse_json(value);

@@ -36,7 +36,7 @@ class JsonCallStreamer {
 
  private:
   enum class State { kStart, kKey, kInKey, kColon, kValue, kAfterValue, kDone, kFailed };
-  void on_value_done(EventSink& sink);
+  void on_value_done();
   void stream(EventSink& sink);
 
   State state_ = State::kStart;
