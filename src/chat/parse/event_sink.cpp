@@ -131,8 +131,9 @@ bool EventSink::end_tool_call(std::size_t index, std::string_view raw) {
   }
   auto parsed = parse_json(call.arguments);
   if (!parsed) {
-    discard_tool_call(index, raw,
-                      "tool call " + std::to_string(index) + ": arguments are not valid JSON (" + parsed.error().message + ")");
+    discard_tool_call(
+        index, raw,
+        "tool call " + std::to_string(index) + ": arguments are not valid JSON (" + parsed.error().message + ")");
     return false;
   }
   if (!parsed->is_object()) {
@@ -161,7 +162,8 @@ void EventSink::malformed(std::string_view raw, std::string reason) {
 ParseResult EventSink::finish() {
   for (auto& c : calls_) {
     // A format that forgot to close a call must not leave it dangling in the stream.
-    if (c.open) discard_tool_call(c.call.index, {}, "tool call " + std::to_string(c.call.index) + " was never completed");
+    if (c.open)
+      discard_tool_call(c.call.index, {}, "tool call " + std::to_string(c.call.index) + " was never completed");
   }
   return std::move(result_);
 }
