@@ -15,23 +15,31 @@
 // - fill_mask resizes `mask` to the vocabulary and allows exactly the trie tokens whose bytes the grammar
 //   accepts from the current state (a token may end mid-character; the next one must finish it), plus EOS when
 //   is_complete(). Excluded tokens (control etc., see token_trie.hpp) are never allowed. It does not change the
-//   grammar state; it reuses the constraint's scratch buffers (one constraint: one thread at a time). Cost:
-//   one walk of the trie that prunes every prefix the grammar rejects (see bench/grammar for figures).
+//   grammar state; it reuses the constraint's scratch buffers and transition cache (one constraint: one thread
+//   at a time). Cost: one walk of the trie that prunes every prefix the grammar rejects, with one cached
+//   transition lookup per trie node visited (state_cache.hpp; see bench/grammar for figures). The cache is
+//   per constraint (copies copy it) and bounded (about 16 MiB, then rebuilt). Masks are also remembered per
+//   automaton state (up to kMaskCacheEntries), so a step in a state seen before — the inside of a string after
+//   any plain token, the next item of a list — is a copy of the mask.
 // - accept(token) is all-or-nothing: a token fill_mask would not allow is kInvalidArgument and leaves the
 //   state unchanged; EOS is accepted only when is_complete() and makes finished() true; nothing is accepted
 //   after that. accept_text feeds raw bytes (forced text, e.g. a prefix the caller wrote).
 // - The grammar and trie are shared and immutable; copies of a constraint are independent.
 #include <memory>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/error.hpp"
 #include "engine/sampling/grammar/grammar.hpp"
 #include "engine/sampling/grammar/matcher.hpp"
+#include "engine/sampling/grammar/state_cache.hpp"
 #include "engine/sampling/grammar/token_trie.hpp"
 #include "engine/sampling/token_mask.hpp"
 
 namespace sovra::sampling::grammar {
+
+inline constexpr std::size_t kMaskCacheEntries = 64;
 
 class GrammarConstraint {
  public:
@@ -50,15 +58,9 @@ class GrammarConstraint {
   GrammarMatcher matcher_;
   std::shared_ptr<const TokenTrie> trie_;
   bool finished_ = false;
-  // Scratch for fill_mask: a copy of the matcher's arena grown by the walk, and per trie depth the heads
-  // (as [begin, end) into heads_) and the arena size to roll back to.
-  Stepper stepper_;
-  std::vector<StackNode> nodes_;
-  std::vector<std::uint32_t> heads_;
-  std::vector<std::uint32_t> step_out_;
-  std::vector<std::uint32_t> level_begin_;
-  std::vector<std::uint32_t> level_end_;
-  std::vector<std::uint32_t> level_nodes_;
+  StateCache cache_;
+  std::vector<std::int32_t> level_state_;  // scratch for fill_mask: the cache state per trie depth
+  std::unordered_map<std::int32_t, TokenMask> masks_;  // by cache state of the matcher
 };
 
 }  // namespace sovra::sampling::grammar

@@ -105,7 +105,7 @@ TEST(ConstrainedSampling, RandomLogitsAlwaysGiveValidDocuments) {
     ASSERT_TRUE(schema);
     auto g = compile_json_schema(*schema);
     ASSERT_TRUE(g) << g.error().message;
-    for (std::uint64_t seed = 1; seed <= 60; ++seed) {
+    for (std::uint64_t seed = 1; seed <= 30; ++seed) {
       const Outcome o = generate(*g, shared_trie, vocab, seed, 3000);
       ++total;
       if (!o.finished) continue;  // very long random documents are cut off; counted below
@@ -157,14 +157,13 @@ TEST(ConstrainedSampling, RealVocabularyOfStories260K) {
     auto g = compile_json_schema(*schema);
     ASSERT_TRUE(g) << g.error().message;
     int finished = 0;
-    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    for (std::uint64_t seed = 1; seed <= 8; ++seed) {
       const Outcome o = generate(*g, shared_trie, vocab, seed, 4000);
       if (!o.finished) continue;
       ++finished;
       expect_valid(o.text, *schema, seed);
-      // The ids decode to the same text (no control tokens, byte tokens reassemble characters).
     }
-    EXPECT_GE(finished, 15) << schema_text;
+    EXPECT_GE(finished, 6) << schema_text;
   }
 }
 
