@@ -14,11 +14,12 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 20> kSupported = {
+constexpr std::array<std::string_view, 21> kSupported = {
     "type",        "properties", "required",         "additionalProperties", "items",
     "minItems",    "maxItems",   "enum",             "const",                "anyOf",
     "$ref",        "$defs",      "definitions",      "format",               "minLength",
-    "maxLength",   "minimum",    "maximum",          "exclusiveMinimum",     "exclusiveMaximum"};
+    "maxLength",   "minimum",    "maximum",          "exclusiveMinimum",     "exclusiveMaximum",
+    "pattern"};
 constexpr std::array<std::string_view, 10> kAnnotations = {
     "description", "title", "default", "examples", "$schema", "$id", "$comment", "deprecated", "readOnly", "writeOnly"};
 constexpr std::array<std::string_view, 7> kTypes = {"object", "array", "string", "number", "integer", "boolean",

@@ -6,16 +6,17 @@
 //   in strict mode, validates against the schema. It follows what OpenAI's strict mode accepts:
 //   type (one name or a list, e.g. ["string","null"]); object: properties (generated in declared order),
 //   required, additionalProperties; array: items, minItems, maxItems; string: enum, const, format (date, time,
-//   date-time, uuid, email, ipv4), minLength, maxLength; number/integer: minimum, maximum, exclusiveMinimum,
+//   date-time, uuid, email, ipv4), minLength, maxLength, pattern (an ECMA-262 subset, see regex.hpp); number/integer: minimum, maximum, exclusiveMinimum,
 //   exclusiveMaximum where they can be enforced (see below); boolean; null; enum and const of any JSON value;
 //   anyOf; $ref to "#" or "#/…" JSON pointers into the document ($defs, definitions), recursion included.
 //   Annotations (description, title, default, examples, $schema, $id, $comment, deprecated, readOnly,
 //   writeOnly) are ignored.
 // - Strict mode refuses, with kInvalidArgument naming the keyword and the schema path ("#/properties/zip"),
-//   what it cannot guarantee: any other keyword (pattern, oneOf, allOf, not, if/then/else, prefixItems,
+//   what it cannot guarantee: any other keyword (oneOf, allOf, not, if/then/else, prefixItems,
 //   uniqueItems, minProperties, patternProperties, multipleOf, …), an object whose additionalProperties is not
 //   false or whose properties are not all required (OpenAI's rules), an array without items, numeric bounds
-//   outside the enforceable cases, unknown formats. Non-strict mode ignores what it cannot enforce (output is
+//   outside the enforceable cases, unknown formats, pattern constructs regex.hpp does not support, pattern
+//   together with format/minLength/maxLength. Non-strict mode ignores what it cannot enforce (output is
 //   still JSON matching the rest of the schema; optional properties may be omitted, extra ones are never
 //   generated).
 // - Numeric bounds are enforced exactly for integers when maximum - minimum <= 1000, for numbers with integer

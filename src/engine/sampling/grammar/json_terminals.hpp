@@ -33,6 +33,7 @@ class JsonTerminals {
   Sequence comma();  // "," with the optional space
 
   RuleId string();                                           // any JSON string
+  RuleId string_char();                                      // one character of a JSON string, raw or escaped
   RuleId string_length(std::uint32_t min, std::uint32_t max);  // max may be kUnbounded; caller checks caps
   // "date", "time", "date-time", "uuid", "email", "ipv4"; nullopt for any other name.
   std::optional<RuleId> string_format(std::string_view format);
@@ -49,7 +50,6 @@ class JsonTerminals {
   RuleId any_object();
 
  private:
-  RuleId string_char();
   RuleId digits(std::uint32_t min, std::uint32_t max);
   RuleId hex();
   RuleId opt_space();

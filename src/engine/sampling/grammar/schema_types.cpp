@@ -8,6 +8,7 @@
 #include <set>
 #include <utility>
 
+#include "engine/sampling/grammar/regex.hpp"
 #include "engine/sampling/grammar/schema_compiler.hpp"
 
 namespace sovra::sampling::grammar {
@@ -141,8 +142,17 @@ Result<RuleId> SchemaCompiler::compile_array(const json::object& o, const std::s
 }
 
 Result<RuleId> SchemaCompiler::compile_string(const json::object& o, const std::string& path) {
-  if (options_.strict && o.contains("pattern")) {
-    return unsupported(path, "pattern", "is not supported (regular-expression constraints are not implemented)");
+  if (const json::value* p = o.if_contains("pattern")) {
+    if (!p->is_string()) return error(path + "/pattern", "'pattern' must be a string");
+    const bool combined = o.contains("format") || o.contains("minLength") || o.contains("maxLength");
+    if (combined && options_.strict) {
+      return unsupported(path, "pattern", "cannot be combined with 'format', 'minLength' or 'maxLength' in strict mode");
+    }
+    if (!combined) {
+      auto body = compile_pattern(builder_, terms_, p->get_string());
+      if (body) return builder_.add(rule_name(path) + "-pattern", {{lit("\""), ref(*body), lit("\"")}});
+      if (options_.strict) return unsupported(path, "pattern", "is not supported here: " + body.error().message);
+    }
   }
   if (const json::value* f = o.if_contains("format")) {
     if (!f->is_string()) return error(path + "/format", "'format' must be a string");

@@ -40,6 +40,10 @@ constexpr const char* kSchemas[] = {
       "required":["when","id","mail","ip","t","word","n"],"additionalProperties":false})",
     R"({"type":"object","properties":{"next":{"anyOf":[{"$ref":"#"},{"type":"null"}]},"v":{"const":[1,{"a":null}]}},
       "required":["next","v"],"additionalProperties":false})",
+    R"({"type":"object","properties":{"zip":{"type":"string","pattern":"^[0-9]{5}(-[0-9]{4})?$"},
+        "code":{"type":"string","pattern":"^[A-Z]{2,3}_\\d+$"},"has":{"type":"string","pattern":"n[aeiou]+l"},
+        "q":{"type":"string","pattern":"^[\"\\\\x]{1,3}\\.?$"}},
+      "required":["zip","code","has","q"],"additionalProperties":false})",
 };
 
 // Favour tokens that close things so random documents end in reasonable time; the grammar decides the rest.

@@ -113,6 +113,11 @@ class Validator {
       if (const auto* m = s.if_contains("minLength"); m && n < m->to_number<std::size_t>()) return at + ": too short";
       if (const auto* m = s.if_contains("maxLength"); m && n > m->to_number<std::size_t>()) return at + ": too long";
       if (const auto* f = s.if_contains("format"); f && !format_ok(f->as_string(), str)) return at + ": bad format";
+      if (const auto* p = s.if_contains("pattern")) {
+        if (!std::regex_search(str, std::regex(std::string(p->as_string()), std::regex::ECMAScript))) {
+          return at + ": does not match the pattern";
+        }
+      }
       return "";
     }
     if (v.is_number()) {
