@@ -24,9 +24,11 @@ using namespace sovra::sampling::grammar;
 
 const std::shared_ptr<const TokenTrie>& small_trie() {
   static const std::vector<std::string> vocab = {
-      "", "{", "}", "[", "]", "\"", ":", ",", " ", "a", "Z", "0", "1", "9", "-", ".", "e", "+", "\\", "u", "n",
-      "t", "f", "true", "null", "{\"", "\":", "\",\"", "\xC3\xA9", "\xE2\x82", "\xAC", "\xF0\x9F\x98\x80", "\xFF",
-      "@", "T", "Z", "x"};
+      "",     "{",   "}",   "[",     "]",        "\"",       ":",    ",",
+      " ",    "a",   "Z",   "0",     "1",        "9",        "-",    ".",
+      "e",    "+",   "\\",  "u",     "n",        "t",        "f",    "true",
+      "null", "{\"", "\":", "\",\"", "\xC3\xA9", "\xE2\x82", "\xAC", "\xF0\x9F\x98\x80",
+      "\xFF", "@",   "T",   "Z",     "x"};
   static const std::shared_ptr<const TokenTrie> trie = [] {
     auto t = TokenTrie::create({.tokens = vocab, .eos = 0});
     if (!t) std::abort();

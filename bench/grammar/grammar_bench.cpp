@@ -4,8 +4,8 @@
 // usage: bench_grammar [vocab.gguf]   (default: ../shared/models/vocab/ggml-vocab-llama-spm.gguf; a synthetic
 //                                      32000-token vocabulary when the file is absent)
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -50,7 +50,8 @@ Vocab load_vocab(const std::filesystem::path& path) {
       auto tok = tokenizer::load_from_gguf(*reader);
       if (tok) {
         const tokenizer::Tokenizer& t = **tok;
-        for (std::size_t i = 0; i < t.vocab_size(); ++i) v.tokens.emplace_back(t.token_to_piece(static_cast<TokenId>(i)));
+        for (std::size_t i = 0; i < t.vocab_size(); ++i)
+          v.tokens.emplace_back(t.token_to_piece(static_cast<TokenId>(i)));
         v.eos = t.eos_id();
         if (t.bos_id() != tokenizer::kNoToken) v.excluded.push_back(t.bos_id());
         v.source = path.filename().string();
@@ -186,8 +187,8 @@ int main(int argc, char** argv) {
   }
 
   std::printf("\nfill_mask in fixed states (json_schema person): cold = first walk, warm = state seen before\n");
-  for (const char* prefix : {"", "{\"name\":\"", "{\"name\":\"Ada Lovelace", "{\"name\":\"A\",\"age\":",
-                             "{\"name\":\"A\",\"age\":3,\"email\":\"ada@"}) {
+  for (const char* prefix : {"", "{\"name\":\"", "{\"name\":\"Ada Lovelace",
+                             "{\"name\":\"A\",\"age\":", "{\"name\":\"A\",\"age\":3,\"email\":\"ada@"}) {
     const StateTiming t = mask_in_state(*g_person, trie, prefix);
     std::printf("  after %-40s cold %8.1f us  warm %6.1f us  (%zu tokens allowed)\n",
                 ("'" + std::string(prefix) + "'").c_str(), t.cold_us, t.warm_us, t.allowed);

@@ -23,8 +23,9 @@
 //     9. one draw from what is left, renormalised.
 //   Steps 6-8 act on the distribution after temperature, as Hugging Face and vLLM do.
 // - Logprobs are the log-softmax of the logits after steps 1-2: the model's distribution with the request's
-//   penalties, bias and mask (a grammar renormalises over the tokens it allows), before temperature and truncation. That is what OpenAI's logprobs describe (how likely
-//   the model finds each token, not how this request happened to sample): a token that truncation removed still
+//   penalties, bias and mask (a grammar renormalises over the tokens it allows), before temperature and
+//   truncation. That is what OpenAI's logprobs describe (how likely the model finds each token, not how this
+//   request happened to sample): a token that truncation removed still
 //   has its true log-probability, and greedy and sampled requests report the same numbers for the same logits.
 //   Banned tokens (-inf) never appear among the alternatives. Cost: one exp per vocabulary entry, only when
 //   logprobs is set.

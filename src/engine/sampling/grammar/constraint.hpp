@@ -59,7 +59,7 @@ class GrammarConstraint {
   std::shared_ptr<const TokenTrie> trie_;
   bool finished_ = false;
   StateCache cache_;
-  std::vector<std::int32_t> level_state_;  // scratch for fill_mask: the cache state per trie depth
+  std::vector<std::int32_t> level_state_;              // scratch for fill_mask: the cache state per trie depth
   std::unordered_map<std::int32_t, TokenMask> masks_;  // by cache state of the matcher
 };
 

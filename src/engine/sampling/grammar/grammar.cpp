@@ -85,8 +85,7 @@ bool CharClass::contains(char32_t cp) const {
 
 bool CharClass::intersects(char32_t lo, char32_t hi) const {
   // The first range that ends at or after lo.
-  auto it = std::lower_bound(ranges_.begin(), ranges_.end(), lo,
-                             [](CodePointRange r, char32_t v) { return r.hi < v; });
+  auto it = std::lower_bound(ranges_.begin(), ranges_.end(), lo, [](CodePointRange r, char32_t v) { return r.hi < v; });
   return it != ranges_.end() && it->lo <= hi;
 }
 

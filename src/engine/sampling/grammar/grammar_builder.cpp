@@ -93,9 +93,8 @@ std::vector<bool> nullable_rules(const Lowered& g) {
     for (std::size_t r = 0; r < g.rules.size(); ++r) {
       if (nullable[r]) continue;
       for (const Alt& alt : g.rules[r]) {
-        const bool ok = std::all_of(alt.begin(), alt.end(), [&](const Element& e) {
-          return e.kind == ElementKind::kRule && nullable[e.arg];
-        });
+        const bool ok = std::all_of(alt.begin(), alt.end(),
+                                    [&](const Element& e) { return e.kind == ElementKind::kRule && nullable[e.arg]; });
         if (ok) {
           nullable[r] = true;
           changed = true;
@@ -224,7 +223,8 @@ Result<Grammar> GrammarBuilder::build(RuleId root) && {
       for (const Item& item : seq) {
         switch (item.kind) {
           case Item::Kind::kRule:
-            if (item.rule >= rules_.size()) return Error::invalid("grammar rule '" + rules_[r].name + "' refers to no rule");
+            if (item.rule >= rules_.size())
+              return Error::invalid("grammar rule '" + rules_[r].name + "' refers to no rule");
             alt.push_back({ElementKind::kRule, item.rule});
             break;
           case Item::Kind::kClass:
@@ -242,7 +242,8 @@ Result<Grammar> GrammarBuilder::build(RuleId root) && {
         }
       }
       total += alt.size() + 1;
-      if (total > kMaxElements) return Error::invalid("grammar is too large (over " + std::to_string(kMaxElements) + " elements)");
+      if (total > kMaxElements)
+        return Error::invalid("grammar is too large (over " + std::to_string(kMaxElements) + " elements)");
       g.rules[r].push_back(std::move(alt));
     }
   }

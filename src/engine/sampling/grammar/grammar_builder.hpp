@@ -32,7 +32,7 @@ inline constexpr std::size_t kMaxElements = std::size_t{1} << 21;
 struct Item {
   enum class Kind : std::uint8_t { kLiteral, kClass, kRule };
   Kind kind = Kind::kLiteral;
-  std::string literal;                // kLiteral: UTF-8
+  std::string literal;                 // kLiteral: UTF-8
   std::vector<CodePointRange> ranges;  // kClass
   bool negated = false;                // kClass
   RuleId rule = 0;                     // kRule

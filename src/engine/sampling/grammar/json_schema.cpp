@@ -14,16 +14,31 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::array<std::string_view, 21> kSupported = {
-    "type",        "properties", "required",         "additionalProperties", "items",
-    "minItems",    "maxItems",   "enum",             "const",                "anyOf",
-    "$ref",        "$defs",      "definitions",      "format",               "minLength",
-    "maxLength",   "minimum",    "maximum",          "exclusiveMinimum",     "exclusiveMaximum",
-    "pattern"};
+constexpr std::array<std::string_view, 21> kSupported = {"type",
+                                                         "properties",
+                                                         "required",
+                                                         "additionalProperties",
+                                                         "items",
+                                                         "minItems",
+                                                         "maxItems",
+                                                         "enum",
+                                                         "const",
+                                                         "anyOf",
+                                                         "$ref",
+                                                         "$defs",
+                                                         "definitions",
+                                                         "format",
+                                                         "minLength",
+                                                         "maxLength",
+                                                         "minimum",
+                                                         "maximum",
+                                                         "exclusiveMinimum",
+                                                         "exclusiveMaximum",
+                                                         "pattern"};
 constexpr std::array<std::string_view, 10> kAnnotations = {
     "description", "title", "default", "examples", "$schema", "$id", "$comment", "deprecated", "readOnly", "writeOnly"};
-constexpr std::array<std::string_view, 7> kTypes = {"object", "array", "string", "number", "integer", "boolean",
-                                                     "null"};
+constexpr std::array<std::string_view, 7> kTypes = {"object",  "array",   "string", "number",
+                                                    "integer", "boolean", "null"};
 
 template <std::size_t N>
 bool one_of(const std::array<std::string_view, N>& list, std::string_view s) {
@@ -117,7 +132,8 @@ Status SchemaCompiler::check_keywords(const json::object& o, const std::string& 
 }
 
 Result<RuleId> SchemaCompiler::compile(const json::value& schema, const std::string& path, int depth) {
-  if (depth > kMaxSchemaDepth) return error(path, "the schema nests deeper than " + std::to_string(kMaxSchemaDepth) + " levels");
+  if (depth > kMaxSchemaDepth)
+    return error(path, "the schema nests deeper than " + std::to_string(kMaxSchemaDepth) + " levels");
   if (builder_.rule_count() > kMaxSchemaRules) return error(path, "the schema is too large to compile");
   if (schema.is_bool()) {
     if (schema.get_bool()) return terms_.any_value();
@@ -161,7 +177,8 @@ Result<RuleId> SchemaCompiler::compile(const json::value& schema, const std::str
   }
 
   if (const json::value* c = o.if_contains("const")) {
-    if (!types.empty() && std::none_of(types.begin(), types.end(), [&](std::string_view t) { return matches_type(*c, t); })) {
+    if (!types.empty() &&
+        std::none_of(types.begin(), types.end(), [&](std::string_view t) { return matches_type(*c, t); })) {
       return error(path + "/const", "'const' does not match 'type'");
     }
     return compile_literals({c}, path);
@@ -170,7 +187,8 @@ Result<RuleId> SchemaCompiler::compile(const json::value& schema, const std::str
     if (!e->is_array() || e->as_array().empty()) return error(path + "/enum", "'enum' must be a non-empty list");
     std::vector<const json::value*> values;
     for (const json::value& v : e->as_array()) {
-      if (types.empty() || std::any_of(types.begin(), types.end(), [&](std::string_view t) { return matches_type(v, t); })) {
+      if (types.empty() ||
+          std::any_of(types.begin(), types.end(), [&](std::string_view t) { return matches_type(v, t); })) {
         values.push_back(&v);
       }
     }
@@ -218,7 +236,8 @@ Result<RuleId> SchemaCompiler::compile_ref(const json::value& ref_value, const s
   if (!ref_value.is_string()) return error(path + "/$ref", "'$ref' must be a string");
   const std::string ref(ref_value.get_string());
   if (ref.empty() || ref[0] != '#') {
-    return error(path + "/$ref", "'$ref' must point into this schema ('#' or '#/$defs/…'), got '" + ref.substr(0, 64) + "'");
+    return error(path + "/$ref",
+                 "'$ref' must point into this schema ('#' or '#/$defs/…'), got '" + ref.substr(0, 64) + "'");
   }
   if (auto it = refs_.find(ref); it != refs_.end()) return it->second;
   const json::value* target = resolve_pointer(root_, std::string_view(ref).substr(1));
@@ -241,13 +260,15 @@ Result<RuleId> SchemaCompiler::compile_any_of(const json::value& list, const std
   return builder_.add(rule_name(path), std::move(alts));
 }
 
-Result<RuleId> SchemaCompiler::compile_literals(const std::vector<const json::value*>& values, const std::string& path) {
+Result<RuleId> SchemaCompiler::compile_literals(const std::vector<const json::value*>& values,
+                                                const std::string& path) {
   std::vector<Sequence> alts;
   for (const json::value* v : values) alts.push_back({lit(json::serialize(*v))});
   return builder_.add(rule_name(path) + "-literal", std::move(alts));
 }
 
-Result<std::shared_ptr<const Grammar>> compile_json_schema(const json::value& schema, const JsonSchemaOptions& options) {
+Result<std::shared_ptr<const Grammar>> compile_json_schema(const json::value& schema,
+                                                           const JsonSchemaOptions& options) {
   SchemaCompiler compiler(schema, options);
   SOVRA_TRY(const RuleId root, compiler.compile(schema, "#", 0));
   auto grammar = std::move(compiler).finish(root);

@@ -6,11 +6,11 @@
 //   in strict mode, validates against the schema. It follows what OpenAI's strict mode accepts:
 //   type (one name or a list, e.g. ["string","null"]); object: properties (generated in declared order),
 //   required, additionalProperties; array: items, minItems, maxItems; string: enum, const, format (date, time,
-//   date-time, uuid, email, ipv4), minLength, maxLength, pattern (an ECMA-262 subset, see regex.hpp); number/integer: minimum, maximum, exclusiveMinimum,
-//   exclusiveMaximum where they can be enforced (see below); boolean; null; enum and const of any JSON value;
-//   anyOf; $ref to "#" or "#/…" JSON pointers into the document ($defs, definitions), recursion included.
-//   Annotations (description, title, default, examples, $schema, $id, $comment, deprecated, readOnly,
-//   writeOnly) are ignored.
+//   date-time, uuid, email, ipv4), minLength, maxLength, pattern (an ECMA-262 subset, see regex.hpp); number/integer:
+//   minimum, maximum, exclusiveMinimum, exclusiveMaximum where they can be enforced (see below); boolean; null; enum
+//   and const of any JSON value; anyOf; $ref to "#" or "#/…" JSON pointers into the document ($defs, definitions),
+//   recursion included. Annotations (description, title, default, examples, $schema, $id, $comment, deprecated,
+//   readOnly, writeOnly) are ignored.
 // - Strict mode refuses, with kInvalidArgument naming the keyword and the schema path ("#/properties/zip"),
 //   what it cannot guarantee: any other keyword (oneOf, allOf, not, if/then/else, prefixItems,
 //   uniqueItems, minProperties, patternProperties, multipleOf, …), an object whose additionalProperties is not

@@ -46,9 +46,10 @@ RuleId JsonTerminals::string_char() {
     const RuleId u = b_.add("escape-u", {{cls({{'0', '9'}, {'A', 'C'}, {'a', 'c'}}), h, h, h},
                                          {cls({{'D', 'D'}, {'d', 'd'}}), cls({{'0', '7'}}), h, h},
                                          {cls({{'E', 'F'}, {'e', 'f'}}), h, h, h}});
-    const RuleId escape = b_.add("escape", {{cls({{'"', '"'}, {'\\', '\\'}, {'/', '/'}, {'b', 'b'}, {'f', 'f'},
-                                                   {'n', 'n'}, {'r', 'r'}, {'t', 't'}})},
-                                            {lit("u"), ref(u)}});
+    const RuleId escape = b_.add(
+        "escape",
+        {{cls({{'"', '"'}, {'\\', '\\'}, {'/', '/'}, {'b', 'b'}, {'f', 'f'}, {'n', 'n'}, {'r', 'r'}, {'t', 't'}})},
+         {lit("u"), ref(u)}});
     return b_.add("char", {{cls({{'"', '"'}, {'\\', '\\'}, {0, 0x1F}}, /*negated=*/true)}, {lit("\\"), ref(escape)}});
   });
 }
@@ -89,7 +90,8 @@ std::optional<RuleId> JsonTerminals::string_format(std::string_view format) {
       const RuleId hour = b_.add("hour", {{two('0', '1'), d}, {lit("2"), two('0', '3')}});
       const RuleId minute = b_.add("minute", {{two('0', '5'), d}});
       const RuleId frac = b_.add("time-frac", {{lit("."), ref(digits(1, 9))}, {}});
-      const RuleId offset = b_.add("time-offset", {{lit("Z")}, {cls({{'+', '+'}, {'-', '-'}}), ref(hour), lit(":"), ref(minute)}});
+      const RuleId offset =
+          b_.add("time-offset", {{lit("Z")}, {cls({{'+', '+'}, {'-', '-'}}), ref(hour), lit(":"), ref(minute)}});
       return b_.add("time-body", {{ref(hour), lit(":"), ref(minute), lit(":"), ref(minute), ref(frac), ref(offset)}});
     });
   };
@@ -108,8 +110,18 @@ std::optional<RuleId> JsonTerminals::string_format(std::string_view format) {
   if (format == "email") {
     return once("fmt-email", [&] {
       // A practical subset of RFC 5321 addresses: dot-atoms, a domain of at least two labels.
-      const Item atext = cls({{'a', 'z'}, {'A', 'Z'}, {'0', '9'}, {'!', '!'}, {'#', '\''}, {'*', '+'}, {'-', '-'},
-                              {'/', '/'}, {'=', '='}, {'?', '?'}, {'^', '`'}, {'{', '~'}});
+      const Item atext = cls({{'a', 'z'},
+                              {'A', 'Z'},
+                              {'0', '9'},
+                              {'!', '!'},
+                              {'#', '\''},
+                              {'*', '+'},
+                              {'-', '-'},
+                              {'/', '/'},
+                              {'=', '='},
+                              {'?', '?'},
+                              {'^', '`'},
+                              {'{', '~'}});
       const RuleId atom = b_.repeat("email-atom", {atext}, 1, 64);
       const RuleId local = b_.repeat("email-local", {ref(atom)}, 1, 8, {lit(".")});
       const Item alnum = cls({{'a', 'z'}, {'A', 'Z'}, {'0', '9'}});
@@ -122,11 +134,8 @@ std::optional<RuleId> JsonTerminals::string_format(std::string_view format) {
   if (format == "ipv4") {
     return once("fmt-ipv4", [&] {
       const Item d = digit();
-      const RuleId octet = b_.add("octet", {{lit("25"), two('0', '5')},
-                                            {lit("2"), two('0', '4'), d},
-                                            {lit("1"), d, d},
-                                            {digit19(), d},
-                                            {d}});
+      const RuleId octet = b_.add(
+          "octet", {{lit("25"), two('0', '5')}, {lit("2"), two('0', '4'), d}, {lit("1"), d, d}, {digit19(), d}, {d}});
       const Item o = ref(octet);
       return quoted("ipv4", {o, lit("."), o, lit("."), o, lit("."), o});
     });
@@ -135,9 +144,7 @@ std::optional<RuleId> JsonTerminals::string_format(std::string_view format) {
 }
 
 RuleId JsonTerminals::unsigned_integer() {
-  return once("uint", [&] {
-    return b_.add("uint", {{lit("0")}, {digit19(), ref(digits(0, kMaxIntegerDigits - 1))}});
-  });
+  return once("uint", [&] { return b_.add("uint", {{lit("0")}, {digit19(), ref(digits(0, kMaxIntegerDigits - 1))}}); });
 }
 
 RuleId JsonTerminals::fraction() {
@@ -154,7 +161,9 @@ RuleId JsonTerminals::exponent() {
 RuleId JsonTerminals::non_negative_integer() { return unsigned_integer(); }
 
 RuleId JsonTerminals::integer() {
-  return once("integer", [&] { return b_.add("integer", {{ref(unsigned_integer())}, {lit("-"), ref(unsigned_integer())}}); });
+  return once("integer", [&] {
+    return b_.add("integer", {{ref(unsigned_integer())}, {lit("-"), ref(unsigned_integer())}});
+  });
 }
 
 RuleId JsonTerminals::non_negative_number() {
@@ -166,8 +175,9 @@ RuleId JsonTerminals::non_negative_number() {
 }
 
 RuleId JsonTerminals::number() {
-  return once("number",
-              [&] { return b_.add("number", {{ref(non_negative_number())}, {lit("-"), ref(non_negative_number())}}); });
+  return once("number", [&] {
+    return b_.add("number", {{ref(non_negative_number())}, {lit("-"), ref(non_negative_number())}});
+  });
 }
 
 RuleId JsonTerminals::boolean() {

@@ -32,17 +32,17 @@ class JsonTerminals {
   Sequence colon();  // ":" with the optional space
   Sequence comma();  // "," with the optional space
 
-  RuleId string();                                           // any JSON string
-  RuleId string_char();                                      // one character of a JSON string, raw or escaped
+  RuleId string();                                             // any JSON string
+  RuleId string_char();                                        // one character of a JSON string, raw or escaped
   RuleId string_length(std::uint32_t min, std::uint32_t max);  // max may be kUnbounded; caller checks caps
   // "date", "time", "date-time", "uuid", "email", "ipv4"; nullopt for any other name.
   std::optional<RuleId> string_format(std::string_view format);
 
-  RuleId number();        // any number within the digit caps
-  RuleId integer();       // -?(0|[1-9][0-9]{0,15})
+  RuleId number();   // any number within the digit caps
+  RuleId integer();  // -?(0|[1-9][0-9]{0,15})
   RuleId non_negative_number();
   RuleId non_negative_integer();
-  RuleId fraction();      // "." [0-9]{1,15}
+  RuleId fraction();  // "." [0-9]{1,15}
   RuleId boolean();
   RuleId null();
 

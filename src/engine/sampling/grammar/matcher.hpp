@@ -55,8 +55,8 @@ class Stepper {
 
  private:
   // Pushes the heads reached by resuming at element `pos` on top of stack `parent`.
-  void expand(std::vector<StackNode>& nodes, std::uint32_t pos, std::uint32_t parent,
-              std::vector<std::uint32_t>& out, std::size_t out_begin);
+  void expand(std::vector<StackNode>& nodes, std::uint32_t pos, std::uint32_t parent, std::vector<std::uint32_t>& out,
+              std::size_t out_begin);
   // Adds `node` as a head unless an equal head is there already (allocating it in `nodes` when `existing` is
   // kNoNode).
   void push_head(std::vector<StackNode>& nodes, const StackNode& node, std::uint32_t existing,

@@ -52,9 +52,9 @@ std::vector<CodePointRange> complement(const std::vector<CodePointRange>& r) {
 
 const std::vector<CodePointRange> kDigit = {{'0', '9'}};
 const std::vector<CodePointRange> kWord = {{'0', '9'}, {'A', 'Z'}, {'_', '_'}, {'a', 'z'}};
-const std::vector<CodePointRange> kSpace = {{'\t', '\r'}, {' ', ' '}, {0xA0, 0xA0}, {0x1680, 0x1680},
-                                            {0x2000, 0x200A}, {0x2028, 0x2029}, {0x202F, 0x202F},
-                                            {0x205F, 0x205F}, {0x3000, 0x3000}, {0xFEFF, 0xFEFF}};
+const std::vector<CodePointRange> kSpace = {{'\t', '\r'},     {' ', ' '},       {0xA0, 0xA0},     {0x1680, 0x1680},
+                                            {0x2000, 0x200A}, {0x2028, 0x2029}, {0x202F, 0x202F}, {0x205F, 0x205F},
+                                            {0x3000, 0x3000}, {0xFEFF, 0xFEFF}};
 
 class RegexCompiler {
  public:
@@ -169,18 +169,30 @@ class RegexCompiler {
     const char32_t c = cps_[pos_++];
     const auto one = [](char32_t v) { return std::vector<CodePointRange>{{v, v}}; };
     switch (c) {
-      case 'd': return kDigit;
-      case 'D': return complement(kDigit);
-      case 'w': return kWord;
-      case 'W': return complement(kWord);
-      case 's': return kSpace;
-      case 'S': return complement(kSpace);
-      case 't': return one('\t');
-      case 'n': return one('\n');
-      case 'r': return one('\r');
-      case 'f': return one('\f');
-      case 'v': return one('\v');
-      case '0': return one(0);
+      case 'd':
+        return kDigit;
+      case 'D':
+        return complement(kDigit);
+      case 'w':
+        return kWord;
+      case 'W':
+        return complement(kWord);
+      case 's':
+        return kSpace;
+      case 'S':
+        return complement(kSpace);
+      case 't':
+        return one('\t');
+      case 'n':
+        return one('\n');
+      case 'r':
+        return one('\r');
+      case 'f':
+        return one('\f');
+      case 'v':
+        return one('\v');
+      case '0':
+        return one(0);
       case 'b':
         if (in_class) return one('\b');
         return error("word boundaries (\\b) are not supported");
@@ -258,12 +270,23 @@ class RegexCompiler {
     for (char32_t cp = 0; cp < 0x20; ++cp) {
       if (!c.contains(cp)) continue;
       switch (cp) {
-        case '\b': alts.push_back({lit("\\b")}); break;
-        case '\t': alts.push_back({lit("\\t")}); break;
-        case '\n': alts.push_back({lit("\\n")}); break;
-        case '\f': alts.push_back({lit("\\f")}); break;
-        case '\r': alts.push_back({lit("\\r")}); break;
-        default: alts.push_back({lit(fmt::format("\\u{:04x}", static_cast<std::uint32_t>(cp)))});
+        case '\b':
+          alts.push_back({lit("\\b")});
+          break;
+        case '\t':
+          alts.push_back({lit("\\t")});
+          break;
+        case '\n':
+          alts.push_back({lit("\\n")});
+          break;
+        case '\f':
+          alts.push_back({lit("\\f")});
+          break;
+        case '\r':
+          alts.push_back({lit("\\r")});
+          break;
+        default:
+          alts.push_back({lit(fmt::format("\\u{:04x}", static_cast<std::uint32_t>(cp)))});
       }
     }
     if (alts.size() == 1) return Frag{std::move(alts[0]), false};
@@ -332,7 +355,8 @@ class RegexCompiler {
 }  // namespace
 
 Result<RuleId> compile_pattern(GrammarBuilder& builder, JsonTerminals& terms, std::string_view pattern) {
-  if (pattern.size() > kMaxPatternBytes) return Error::invalid("the pattern is longer than " + std::to_string(kMaxPatternBytes) + " bytes");
+  if (pattern.size() > kMaxPatternBytes)
+    return Error::invalid("the pattern is longer than " + std::to_string(kMaxPatternBytes) + " bytes");
   std::vector<char32_t> cps;
   if (!decode(pattern, cps)) return Error::invalid("the pattern is not valid UTF-8");
   return RegexCompiler(builder, terms, std::move(cps)).run();

@@ -41,8 +41,7 @@ class SchemaCompiler {
   Result<RuleId> compile_ref(const boost::json::value& ref, const std::string& path, int depth);
   Result<RuleId> compile_any_of(const boost::json::value& list, const std::string& path, int depth);
   Result<RuleId> compile_literals(const std::vector<const boost::json::value*>& values, const std::string& path);
-  Result<RuleId> compile_type(const boost::json::object& o, std::string_view type, const std::string& path,
-                              int depth);
+  Result<RuleId> compile_type(const boost::json::object& o, std::string_view type, const std::string& path, int depth);
 
   // schema_types.cpp
   Result<RuleId> compile_object(const boost::json::object& o, const std::string& path, int depth);

@@ -21,7 +21,8 @@ namespace {
 Result<std::optional<double>> number_field(const json::object& o, std::string_view key, const std::string& path) {
   const json::value* v = o.if_contains(key);
   if (v == nullptr) return std::optional<double>{};
-  if (!v->is_number()) return SchemaCompiler::error(path + "/" + std::string(key), "'" + std::string(key) + "' must be a number");
+  if (!v->is_number())
+    return SchemaCompiler::error(path + "/" + std::string(key), "'" + std::string(key) + "' must be a number");
   return std::optional<double>{v->to_number<double>()};
 }
 
@@ -37,13 +38,15 @@ Result<std::pair<std::uint32_t, std::uint32_t>> SchemaCompiler::count_bounds(con
     const json::value* v = o.if_contains(key);
     if (v == nullptr) return std::optional<std::uint64_t>{};
     if (v->is_uint64()) return std::optional<std::uint64_t>{v->get_uint64()};
-    if (v->is_int64() && v->get_int64() >= 0) return std::optional<std::uint64_t>{static_cast<std::uint64_t>(v->get_int64())};
+    if (v->is_int64() && v->get_int64() >= 0)
+      return std::optional<std::uint64_t>{static_cast<std::uint64_t>(v->get_int64())};
     return error(path + "/" + std::string(key), "'" + std::string(key) + "' must be a non-negative integer");
   };
   SOVRA_TRY(const std::optional<std::uint64_t> min, read(min_key));
   SOVRA_TRY(const std::optional<std::uint64_t> max, read(max_key));
   const std::uint64_t lo = min.value_or(0);
-  if (max && *max < lo) return error(path, "'" + std::string(max_key) + "' is below '" + std::string(min_key) + "': nothing matches");
+  if (max && *max < lo)
+    return error(path, "'" + std::string(max_key) + "' is below '" + std::string(min_key) + "': nothing matches");
   if (lo > kMaxBoundedRepeat) {
     return unsupported(path, min_key, "above " + std::to_string(kMaxBoundedRepeat) + " is not supported");
   }
@@ -52,8 +55,9 @@ Result<std::pair<std::uint32_t, std::uint32_t>> SchemaCompiler::count_bounds(con
     if (*max - lo <= kMaxBoundedRepeat) {
       hi = static_cast<std::uint32_t>(*max);
     } else if (options_.strict) {
-      return unsupported(path, max_key, "more than " + std::to_string(kMaxBoundedRepeat) + " above '" +
-                                            std::string(min_key) + "' is not supported in strict mode");
+      return unsupported(path, max_key,
+                         "more than " + std::to_string(kMaxBoundedRepeat) + " above '" + std::string(min_key) +
+                             "' is not supported in strict mode");
     }
   }
   return std::pair{static_cast<std::uint32_t>(lo), hi};
@@ -61,7 +65,8 @@ Result<std::pair<std::uint32_t, std::uint32_t>> SchemaCompiler::count_bounds(con
 
 Result<RuleId> SchemaCompiler::compile_object(const json::object& o, const std::string& path, int depth) {
   const json::value* props_value = o.if_contains("properties");
-  if (props_value != nullptr && !props_value->is_object()) return error(path + "/properties", "'properties' must be an object");
+  if (props_value != nullptr && !props_value->is_object())
+    return error(path + "/properties", "'properties' must be an object");
   const json::object empty;
   const json::object& props = props_value != nullptr ? props_value->get_object() : empty;
   std::set<std::string, std::less<>> required;
@@ -70,7 +75,8 @@ Result<RuleId> SchemaCompiler::compile_object(const json::object& o, const std::
     for (const json::value& name : r->as_array()) {
       if (!name.is_string()) return error(path + "/required", "'required' must be a list of property names");
       if (!props.contains(name.get_string())) {
-        return error(path + "/required", "required property '" + std::string(name.get_string()) + "' is not in 'properties'");
+        return error(path + "/required",
+                     "required property '" + std::string(name.get_string()) + "' is not in 'properties'");
       }
       required.emplace(name.get_string());
     }
@@ -137,7 +143,8 @@ Result<RuleId> SchemaCompiler::compile_array(const json::object& o, const std::s
     SOVRA_TRY(item, compile(*items, path + "/items", depth + 1));
   }
   SOVRA_TRY(const auto bounds, count_bounds(o, path, "minItems", "maxItems"));
-  const RuleId list = builder_.repeat(rule_name(path) + "-items", {ref(item)}, bounds.first, bounds.second, terms_.comma());
+  const RuleId list =
+      builder_.repeat(rule_name(path) + "-items", {ref(item)}, bounds.first, bounds.second, terms_.comma());
   return builder_.add(rule_name(path), {{lit("["), ref(list), lit("]")}});
 }
 
@@ -146,7 +153,8 @@ Result<RuleId> SchemaCompiler::compile_string(const json::object& o, const std::
     if (!p->is_string()) return error(path + "/pattern", "'pattern' must be a string");
     const bool combined = o.contains("format") || o.contains("minLength") || o.contains("maxLength");
     if (combined && options_.strict) {
-      return unsupported(path, "pattern", "cannot be combined with 'format', 'minLength' or 'maxLength' in strict mode");
+      return unsupported(path, "pattern",
+                         "cannot be combined with 'format', 'minLength' or 'maxLength' in strict mode");
     }
     if (!combined) {
       auto body = compile_pattern(builder_, terms_, p->get_string());
@@ -163,8 +171,9 @@ Result<RuleId> SchemaCompiler::compile_string(const json::object& o, const std::
       return *rule;
     }
     if (options_.strict) {
-      return unsupported(path, "format", "'" + std::string(f->get_string()).substr(0, 64) +
-                                             "' is not supported (supported: date, time, date-time, uuid, email, ipv4)");
+      return unsupported(path, "format",
+                         "'" + std::string(f->get_string()).substr(0, 64) +
+                             "' is not supported (supported: date, time, date-time, uuid, email, ipv4)");
     }
   }
   SOVRA_TRY(const auto bounds, count_bounds(o, path, "minLength", "maxLength"));
@@ -179,11 +188,12 @@ Result<RuleId> SchemaCompiler::compile_number(const json::object& o, const std::
   if (!minimum && !maximum && !ex_minimum && !ex_maximum) return integer ? terms_.integer() : terms_.number();
   const auto not_enforceable = [&]() -> Result<RuleId> {
     if (!options_.strict) return integer ? terms_.integer() : terms_.number();
-    return unsupported(path, minimum || ex_minimum ? (minimum ? "minimum" : "exclusiveMinimum")
-                                                   : (maximum ? "maximum" : "exclusiveMaximum"),
-                       "cannot be enforced here in strict mode (supported: integer ranges of at most 1001 values, "
-                       "number ranges with integer bounds 0 <= minimum, maximum - minimum <= 1000, and a lone "
-                       "minimum <= 0)");
+    return unsupported(
+        path,
+        minimum || ex_minimum ? (minimum ? "minimum" : "exclusiveMinimum") : (maximum ? "maximum" : "exclusiveMaximum"),
+        "cannot be enforced here in strict mode (supported: integer ranges of at most 1001 values, "
+        "number ranges with integer bounds 0 <= minimum, maximum - minimum <= 1000, and a lone "
+        "minimum <= 0)");
   };
   const auto in_range = [](double v) { return std::isfinite(v) && std::fabs(v) <= kMaxExactBound; };
 
@@ -192,8 +202,10 @@ Result<RuleId> SchemaCompiler::compile_number(const json::object& o, const std::
     std::optional<std::int64_t> hi;
     const auto raise = [&](std::int64_t v) { lo = lo ? std::max(*lo, v) : v; };
     const auto lower = [&](std::int64_t v) { hi = hi ? std::min(*hi, v) : v; };
-    for (const auto& [bound, exclusive, is_min] :
-         {std::tuple{minimum, false, true}, {ex_minimum, true, true}, {maximum, false, false}, {ex_maximum, true, false}}) {
+    for (const auto& [bound, exclusive, is_min] : {std::tuple{minimum, false, true},
+                                                   {ex_minimum, true, true},
+                                                   {maximum, false, false},
+                                                   {ex_maximum, true, false}}) {
       if (!bound) continue;
       if (!in_range(*bound)) return not_enforceable();
       if (is_min) {

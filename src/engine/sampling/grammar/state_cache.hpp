@@ -53,7 +53,9 @@ class StateCache {
     bool operator==(const NodeKey&) const = default;
   };
   struct NodeKeyHash {
-    std::size_t operator()(const NodeKey& k) const { return std::hash<std::uint64_t>()(k.a * 0x9E3779B97F4A7C15ULL ^ k.b); }
+    std::size_t operator()(const NodeKey& k) const {
+      return std::hash<std::uint64_t>()(k.a * 0x9E3779B97F4A7C15ULL ^ k.b);
+    }
   };
   struct HeadsHash {
     std::size_t operator()(const std::vector<std::uint32_t>& v) const;

@@ -32,7 +32,7 @@ struct TokenTrieParams {
 class TokenTrie {
  public:
   struct Node {
-    std::uint32_t subtree_end = 0;  // one past the last node of this subtree
+    std::uint32_t subtree_end = 0;   // one past the last node of this subtree
     std::uint32_t tokens_begin = 0;  // [begin, end) into token_ids(): tokens whose bytes end here
     std::uint32_t tokens_end = 0;
     std::uint16_t depth = 0;  // root: 0

@@ -44,7 +44,7 @@ TEST(GrammarMatcher, RejectsWithoutChangingState) {
 TEST(GrammarMatcher, MultiByteCharactersMaySplitAcrossCalls) {
   GrammarMatcher m(words_grammar());
   ASSERT_TRUE(m.accept_bytes("say "));
-  const std::string euro = "\xE2\x82\xAC";    // €
+  const std::string euro = "\xE2\x82\xAC";       // €
   const std::string smile = "\xF0\x9F\x98\x80";  // 😀
   ASSERT_TRUE(m.accept_bytes(euro.substr(0, 1)));
   ASSERT_TRUE(m.accept_bytes(euro.substr(1, 1)));
@@ -63,7 +63,7 @@ TEST(GrammarMatcher, RejectsPrefixesOfCharactersOutsideTheClass) {
   EXPECT_TRUE(m.accept_bytes("\xA9"));
   GrammarMatcher n(words_grammar());
   ASSERT_TRUE(n.accept_bytes("say "));
-  EXPECT_FALSE(n.accept_bytes("\xC4"));   // no member starts with C4
+  EXPECT_FALSE(n.accept_bytes("\xC4"));          // no member starts with C4
   EXPECT_FALSE(n.accept_bytes("\xE2\x82\xAD"));  // U+20AD is not a member
   EXPECT_FALSE(n.accept_bytes("\xC0\x80"));      // overlong
   EXPECT_FALSE(n.accept_bytes("\xED\xA0\x80"));  // surrogate

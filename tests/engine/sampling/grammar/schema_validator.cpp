@@ -21,7 +21,8 @@ bool format_ok(std::string_view format, const std::string& s) {
   static const std::regex date(R"(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))");
   static const std::regex time(R"(([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d))");
   static const std::regex uuid(R"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})");
-  static const std::regex email(R"([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]+(-[A-Za-z0-9]+)*(\.[A-Za-z0-9]+(-[A-Za-z0-9]+)*)+)");
+  static const std::regex email(
+      R"([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]+(-[A-Za-z0-9]+)*(\.[A-Za-z0-9]+(-[A-Za-z0-9]+)*)+)");
   static const std::regex ipv4(R"(((25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d))");
   if (format == "date") return std::regex_match(s, date);
   if (format == "time") return std::regex_match(s, time);
@@ -97,8 +98,10 @@ class Validator {
     if (v.is_object()) return check_object(v.as_object(), s, at);
     if (v.is_array()) {
       const auto& a = v.as_array();
-      if (const auto* m = s.if_contains("minItems"); m && a.size() < m->to_number<std::size_t>()) return at + ": too few items";
-      if (const auto* m = s.if_contains("maxItems"); m && a.size() > m->to_number<std::size_t>()) return at + ": too many items";
+      if (const auto* m = s.if_contains("minItems"); m && a.size() < m->to_number<std::size_t>())
+        return at + ": too few items";
+      if (const auto* m = s.if_contains("maxItems"); m && a.size() > m->to_number<std::size_t>())
+        return at + ": too many items";
       if (const auto* items = s.if_contains("items")) {
         for (std::size_t i = 0; i < a.size(); ++i) {
           std::string r = check(a[i], *items, at + "/" + std::to_string(i));
@@ -124,8 +127,10 @@ class Validator {
       const double x = v.to_number<double>();
       if (const auto* m = s.if_contains("minimum"); m && x < m->to_number<double>()) return at + ": below minimum";
       if (const auto* m = s.if_contains("maximum"); m && x > m->to_number<double>()) return at + ": above maximum";
-      if (const auto* m = s.if_contains("exclusiveMinimum"); m && x <= m->to_number<double>()) return at + ": below exclusiveMinimum";
-      if (const auto* m = s.if_contains("exclusiveMaximum"); m && x >= m->to_number<double>()) return at + ": above exclusiveMaximum";
+      if (const auto* m = s.if_contains("exclusiveMinimum"); m && x <= m->to_number<double>())
+        return at + ": below exclusiveMinimum";
+      if (const auto* m = s.if_contains("exclusiveMaximum"); m && x >= m->to_number<double>())
+        return at + ": above exclusiveMaximum";
     }
     return "";
   }
