@@ -22,7 +22,9 @@ void GrammarConstraint::fill_mask(TokenMask& mask) {
     return;
   }
   mask.reset(trie_->vocab_size(), false);
-  if (matcher_.is_complete() && trie_->eos() != kNoEos) mask.allow(trie_->eos());
+  if (matcher_.is_complete()) {
+    for (const TokenId end : trie_->end_tokens()) mask.allow(end);
+  }
   if (!matcher_.can_continue()) return;
 
   const auto& trie = trie_->nodes();
@@ -47,7 +49,7 @@ void GrammarConstraint::fill_mask(TokenMask& mask) {
 
 Status GrammarConstraint::accept(TokenId token) {
   if (finished_) return Error::invalid("the grammar already ended with the end-of-sequence token");
-  if (token != kNoEos && token == trie_->eos()) {
+  if (trie_->is_end(token)) {
     if (!matcher_.is_complete()) return Error::invalid("end of sequence before the grammar is complete");
     finished_ = true;
     return {};

@@ -13,7 +13,8 @@
 //
 // Contract:
 // - fill_mask resizes `mask` to the vocabulary and allows exactly the trie tokens whose bytes the grammar
-//   accepts from the current state (a token may end mid-character; the next one must finish it), plus EOS when
+//   accepts from the current state (a token may end mid-character; the next one must finish it), plus EOS and
+//   the trie's other end tokens when
 //   is_complete(). Excluded tokens (control etc., see token_trie.hpp) are never allowed. It does not change the
 //   grammar state; it reuses the constraint's scratch buffers and transition cache (one constraint: one thread
 //   at a time). Cost: one walk of the trie that prunes every prefix the grammar rejects, with one cached
@@ -22,8 +23,8 @@
 //   automaton state (up to kMaskCacheEntries), so a step in a state seen before — the inside of a string after
 //   any plain token, the next item of a list — is a copy of the mask.
 // - accept(token) is all-or-nothing: a token fill_mask would not allow is kInvalidArgument and leaves the
-//   state unchanged; EOS is accepted only when is_complete() and makes finished() true; nothing is accepted
-//   after that. accept_text feeds raw bytes (forced text, e.g. a prefix the caller wrote).
+//   state unchanged; EOS (or another end token) is accepted only when is_complete() and makes finished() true; nothing
+//   is accepted after that. accept_text feeds raw bytes (forced text, e.g. a prefix the caller wrote).
 // - The grammar and trie are shared and immutable; copies of a constraint are independent.
 #include <memory>
 #include <string_view>

@@ -32,7 +32,14 @@ Result<TokenTrie> TokenTrie::create(const TokenTrieParams& params) {
     }
     t.in_trie_[static_cast<std::size_t>(id)] = false;
   }
-  if (t.eos_ != kNoEos) t.in_trie_[static_cast<std::size_t>(t.eos_)] = false;
+  if (t.eos_ != kNoEos) t.ends_.push_back(t.eos_);
+  for (const TokenId id : params.end_tokens) {
+    if (id < 0 || static_cast<std::size_t>(id) >= n) {
+      return Error::invalid("end token " + std::to_string(id) + " is outside the vocabulary");
+    }
+    if (!t.is_end(id)) t.ends_.push_back(id);
+  }
+  for (const TokenId id : t.ends_) t.in_trie_[static_cast<std::size_t>(id)] = false;
 
   std::vector<TokenId> order;
   for (std::size_t i = 0; i < n; ++i) {

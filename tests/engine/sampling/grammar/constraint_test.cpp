@@ -51,12 +51,36 @@ TEST(TokenTrie, PreOrderSubtreesAndTokenRanges) {
   EXPECT_EQ(trie->token_bytes(4), "abc");
 }
 
+TEST(GrammarConstraint, OtherEndTokensActLikeEos) {
+  auto vocab = json_test_vocab();
+  vocab.push_back("");  // a chat template's end-of-turn marker
+  const auto im_end = static_cast<TokenId>(vocab.size() - 1);
+  const std::vector<TokenId> ends{im_end};
+  auto trie = TokenTrie::create({.tokens = vocab, .eos = kTestEos, .end_tokens = ends});
+  ASSERT_TRUE(trie) << trie.error().message;
+  const auto shared = std::make_shared<const TokenTrie>(std::move(trie).value());
+  GrammarConstraint c(schema_grammar(R"({"type":"null"})"), shared);
+  TokenMask mask;
+  c.fill_mask(mask);
+  EXPECT_FALSE(mask.allowed(im_end));
+  EXPECT_FALSE(c.accept(im_end));
+  ASSERT_TRUE(c.accept_text("null"));
+  c.fill_mask(mask);
+  EXPECT_EQ(mask.count(), 2u);
+  EXPECT_TRUE(mask.allowed(im_end));
+  EXPECT_TRUE(mask.allowed(kTestEos));
+  ASSERT_TRUE(c.accept(im_end));
+  EXPECT_TRUE(c.finished());
+}
+
 TEST(TokenTrie, RefusesBadIds) {
   const std::vector<std::string> vocab = {"a"};
   EXPECT_FALSE(TokenTrie::create({.tokens = vocab, .eos = 3}));
   const std::vector<TokenId> excluded{-1};
   EXPECT_FALSE(TokenTrie::create({.tokens = vocab, .excluded = excluded}));
   EXPECT_FALSE(TokenTrie::create({.tokens = {}}));
+  const std::vector<TokenId> ends{5};
+  EXPECT_FALSE(TokenTrie::create({.tokens = vocab, .end_tokens = ends}));
 }
 
 // The trie walk must allow exactly the tokens a brute-force check (clone the matcher, feed the token) allows.
