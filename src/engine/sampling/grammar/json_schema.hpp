@@ -19,6 +19,11 @@
 //   together with format/minLength/maxLength. Non-strict mode ignores what it cannot enforce (output is
 //   still JSON matching the rest of the schema; optional properties may be omitted, extra ones are never
 //   generated).
+// - A schema with no type and no type-specific keyword ({} or true) admits any JSON value (nesting bounded, see
+//   json_terminals.hpp). anyOf next to type/properties/items/enum/const is refused in strict mode (the siblings
+//   are ignored otherwise). Non-strict mode also reads oneOf as anyOf (exclusivity not enforced) and a
+//   one-element allOf as its element. enum/const values are generated as Boost.JSON serializes them (compact;
+//   a double 1.5 as "1.5E0").
 // - Numeric bounds are enforced exactly for integers when maximum - minimum <= 1000, for numbers with integer
 //   bounds 0 <= minimum and maximum - minimum <= 1000, and for a lone minimum <= 0 (non-negative output).
 // - Whitespace: none, except one optional space after ':' and ','; see json_terminals.hpp.
