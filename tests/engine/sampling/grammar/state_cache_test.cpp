@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-
 #include "common/json.hpp"
 #include "engine/sampling/grammar/json_schema.hpp"
 
