@@ -113,6 +113,23 @@ Status Sampler::apply_bias() {
   return {};
 }
 
+Status Sampler::apply_mask(const TokenMask& mask) {
+  if (mask.size() != logits_.size()) {
+    return Error::invalid("the token mask covers " + std::to_string(mask.size()) + " tokens, the logits row " +
+                          std::to_string(logits_.size()));
+  }
+  const auto& words = mask.words();
+  for (std::size_t w = 0; w < words.size(); ++w) {
+    const std::uint64_t bits = words[w];
+    if (bits == ~std::uint64_t{0}) continue;
+    const std::size_t end = std::min(logits_.size(), (w + 1) * 64);
+    for (std::size_t i = w * 64; i < end; ++i) {
+      if (((bits >> (i & 63)) & 1) == 0) logits_[i] = -kInf;
+    }
+  }
+  return {};
+}
+
 TokenId Sampler::sample_from_candidates(float max_logit) {
   const float inv_temperature = 1.0f / params_.temperature;
   candidates_.clear();
@@ -127,7 +144,8 @@ TokenId Sampler::sample_from_candidates(float max_logit) {
   return draw_candidate(candidates_, rng_.uniform(), cumulative_);
 }
 
-Result<SampledToken> Sampler::sample(std::span<const float> logits, std::span<const TokenId> recent_tokens) {
+Result<SampledToken> Sampler::sample(std::span<const float> logits, std::span<const TokenId> recent_tokens,
+                                     const TokenMask* mask) {
   SOVRA_CHECK(copy_checked(logits, logits_));
 
   std::span<const TokenId> window = recent_tokens;
@@ -150,10 +168,12 @@ Result<SampledToken> Sampler::sample(std::span<const float> logits, std::span<co
       std::any_of(params_.logit_bias.begin(), params_.logit_bias.end(),
                   [&](const LogitBias& b) { return overflowed(logits_[static_cast<std::size_t>(b.token)]); });
   if (changed_overflow) return Error::invalid("a logit overflowed after penalties and logit_bias");
+  if (mask != nullptr) SOVRA_CHECK(apply_mask(*mask));
 
   const TokenId best = row_argmax(logits_);
   const float max_logit = logits_[static_cast<std::size_t>(best)];
   if (max_logit == -kInf) {
+    if (mask != nullptr) return Error::invalid("every token is banned (-inf) after logit_bias and the token mask");
     return Error::invalid("every token is banned (-inf) after penalties and logit_bias; nothing can be sampled",
                           "logit_bias");
   }

@@ -14,7 +14,8 @@
 //        history includes the prompt): repetition (CTRL / llama.cpp: a positive logit is divided by the
 //        penalty, a non-positive one multiplied), then presence and frequency (OpenAI:
 //        logit -= count * frequency_penalty + (count > 0) * presence_penalty);
-//     2. logit_bias (added; -inf bans a token);
+//     2. logit_bias (added; -inf bans a token), then the optional TokenMask (grammar-constrained decoding:
+//        every token whose bit is clear becomes -inf; a mask sized differently from logits is an error);
 //     3. logprobs are taken here, see below;
 //     4. temperature 0 (or below kGreedyBelowTemperature): argmax, lowest id on ties; steps 5-9 are skipped;
 //     5. temperature; 6. top-k; 7. top-p (the smallest prefix, by probability, whose mass reaches top_p);
@@ -22,8 +23,9 @@
 //     9. one draw from what is left, renormalised.
 //   Steps 6-8 act on the distribution after temperature, as Hugging Face and vLLM do.
 // - Logprobs are the log-softmax of the logits after steps 1-2: the model's distribution with the request's
-//   penalties and bias, before temperature and truncation. That is what OpenAI's logprobs describe (how likely
-//   the model finds each token, not how this request happened to sample): a token that truncation removed still
+//   penalties, bias and mask (a grammar renormalises over the tokens it allows), before temperature and
+//   truncation. That is what OpenAI's logprobs describe (how likely the model finds each token, not how this
+//   request happened to sample): a token that truncation removed still
 //   has its true log-probability, and greedy and sampled requests report the same numbers for the same logits.
 //   Banned tokens (-inf) never appear among the alternatives. Cost: one exp per vocabulary entry, only when
 //   logprobs is set.
@@ -38,6 +40,7 @@
 
 #include "common/error.hpp"
 #include "engine/sampling/rng.hpp"
+#include "engine/sampling/token_mask.hpp"
 #include "engine/sampling/truncation.hpp"
 #include "engine/sampling/types.hpp"
 
@@ -85,8 +88,9 @@ class Sampler {
   static Result<Sampler> create(SamplerParams params);
 
   // `logits`: [n_vocab] raw model output for the next position. `recent_tokens`: the sequence so far, oldest
-  // first (only its last penalty_window entries are read).
-  Result<SampledToken> sample(std::span<const float> logits, std::span<const TokenId> recent_tokens = {});
+  // first (only its last penalty_window entries are read). `mask`: null, or the tokens allowed at this step.
+  Result<SampledToken> sample(std::span<const float> logits, std::span<const TokenId> recent_tokens = {},
+                              const TokenMask* mask = nullptr);
 
   const SamplerParams& params() const { return params_; }
 
@@ -94,6 +98,7 @@ class Sampler {
   explicit Sampler(SamplerParams params);
 
   Status apply_bias();
+  Status apply_mask(const TokenMask& mask);
   TokenId sample_from_candidates(float max_logit);
 
   SamplerParams params_;
