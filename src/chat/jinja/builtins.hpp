@@ -24,7 +24,7 @@ int compare_values(const Value& a, const Value& b, bool case_sensitive = true);
 // int, bool or float (truncated) as an integer; false for any other value.
 bool to_int(const Value& v, std::int64_t& out);
 // Throws when storing `added` inside `container` would make a reference cycle (which would never be freed and
-// would print forever).
-void check_no_cycle(const Value& container, const Value& added);
+// would print forever). Each container visited costs a step.
+void check_no_cycle(Interpreter& in, const Value& container, const Value& added);
 
 }  // namespace sovra::chat::jinja

@@ -248,7 +248,7 @@ void Interpreter::exec_set(const Stmt& s) {
     if (target == nullptr || !target->is_dict() || !target->as_dict().is_namespace) {
       throw JinjaError(ErrorKind::kRuntime, "cannot assign attribute on non-namespace object");
     }
-    check_no_cycle(*target, v);
+    check_no_cycle(*this, *target, v);
     target->as_dict().set(s.attr, std::move(v));
     return;
   }
@@ -264,7 +264,11 @@ void Interpreter::exec_set(const Stmt& s) {
 Value Interpreter::make_macro(const Stmt& s, std::string name, const Body& body, FramePtr closure) {
   const Stmt* def = &s;
   const Body* code = &body;
-  return Value::callable(std::move(name), [this, def, code, closure](Interpreter&, CallArgs& args) -> Value {
+  // Weak: the frame holds the macro, so a strong reference would be a cycle that is never freed.
+  std::weak_ptr<Frame> scope = closure;
+  return Value::callable(std::move(name), [this, def, code, scope](Interpreter&, CallArgs& args) -> Value {
+    FramePtr parent = scope.lock();
+    if (!parent) throw JinjaError(ErrorKind::kRuntime, "macro called after the scope that defined it ended");
     if (++call_depth_ > options_.limits.max_call_depth) {
       --call_depth_;
       limit_error("macro calls nested too deeply");
@@ -274,7 +278,7 @@ Value Interpreter::make_macro(const Stmt& s, std::string name, const Body& body,
       ~Depth() { --d; }
     } depth{call_depth_};
     auto frame = std::make_shared<Frame>();
-    frame->parent = closure;
+    frame->parent = parent;
     std::vector<Value> varargs;
     for (std::size_t k = 0; k < args.positional.size(); ++k) {
       if (k < def->targets.size()) frame->set(def->targets[k], args.positional[k]);
@@ -415,7 +419,10 @@ Value Interpreter::eval_call(const Expr& e) {
 }
 
 Value Interpreter::eval_filter(const Expr& e, const Value* operand) {
-  Value v = e.args[0] ? eval(*e.args[0]) : (operand != nullptr ? *operand : Value::undefined());
+  // In a filter block or `set x | f | g` the innermost operand is the captured body.
+  Value v = !e.args[0]                                                      ? (operand != nullptr ? *operand : Value::undefined())
+            : (operand != nullptr && e.args[0]->kind == ExprKind::kFilter) ? eval_filter(*e.args[0], operand)
+                                                                            : eval(*e.args[0]);
   CallArgs args = eval_args(e, 1);
   step();
   return with_line(e.line, [&] { return apply_filter(*this, e.name, v, args); });

@@ -17,7 +17,7 @@
 namespace sovra::chat::jinja {
 
 struct RenderLimits {
-  std::uint64_t max_steps = 20'000'000;
+  std::uint64_t max_steps = 5'000'000;  // a large real chat with tools takes ~100k
   std::size_t max_output_bytes = 16u << 20;  // also the largest string a template may build
   std::size_t max_list_items = 1u << 20;
   int max_call_depth = 48;

@@ -168,7 +168,7 @@ Value list_method(Interpreter& in, const Value& self, const std::string& name, C
   auto& items = self.as_list().items;
   if (name == "append") {
     if (a.positional.size() != 1) throw_type("append() takes exactly one argument");
-    check_no_cycle(self, a.positional[0]);
+    check_no_cycle(in, self, a.positional[0]);
     in.check_list_size(items.size() + 1);
     items.push_back(a.positional[0]);
     return Value(None{});

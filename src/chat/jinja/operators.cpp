@@ -190,7 +190,7 @@ int compare_depth(const Value& a, const Value& b, bool case_sensitive, int depth
   throw_type("'<' not supported between instances of '" + a.type_name() + "' and '" + b.type_name() + "'");
 }
 
-bool reaches(const Value& from, const void* target, std::unordered_set<const void*>& seen, int depth) {
+bool reaches(Interpreter& in, const Value& from, const void* target, std::unordered_set<const void*>& seen, int depth) {
   if (depth > 10000) Interpreter::limit_error("value nested too deeply");
   const void* self = nullptr;
   if (from.is_list()) self = &from.as_list();
@@ -198,13 +198,14 @@ bool reaches(const Value& from, const void* target, std::unordered_set<const voi
   else return false;
   if (self == target) return true;
   if (!seen.insert(self).second) return false;
+  in.step();
   if (from.is_list()) {
     for (const auto& v : from.as_list().items) {
-      if (reaches(v, target, seen, depth + 1)) return true;
+      if (reaches(in, v, target, seen, depth + 1)) return true;
     }
   } else {
     for (const auto& kv : from.as_dict().items) {
-      if (reaches(kv.second, target, seen, depth + 1)) return true;
+      if (reaches(in, kv.second, target, seen, depth + 1)) return true;
     }
   }
   return false;
@@ -224,11 +225,11 @@ int compare_values(const Value& a, const Value& b, bool case_sensitive) {
   return compare_depth(a, b, case_sensitive, 0);
 }
 
-void check_no_cycle(const Value& container, const Value& added) {
+void check_no_cycle(Interpreter& in, const Value& container, const Value& added) {
   const void* target = container.is_list() ? static_cast<const void*>(&container.as_list())
                                            : static_cast<const void*>(&container.as_dict());
   std::unordered_set<const void*> seen;
-  if (reaches(added, target, seen, 0)) {
+  if (reaches(in, added, target, seen, 0)) {
     throw JinjaError(ErrorKind::kRuntime, "a value cannot contain itself");
   }
 }

@@ -2,6 +2,8 @@
 
 #include <boost/json/value.hpp>
 
+#include "chat/jinja/error.hpp"
+
 namespace sovra::chat::jinja {
 namespace {
 
@@ -145,7 +147,20 @@ std::string Value::type_name() const {
   return "object";
 }
 
-bool equals(const Value& a, const Value& b) {
+namespace {
+
+constexpr int kMaxEqualsDepth = 256;
+
+bool equals_depth(const Value& a, const Value& b, int depth);
+
+}  // namespace
+
+bool equals(const Value& a, const Value& b) { return equals_depth(a, b, 0); }
+
+namespace {
+
+bool equals_depth(const Value& a, const Value& b, int depth) {
+  if (depth > kMaxEqualsDepth) throw JinjaError(ErrorKind::kLimit, "values nested too deeply to compare");
   if (a.is_number() && b.is_number()) {
     if ((a.is_int() || a.is_bool()) && (b.is_int() || b.is_bool())) {
       const auto ai = a.is_bool() ? std::int64_t{a.as_bool()} : a.as_int();
@@ -165,7 +180,7 @@ bool equals(const Value& a, const Value& b) {
       const auto& y = b.as_list().items;
       if (a.as_list().generator || b.as_list().generator || x.size() != y.size()) return false;
       for (std::size_t i = 0; i < x.size(); ++i) {
-        if (!equals(x[i], y[i])) return false;
+        if (!equals_depth(x[i], y[i], depth + 1)) return false;
       }
       return true;
     }
@@ -176,7 +191,7 @@ bool equals(const Value& a, const Value& b) {
       if (x.is_namespace || y.is_namespace || x.items.size() != y.items.size()) return false;
       for (const auto& [k, v] : x.items) {
         const Value* other = y.find(k);
-        if (other == nullptr || !equals(v, *other)) return false;
+        if (other == nullptr || !equals_depth(v, *other, depth + 1)) return false;
       }
       return true;
     }
@@ -184,6 +199,8 @@ bool equals(const Value& a, const Value& b) {
     default: return false;
   }
 }
+
+}  // namespace
 
 Value from_json(const boost::json::value& json) {
   switch (json.kind()) {
