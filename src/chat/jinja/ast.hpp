@@ -18,7 +18,7 @@ using Body = std::vector<StmtPtr>;
 enum class ExprKind {
   kLiteral,   // literal
   kName,      // name
-  kList,      // args: items (tuples are lists too)
+  kList,      // args: items; name "tuple" for a tuple
   kDict,      // args: key0, value0, key1, value1, ...
   kAttr,      // args[0].name
   kItem,      // args[0][args[1]]
@@ -30,7 +30,8 @@ enum class ExprKind {
   kBinary,    // args[0] op args[1]: + - * / // % ** ~ in "not in" == != < <= > >=
   kAnd,       // args[0] and args[1]
   kOr,        // args[0] or args[1]
-  kCondition  // args[1] if args[0] else args[2] (args[2] may be null)
+  kCondition,  // args[1] if args[0] else args[2] (args[2] may be null)
+  kCompare,    // args[0] ops[0] args[1] ops[1] args[2] ...: Python's chained comparison
 };
 
 struct Expr {
@@ -41,6 +42,7 @@ struct Expr {
   Value literal;
   std::vector<ExprPtr> args;
   std::vector<std::pair<std::string, ExprPtr>> kwargs;
+  std::vector<std::string> ops;  // kCompare
 };
 
 enum class StmtKind {

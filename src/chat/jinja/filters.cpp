@@ -251,7 +251,7 @@ Value dictsort_filter(const Value& v, const CallArgs& a) {
     return reverse ? c > 0 : c < 0;
   });
   std::vector<Value> out;
-  for (auto& [k, val] : items) out.push_back(Value::list({Value(k), val}));
+  for (auto& [k, val] : items) out.push_back(Value::tuple({Value(k), val}));
   return Value::list(std::move(out));
 }
 
@@ -332,7 +332,7 @@ Value apply_filter(Interpreter& in, const std::string& name, const Value& v, Cal
     if (v.is_undefined()) return Value::list();
     if (!v.is_mapping()) throw_type("items filter expects a mapping");
     std::vector<Value> out;
-    for (const auto& [k, val] : v.as_dict().items) out.push_back(Value::list({Value(k), val}));
+    for (const auto& [k, val] : v.as_dict().items) out.push_back(Value::tuple({Value(k), val}));
     return Value::list(std::move(out), true);
   }
   if (name == "dictsort") return dictsort_filter(v, a);
@@ -421,6 +421,10 @@ Value apply_filter(Interpreter& in, const std::string& name, const Value& v, Cal
   if (name == "attr") {
     const Value* n = a.get(0, "name");
     if (n == nullptr) throw_type("attr needs a name");
+    if (v.is_mapping()) {  // getattr(): a dict's keys are not attributes
+      Value m = bind_method(v, to_str(*n));
+      return m.is_undefined() ? Value::undefined("'dict object' has no attribute '" + to_str(*n) + "'") : m;
+    }
     return get_attr(in, v, to_str(*n));
   }
   if (name == "format") {

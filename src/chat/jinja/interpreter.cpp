@@ -173,11 +173,11 @@ std::vector<Value> iterate(const Value& v) {
 
 Interpreter::Flow Interpreter::exec_for(const Stmt& s) {
   std::vector<Value> items = iterate(eval(*s.expr));
-  auto loop_frame = std::make_shared<Frame>();
-  loop_frame->parent = frame_;
   FramePtr saved = frame_;
-  frame_ = loop_frame;
+  // Every iteration gets a fresh frame: jinja2 does not carry a `set` from one iteration to the next.
   auto bind = [&](const Value& item) {
+    frame_ = std::make_shared<Frame>();
+    frame_->parent = saved;
     if (s.targets.size() == 1) {
       frame_->set(s.targets[0], item);
       return;
@@ -310,7 +310,7 @@ Value Interpreter::make_macro(const Stmt& s, std::string name, const Body& body,
       frame->set(def->targets[k], std::move(dflt));
     }
     frame_ = saved;
-    frame->set("varargs", Value::list(std::move(varargs)));
+    frame->set("varargs", Value::tuple(std::move(varargs)));
     frame->set("kwargs", std::move(kwargs));
     return Value(capture(*code, frame));
   });
@@ -351,7 +351,7 @@ Value Interpreter::eval(const Expr& e) {
         std::vector<Value> items;
         items.reserve(e.args.size());
         for (const auto& a : e.args) items.push_back(eval(*a));
-        return Value::list(std::move(items));
+        return e.name == "tuple" ? Value::tuple(std::move(items)) : Value::list(std::move(items));
       }
       case ExprKind::kDict: {
         Value d = Value::dict();
@@ -396,6 +396,15 @@ Value Interpreter::eval(const Expr& e) {
       case ExprKind::kOr: {
         Value a = eval(*e.args[0]);
         return a.truthy() ? a : eval(*e.args[1]);
+      }
+      case ExprKind::kCompare: {
+        Value left = eval(*e.args[0]);
+        for (std::size_t k = 0; k < e.ops.size(); ++k) {
+          Value right = eval(*e.args[k + 1]);
+          if (!binary_op(*this, e.ops[k], left, right).truthy()) return Value(false);
+          left = std::move(right);
+        }
+        return Value(true);
       }
       case ExprKind::kCondition:
         if (eval(*e.args[0]).truthy()) return eval(*e.args[1]);

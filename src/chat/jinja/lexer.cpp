@@ -141,7 +141,8 @@ class Lexer {
     if (src_.compare(p, 3, "raw") != 0 || (p + 3 < src_.size() && is_name_char(src_[p + 3]))) return false;
     p += 3;
     while (p < src_.size() && is_space(src_[p])) ++p;
-    if (p < src_.size() && src_[p] == '-') ++p;
+    const bool strip_body = p < src_.size() && src_[p] == '-';
+    if (strip_body) ++p;
     if (src_.compare(p, 2, "%}") != 0) return false;
     p += 2;
     const std::size_t end = src_.find("endraw", p);
@@ -152,7 +153,16 @@ class Lexer {
       throw JinjaError(ErrorKind::kSyntax, "malformed endraw", line_);
     }
     std::string text = src_.substr(p, open - p);
-    if (src_[p - 3] != '-' && !text.empty() && text[0] == '\n') text.erase(0, 1);
+    if (strip_body) {  // `{% raw -%}`; trim_blocks does not apply after raw
+      std::size_t k = 0;
+      while (k < text.size() && is_space(text[k])) ++k;
+      text.erase(0, k);
+    }
+    if (src_[open + 2] == '-') {  // `{%- endraw %}`
+      std::size_t e = text.size();
+      while (e > 0 && is_space(text[e - 1])) --e;
+      text.resize(e);
+    }
     emit_text(std::move(text), p);
     strip_next = src_[close - 1] == '-';
     trim_next = !strip_next;

@@ -166,6 +166,9 @@ Value string_method(Interpreter& in, const std::string& s, const std::string& na
 
 Value list_method(Interpreter& in, const Value& self, const std::string& name, CallArgs& a) {
   auto& items = self.as_list().items;
+  if (self.as_list().tuple && name != "index" && name != "count") {
+    throw_type("'tuple' object has no attribute '" + name + "'");
+  }
   if (name == "append") {
     if (a.positional.size() != 1) throw_type("append() takes exactly one argument");
     check_no_cycle(in, self, a.positional[0]);
@@ -204,7 +207,7 @@ Value dict_method(const Value& self, const std::string& name, CallArgs& a) {
   if (name == "items") {
     std::vector<Value> out;
     out.reserve(d.items.size());
-    for (const auto& [k, v] : d.items) out.push_back(Value::list({Value(k), v}));
+    for (const auto& [k, v] : d.items) out.push_back(Value::tuple({Value(k), v}));
     return Value::list(std::move(out));
   }
   if (name == "keys" || name == "values") {

@@ -152,8 +152,14 @@ Value percent_format(const std::string& fmt, const Value& args) {
     }
     const int width = std::atoi(spec.c_str());
     const bool left = !spec.empty() && spec[0] == '-';
+    const bool zero = !spec.empty() && spec[0] == '0' && conv != 's' && conv != 'r';
     const auto w = static_cast<std::size_t>(std::clamp(std::abs(width), 0, 1000));
-    if (piece.size() < w) piece = left ? piece + std::string(w - piece.size(), ' ') : std::string(w - piece.size(), ' ') + piece;
+    if (piece.size() < w) {
+      const std::size_t pad = w - piece.size();
+      if (left) piece += std::string(pad, ' ');
+      else if (zero && !piece.empty() && piece[0] == '-') piece = "-" + std::string(pad, '0') + piece.substr(1);
+      else piece = std::string(pad, zero ? '0' : ' ') + piece;
+    }
     out += piece;
   }
   if (next < values.size() && args.is_list()) throw_type("not all arguments converted during string formatting");

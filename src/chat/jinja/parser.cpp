@@ -255,6 +255,7 @@ class Parser {
     ExprPtr first = parse_expression(with_condexpr);
     if (!is_op(",")) return first;
     auto list = node(ExprKind::kList, line);
+    list->name = "tuple";
     list->args.push_back(std::move(first));
     while (is_op(",")) {
       advance();
@@ -324,6 +325,7 @@ class Parser {
   }
   ExprPtr parse_compare() {
     ExprPtr e = parse_math1();
+    ExprPtr chain;  // `a < b < c`: kCompare with operands in args and operators in ops
     while (true) {
       const int line = cur().line;
       std::string op;
@@ -342,9 +344,16 @@ class Parser {
       } else {
         break;
       }
-      e = binary(ExprKind::kBinary, op, std::move(e), parse_math1(), line);
+      if (!chain) {
+        chain = node(ExprKind::kCompare, line);
+        chain->args.push_back(std::move(e));
+      }
+      chain->ops.push_back(op);
+      chain->args.push_back(parse_math1());
     }
-    return e;
+    if (!chain) return e;
+    if (chain->ops.size() == 1) return binary(ExprKind::kBinary, chain->ops[0], std::move(chain->args[0]), std::move(chain->args[1]), chain->line);
+    return chain;
   }
   ExprPtr parse_math1() {
     ExprPtr e = parse_concat();
@@ -449,7 +458,9 @@ class Parser {
       advance();
       if (is_op(")")) {
         advance();
-        return node(ExprKind::kList, line);
+        auto empty = node(ExprKind::kList, line);
+        empty->name = "tuple";
+        return empty;
       }
       ExprPtr e = parse_tuple(true);
       expect_op(")");

@@ -183,14 +183,16 @@ void append_repr_depth(std::string& out, const Value& v, int depth) {
         out += "<generator object>";
         return;
       }
-      out += '[';
+      const bool tuple = v.as_list().tuple;
+      out += tuple ? '(' : '[';
       bool first = true;
       for (const auto& e : v.as_list().items) {
         if (!first) out += ", ";
         first = false;
         append_repr_depth(out, e, depth + 1);
       }
-      out += ']';
+      if (tuple && v.as_list().items.size() == 1) out += ',';
+      out += tuple ? ')' : ']';
       return;
     }
     case Kind::kDict: {

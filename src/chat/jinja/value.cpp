@@ -102,6 +102,12 @@ Value Value::list(std::vector<Value> items, bool generator) {
   return Value(std::move(l));
 }
 
+Value Value::tuple(std::vector<Value> items) {
+  Value v = list(std::move(items));
+  v.as_list().tuple = true;
+  return v;
+}
+
 Value Value::dict() { return Value(std::make_shared<DictObj>()); }
 
 Value Value::callable(std::string name, std::function<Value(Interpreter&, CallArgs&)> fn) {
@@ -140,7 +146,7 @@ std::string Value::type_name() const {
     case Kind::kInt: return "int";
     case Kind::kFloat: return "float";
     case Kind::kString: return "str";
-    case Kind::kList: return as_list().generator ? "generator" : "list";
+    case Kind::kList: return as_list().generator ? "generator" : as_list().tuple ? "tuple" : "list";
     case Kind::kDict: return as_dict().is_namespace ? "Namespace" : "dict";
     case Kind::kCallable: return "function";
   }
@@ -178,7 +184,10 @@ bool equals_depth(const Value& a, const Value& b, int depth) {
       if (a.list_ptr() == b.list_ptr()) return true;
       const auto& x = a.as_list().items;
       const auto& y = b.as_list().items;
-      if (a.as_list().generator || b.as_list().generator || x.size() != y.size()) return false;
+      if (a.as_list().generator || b.as_list().generator || a.as_list().tuple != b.as_list().tuple ||
+          x.size() != y.size()) {
+        return false;
+      }
       for (std::size_t i = 0; i < x.size(); ++i) {
         if (!equals_depth(x[i], y[i], depth + 1)) return false;
       }

@@ -34,6 +34,7 @@ struct ListObj {
   ~ListObj();
   std::vector<Value> items;
   bool generator = false;  // the result of map/select/...: iterable once-through, no len(), not JSON
+  bool tuple = false;      // prints as (a, b); cannot be appended to
 };
 
 struct DictObj {
@@ -90,6 +91,7 @@ class Value {
 
   static Value undefined(std::string hint = {}) { return Value(Undefined{std::move(hint)}); }
   static Value list(std::vector<Value> items = {}, bool generator = false);
+  static Value tuple(std::vector<Value> items);
   static Value dict();
   static Value callable(std::string name, std::function<Value(Interpreter&, CallArgs&)> fn);
   // A markupsafe.Markup string (from `safe`/`escape`): `markup + str` HTML-escapes the str operand.

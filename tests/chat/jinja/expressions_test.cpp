@@ -30,6 +30,10 @@ TEST(JinjaExpressions, ComparisonsAndMembership) {
             "TrueTrueTrueTrueFalse");
 }
 
+TEST(JinjaExpressions, ChainedComparisons) {
+  EXPECT_EQ(render("{{ 1 < 2 < 3 }}{{ 3 > 2 > 1 }}{{ 1 < 3 < 2 }}{{ 1 == 1 == 1 }}"), "TrueTrueFalseTrue");
+}
+
 TEST(JinjaExpressions, LogicReturnsOperandsAndTernary) {
   EXPECT_EQ(render("{{ 0 or 'x' }}|{{ 'a' and 'b' }}|{{ not none }}|{{ 'y' if 1 > 2 else 'n' }}|{{ 'y' if false }}|"),
             "x|b|True|n||");
@@ -53,7 +57,7 @@ TEST(JinjaExpressions, SubscriptsAndSlices) {
 
 TEST(JinjaExpressions, LiteralsPrintAsPython) {
   EXPECT_EQ(render("{{ [1, 'a', none, true, 1.5, {'k': [2]}] }}"), "[1, 'a', None, True, 1.5, {'k': [2]}]");
-  EXPECT_EQ(render("{{ (1, 2) }}|{{ \"it's\" }}|{{ [\"it's\"] }}|{{ ['a\\nb'] }}"), "[1, 2]|it's|[\"it's\"]|['a\\nb']");
+  EXPECT_EQ(render("{{ (1, 2) }}|{{ \"it's\" }}|{{ [\"it's\"] }}|{{ ['a\\nb'] }}"), "(1, 2)|it's|[\"it's\"]|['a\\nb']");
   EXPECT_EQ(render("{{ 1e-05 }}|{{ 1e16 }}|{{ 0.1 + 0.2 }}|{{ 100.0 }}"), "1e-05|1e+16|0.30000000000000004|100.0");
 }
 

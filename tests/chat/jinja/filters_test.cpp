@@ -49,7 +49,7 @@ TEST(JinjaFilters, Sequences) {
   EXPECT_EQ(render("{{ [1, 2, 3, 4]|select('even')|list }}{{ [1, 2, 3]|reject('equalto', 2)|list }}{{ ['a', 'A', 'b']|unique|list }}"),
             "[2, 4][1, 3]['a', 'b']");
   EXPECT_EQ(render("{{ {'b': 1, 'a': 2}|dictsort }}{{ {'b': 1, 'a': 2}|items|list }}{{ 'ab'|list }}"),
-            "[['a', 2], ['b', 1]][['b', 1], ['a', 2]]['a', 'b']");
+            "[('a', 2), ('b', 1)][('b', 1), ('a', 2)]['a', 'b']");
   EXPECT_EQ(render("{{ [1, 2, 3]|sum }}{{ [3, 1]|min }}{{ [3, 1]|max }}{{ [1, 2, 3]|batch(2)|list }}{{ [1, 2]|reverse|list }}"),
             "613[[1, 2], [3]][2, 1]");
   EXPECT_EQ(render("{{ ['x', 1]|map('string')|join('-') }}|{{ none|selectattr('a')|list }}"), "x-1|[]");

@@ -40,7 +40,12 @@ TEST(JinjaLexer, OneTrailingNewlineOfTheSourceIsDropped) {
 
 TEST(JinjaLexer, CrlfBecomesLf) { EXPECT_EQ(render("a\r\nb\rc"), "a\nb\nc"); }
 
-TEST(JinjaLexer, RawBlocksAreLiteral) { EXPECT_EQ(render("{% raw %}{{ x }}{% endraw %}"), "{{ x }}"); }
+TEST(JinjaLexer, RawBlocksAreLiteral) {
+  EXPECT_EQ(render("{% raw %}{{ x }}{% endraw %}"), "{{ x }}");
+  // trim_blocks does not apply after `{% raw %}`; `-` does.
+  EXPECT_EQ(render("{% raw %}\n {{ x }}\n{% endraw %}"), "\n {{ x }}\n");
+  EXPECT_EQ(render("{% raw -%}\n {{ x }}\n{%- endraw %}"), "{{ x }}");
+}
 
 TEST(JinjaLexer, StringEscapesAndAdjacentLiterals) {
   EXPECT_EQ(render(R"({{ "a\nb\t\u00e5\x41" 'c' }})"), "a\nb\tåAc");

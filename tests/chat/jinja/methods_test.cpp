@@ -44,7 +44,7 @@ TEST(JinjaMethods, DictAndListMethods) {
   EXPECT_EQ(render("{{ d.items()|list }}{{ d.keys()|list }}{{ d.values()|list }}{{ d.get('a') }}{{ d.get('z') }}"
                    "{{ d.get('z', 0) }}",
                    ctx),
-            "[['a', 1], ['b', 2]]['a', 'b'][1, 2]1None0");
+            "[('a', 1), ('b', 2)]['a', 'b'][1, 2]1None0");
   EXPECT_EQ(render("{% set ns = namespace(l=[1]) %}{% set _ = ns.l.append(2) %}{{ ns.l.pop(0) }}{{ ns.l }}"), "1[2]");
   EXPECT_TRUE(testing::starts_with(render("{{ d.update({}) }}", ctx), "ERROR: TemplateRuntimeError: access to attribute 'update'"));
 }

@@ -48,6 +48,12 @@ TEST(JinjaStatements, SetInsideALoopDoesNotLeakButNamespaceDoes) {
   EXPECT_EQ(render("{% set x = 1 %}{% set x.y = 2 %}").rfind("ERROR: TemplateRuntimeError: cannot assign attribute", 0), 0u);
 }
 
+TEST(JinjaStatements, EachIterationStartsFromTheEnclosingScope) {
+  // jinja2 does not carry a `set` from one iteration to the next.
+  EXPECT_EQ(render("{% set a = 1 %}{% for i in [3, 1, 2] %}{% set a = a + i %}{{ a }}{% endfor %}{{ a }}"), "4231");
+  EXPECT_EQ(render("{% for i in [1, 2] %}{% if loop.first %}{% set y = 5 %}{% endif %}[{{ y }}]{% endfor %}"), "[5][]");
+}
+
 TEST(JinjaStatements, BlockSetWithFilter) {
   EXPECT_EQ(render("{% set s %}\n  Hello {{ 'W' }}  \n{% endset %}[{{ s }}]"), "[  Hello W  \n]");
   EXPECT_EQ(render("{% set s | trim | upper %} hi {% endset %}[{{ s }}]"), "[HI]");
@@ -56,7 +62,7 @@ TEST(JinjaStatements, BlockSetWithFilter) {
 TEST(JinjaStatements, MacrosWithDefaultsKeywordsAndVarargs) {
   EXPECT_EQ(render("{% macro greet(name, greeting='Hi') %}{{ greeting }} {{ name }}{{ varargs }}{{ kwargs }}{% endmacro %}"
                    "{{ greet('A') }}|{{ greet('B', greeting='Yo') }}|{{ greet('C', 'Hey', 1, extra=2) }}"),
-            "Hi A[]{}|Yo B[]{}|Hey C[1]{'extra': 2}");
+            "Hi A(){}|Yo B(){}|Hey C(1,){'extra': 2}");
   // Macros see top-level variables at call time; their own sets stay inside.
   EXPECT_EQ(render("{% macro m() %}{{ g }}{% set g = 'inner' %}{% endmacro %}{% set g = 'outer' %}{{ m() }}{{ g }}"),
             "outerouter");
