@@ -35,6 +35,8 @@ Result<Template> Template::parse(std::string_view source) {
     return fail(to_error(e));
   } catch (const std::bad_alloc&) {
     return fail(Error::invalid("LimitError: out of memory while parsing the template"));
+  } catch (const std::exception& e) {  // a bug, but still not a reason to take the server down
+    return fail(Error::internal(std::string("template parser failed: ") + e.what()));
   }
 }
 
@@ -46,6 +48,8 @@ Result<std::string> Template::render(const Value& context, const RenderOptions& 
     return fail(to_error(e));
   } catch (const std::bad_alloc&) {
     return fail(Error::invalid("LimitError: out of memory while rendering the template"));
+  } catch (const std::exception& e) {  // a bug, but still not a reason to take the server down
+    return fail(Error::internal(std::string("template renderer failed: ") + e.what()));
   }
 }
 
