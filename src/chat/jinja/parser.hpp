@@ -4,10 +4,9 @@
 #include <string_view>
 
 #include "chat/jinja/ast.hpp"
+#include "chat/jinja/token_stream.hpp"
 
 namespace sovra::chat::jinja {
-
-inline constexpr int kMaxParseDepth = 96;
 
 Body parse_template(std::string_view source);
 
