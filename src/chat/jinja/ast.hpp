@@ -74,6 +74,9 @@ struct Stmt {
   std::vector<ExprPtr> defaults;        // macro parameter defaults (null: none)
   Body body;
   Body else_body;
+  bool uses_caller = false;   // macro: its body names `caller`
+  bool uses_varargs = false;  // macro: accepts extra positional arguments
+  bool uses_kwargs = false;   // macro: accepts unknown keyword arguments
 };
 
 }  // namespace sovra::chat::jinja

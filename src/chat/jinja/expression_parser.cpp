@@ -175,6 +175,9 @@ ExprPtr ExpressionParser::parse_primary() {
     else if (n == "none" || n == "None") e->literal = Value(None{});
     else {
       e->kind = ExprKind::kName;
+      if (n == "caller") ++special_refs_.caller;
+      if (n == "varargs") ++special_refs_.varargs;
+      if (n == "kwargs") ++special_refs_.kwargs;
       e->name = n;
     }
     advance();

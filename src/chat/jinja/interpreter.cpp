@@ -280,16 +280,21 @@ Value Interpreter::make_macro(const Stmt& s, std::string name, const Body& body,
     auto frame = std::make_shared<Frame>();
     frame->parent = parent;
     std::vector<Value> varargs;
+    if (args.positional.size() > def->targets.size() && !def->uses_varargs) {
+      throw_type("macro '" + def->text + "' takes not more than " + std::to_string(def->targets.size()) +
+                 " argument(s)");
+    }
     for (std::size_t k = 0; k < args.positional.size(); ++k) {
       if (k < def->targets.size()) frame->set(def->targets[k], args.positional[k]);
       else varargs.push_back(args.positional[k]);
     }
     Value kwargs = Value::dict();
     for (auto& [key, value] : args.named) {
-      bool is_param = key == "caller";
+      bool is_param = key == "caller" && def->uses_caller;
       for (const auto& t : def->targets) is_param = is_param || t == key;
       if (is_param) frame->set(key, value);
-      else kwargs.as_dict().set(key, value);
+      else if (def->uses_kwargs) kwargs.as_dict().set(key, value);
+      else throw_type("macro '" + def->text + "' was invoked with an unexpected keyword argument '" + key + "'");
     }
     FramePtr saved = frame_;
     frame_ = frame;

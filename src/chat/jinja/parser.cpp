@@ -113,12 +113,18 @@ class Parser : public ExpressionParser {
       s->text = expect_name();
       parse_params(*s);
       expect_block_end();
+      const SpecialRefs before = special_refs_;
       s->body = parse_body({"endmacro"}, end);
+      // jinja2 only lets a macro take caller / extra arguments when its body names them.
+      s->uses_caller = special_refs_.caller > before.caller;
+      s->uses_varargs = special_refs_.varargs > before.varargs;
+      s->uses_kwargs = special_refs_.kwargs > before.kwargs;
       if (cur().type == TokenType::kName) advance();  // {% endmacro name %}
       expect_block_end();
     } else if (name == "call") {
       s->kind = StmtKind::kCallBlock;
       if (is_op("(")) parse_params(*s);
+      s->uses_varargs = s->uses_kwargs = true;
       s->expr = parse_expression(true);
       if (s->expr->kind != ExprKind::kCall) fail("expected a call after 'call'");
       expect_block_end();

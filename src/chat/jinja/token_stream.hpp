@@ -70,6 +70,12 @@ class TokenStream {
   std::vector<Token> t_;
   std::size_t i_ = 0;
   int depth_ = 0;
+  // How often the names a macro body may use implicitly have been parsed so far.
+  struct SpecialRefs {
+    int caller = 0;
+    int varargs = 0;
+    int kwargs = 0;
+  } special_refs_;
 };
 
 }  // namespace sovra::chat::jinja

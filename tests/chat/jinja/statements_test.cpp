@@ -69,6 +69,16 @@ TEST(JinjaStatements, MacrosWithDefaultsKeywordsAndVarargs) {
   EXPECT_EQ(render("{% macro r(n) %}{{ n }}{% if n > 0 %}{{ r(n - 1) }}{% endif %}{% endmacro %}{{ r(3) }}"), "3210");
 }
 
+TEST(JinjaStatements, MacrosRefuseArgumentsTheirBodyDoesNotName) {
+  // As jinja2: extra positional/keyword arguments and `caller` need varargs/kwargs/caller in the body.
+  EXPECT_TRUE(testing::starts_with(render("{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, 2) }}"),
+                                   "ERROR: TypeError: macro 'm' takes not more than 1 argument(s)"));
+  EXPECT_TRUE(testing::starts_with(render("{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, b=2) }}"),
+                                   "ERROR: TypeError: macro 'm' was invoked with an unexpected keyword argument 'b'"));
+  EXPECT_TRUE(testing::starts_with(render("{% macro m() %}x{% endmacro %}{% call m() %}y{% endcall %}"),
+                                   "ERROR: TypeError"));
+}
+
 TEST(JinjaStatements, CallBlocks) {
   EXPECT_EQ(render("{% macro wrap(t) %}<{{ t }}>{{ caller() }}</{{ t }}>{% endmacro %}"
                    "{% call wrap('b') %}inside{% endcall %}"),
