@@ -76,7 +76,7 @@ class SpmTokenizer final : public Tokenizer {
   TokenId unk_id() const { return unk_id_; }
   bool add_space_prefix() const { return add_space_prefix_; }
   // The vocabulary entry as stored ("▁Hello", "<0x0A>", "<s>"); empty for out-of-range ids.
-  std::string_view token_text(TokenId id) const;
+  std::string_view token_text(TokenId id) const override;
   TokenType token_type(TokenId id) const;
   float score(TokenId id) const;
   // The id whose text is exactly `text` (the last one if several share it, as llama.cpp), or kNoToken.

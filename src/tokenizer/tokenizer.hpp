@@ -57,6 +57,9 @@ class Tokenizer {
   }
   virtual std::string decode(std::span<const TokenId> ids) const = 0;
   virtual std::string_view token_to_piece(TokenId id) const = 0;
+  // The vocabulary entry of id as stored, for display ("<|im_start|>", "▁Hello"; raw bytes for byte-level BPE);
+  // empty for out-of-range ids. Valid for the Tokenizer's lifetime.
+  virtual std::string_view token_text(TokenId id) const = 0;
 
   virtual TokenId bos_id() const = 0;
   virtual TokenId eos_id() const = 0;

@@ -47,6 +47,7 @@ class WordPieceTokenizer final : public Tokenizer {
   std::vector<TokenId> encode(std::string_view text, const EncodeOptions& options) const override;
   std::string decode(std::span<const TokenId> ids) const override;
   std::string_view token_to_piece(TokenId id) const override { return store_.piece(id); }
+  std::string_view token_text(TokenId id) const override { return store_.text(id); }
 
   TokenId bos_id() const override { return bos_id_; }
   TokenId eos_id() const override { return eos_id_; }
