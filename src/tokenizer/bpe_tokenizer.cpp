@@ -75,7 +75,8 @@ Result<BpeTokenizer> BpeTokenizer::create(const BpeVocab& vocab) {
 
   for (unsigned b = 0; b < 256; ++b) t.byte_tokens_[b] = t.store_.find(std::string(1, static_cast<char>(b)));
 
-  t.merges_.reserve(vocab.merges.size());
+  std::vector<MergeTable::Entry> merges;
+  merges.reserve(vocab.merges.size());
   for (std::size_t rank = 0; rank < vocab.merges.size(); ++rank) {
     const std::string_view line = vocab.merges[rank];
     const std::size_t space = line.size() > 1 ? line.find(' ', 1) : std::string_view::npos;
@@ -90,8 +91,9 @@ Result<BpeTokenizer> BpeTokenizer::create(const BpeVocab& vocab) {
     const TokenId r = t.store_.find(*right);
     const TokenId result = t.store_.find(*left + *right);
     if (l == kNoToken || r == kNoToken || result == kNoToken) continue;
-    t.merges_.try_emplace(pair_key(l, r), Merge{static_cast<std::int32_t>(rank), result});  // first rank wins
+    merges.push_back({l, r, static_cast<std::int32_t>(rank), result});
   }
+  t.merges_ = MergeTable(merges);
   t.bos_id_ = vocab.bos_id;
   t.eos_id_ = vocab.eos_id;
   t.add_bos_ = vocab.add_bos;
@@ -122,7 +124,12 @@ std::vector<TokenId> BpeTokenizer::encode(std::string_view text, const EncodeOpt
 
 void BpeTokenizer::encode_word(std::string_view word, std::vector<TokenId>& out) const {
   if (word.empty()) return;
-  if (word.size() == 1 || pre_.ignore_merges()) {
+  if (word.size() == 1) {
+    const TokenId id = byte_tokens_[static_cast<unsigned char>(word[0])];
+    if (id != kNoToken) out.push_back(id);
+    return;
+  }
+  if (pre_.ignore_merges()) {
     const TokenId whole = store_.find(word);
     if (whole != kNoToken) {
       out.push_back(whole);
@@ -145,9 +152,9 @@ void BpeTokenizer::encode_word(std::string_view word, std::vector<TokenId>& out)
     const Symbol& l = symbols[static_cast<std::size_t>(left)];
     const Symbol& r = symbols[static_cast<std::size_t>(right)];
     if (l.id == kNoToken || r.id == kNoToken) return;
-    const auto it = merges_.find(pair_key(l.id, r.id));
-    if (it == merges_.end()) return;
-    heap.push_back({it->second.rank, left, right, l.size + r.size, it->second.result});
+    const MergeTable::Entry* m = merges_.find(l.id, r.id);
+    if (m == nullptr) return;
+    heap.push_back({m->rank, left, right, l.size + r.size, m->result});
     std::push_heap(heap.begin(), heap.end(), lower_priority);
   };
   for (std::size_t i = 1; i < symbols.size(); ++i) {

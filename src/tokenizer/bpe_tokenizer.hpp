@@ -17,10 +17,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/error.hpp"
+#include "tokenizer/merge_table.hpp"
 #include "tokenizer/pre_tokenizer.hpp"
 #include "tokenizer/special_tokens.hpp"
 #include "tokenizer/tokenizer.hpp"
@@ -59,28 +59,13 @@ class BpeTokenizer final : public Tokenizer {
   std::size_t merge_count() const { return merges_.size(); }
 
  private:
-  struct Merge {
-    std::int32_t rank;
-    TokenId result;
-  };
-  static std::uint64_t pair_key(TokenId left, TokenId right) {
-    return (std::uint64_t{static_cast<std::uint32_t>(left)} << 32) | static_cast<std::uint32_t>(right);
-  }
-  struct PairHash {
-    std::size_t operator()(std::uint64_t k) const {
-      k ^= k >> 31;
-      k *= 0x7fb5d329728ea185ULL;
-      k ^= k >> 27;
-      return static_cast<std::size_t>(k);
-    }
-  };
 
   void encode_word(std::string_view word, std::vector<TokenId>& out) const;
 
   TokenStore store_;
   PreTokenizer pre_;
   SpecialTokens specials_;
-  std::unordered_map<std::uint64_t, Merge, PairHash> merges_;
+  MergeTable merges_;
   std::array<TokenId, 256> byte_tokens_{};
   TokenId bos_id_ = kNoToken;
   TokenId eos_id_ = kNoToken;

@@ -45,7 +45,7 @@ std::optional<Regex::Span> Regex::find(std::span<const char32_t> text, std::size
     std::uint32_t pc;
     std::size_t pos;
   };
-  std::vector<Thread> stack;
+  std::vector<std::pair<std::uint32_t, std::size_t>>& stack = scratch.stack;
   struct Clear {
     std::vector<std::uint64_t>& bits;
     std::size_t& top;
@@ -53,9 +53,9 @@ std::optional<Regex::Span> Regex::find(std::span<const char32_t> text, std::size
   } clear{visited, top};
   for (std::size_t start = from; start <= end; ++start) {
     stack.clear();
-    stack.push_back({0, start});
+    stack.emplace_back(0, start);
     while (!stack.empty()) {
-      Thread t = stack.back();
+      Thread t{stack.back().first, stack.back().second};
       stack.pop_back();
       for (;;) {
         if (seen(t.pc, t.pos)) break;
@@ -68,7 +68,7 @@ std::optional<Regex::Span> Regex::find(std::span<const char32_t> text, std::size
             ++t.pc;
             break;
           case Op::kSplit:
-            stack.push_back({inst.y, t.pos});
+            stack.emplace_back(inst.y, t.pos);
             t.pc = inst.x;
             break;
           case Op::kJump:
@@ -91,6 +91,7 @@ std::optional<Regex::Span> Regex::find(std::span<const char32_t> text, std::size
             ++t.pc;
             break;
           case Op::kMatch:
+            stack.clear();
             return Span{start, t.pos};
         }
         if (!ok) break;

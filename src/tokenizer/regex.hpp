@@ -38,6 +38,7 @@ class Regex {
   // `scratch` is reused between calls (one per thread); its cost is proportional to the code points scanned.
   struct Scratch {
     std::vector<std::uint64_t> visited;
+    std::vector<std::pair<std::uint32_t, std::size_t>> stack;  // (instruction, position) to resume at
   };
   std::optional<Span> find(std::span<const char32_t> text, std::size_t from, Scratch& scratch) const;
 
