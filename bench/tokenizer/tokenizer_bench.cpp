@@ -2,7 +2,7 @@
 // Qwen2) and WordPiece (BGE) vocabularies from shared/, against a baseline pass over the same bytes in the same
 // process (UTF-8 validation: the least any tokenizer must do). bench/tokenizer/README.md.
 //
-// Usage: bench_tokenizer [--text FILE] [--repeat N]
+// Usage: bench_tokenizer [--text FILE] [--repeat N] [--write-text FILE]   (--write-text: save the text used)
 #include <algorithm>
 #include <ctime>
 #include <cstdio>
@@ -68,12 +68,15 @@ double best_seconds(int repeat, F&& f) {
 int main(int argc, char** argv) {
   const fs::path vocab = fs::path(SOVRA_SHARED_DIR) / "models" / "vocab";
   std::string text_file;
+  std::string write_text;
   int repeat = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--text") == 0) text_file = argv[i + 1];
     if (std::strcmp(argv[i], "--repeat") == 0) repeat = std::max(1, std::atoi(argv[i + 1]));
+    if (std::strcmp(argv[i], "--write-text") == 0) write_text = argv[i + 1];
   }
   const std::string text = text_file.empty() ? default_text(vocab) : read_all(text_file);
+  if (!write_text.empty()) std::ofstream(write_text, std::ios::binary) << text;
   const double mb = static_cast<double>(text.size()) / 1e6;
 
   volatile bool sink = false;
@@ -89,6 +92,7 @@ int main(int argc, char** argv) {
   for (const Case& c : {Case{"spm   llama-spm.gguf", "ggml-vocab-llama-spm.gguf"},
                         Case{"bpe   llama3.2-bpe (llama-bpe)", "llama3.2-bpe"},
                         Case{"bpe   qwen2-bpe (qwen2)", "qwen2-bpe"}, Case{"bpe   gpt-2.gguf", "ggml-vocab-gpt-2.gguf"},
+                        Case{"bpe   deepseek-llm.gguf", "ggml-vocab-deepseek-llm.gguf"},
                         Case{"wpm   bert-bge.gguf", "ggml-vocab-bert-bge.gguf"}}) {
     const fs::path path = vocab / c.path;
     if (!fs::exists(path)) {
