@@ -20,7 +20,7 @@ namespace {
 
 using namespace sovra::tokenizer;
 
-constexpr std::array<const char*, 10> kPres = {"default", "gpt-2",     "llama-bpe", "qwen2",  "deepseek-llm",
+constexpr std::array<const char*, 10> kPres = {"default",        "gpt-2",  "llama-bpe", "qwen2",  "deepseek-llm",
                                                "deepseek-coder", "falcon", "starcoder", "gpt-4o", "tekken"};
 
 BpeVocab bpe_vocab(const char* pre) {
@@ -33,8 +33,9 @@ BpeVocab bpe_vocab(const char* pre) {
   };
   // Merges over ASCII, a space prefix and multi-byte characters (é, 日, 🎉 split into bytes).
   const std::vector<std::pair<std::string, std::string>> merges = {
-      {" ", "t"}, {"h", "e"}, {" t", "he"}, {"e", "r"}, {"\xC3", "\xA9"}, {"\xE6", "\x97"}, {"\xE6\x97", "\xA5"},
-      {"\xF0", "\x9F"}, {"1", "2"}, {"12", "3"}, {" ", " "}, {"  ", "  "}, {"\n", "\n"}, {"a", "b"}, {"ab", "ab"}};
+      {" ", "t"},       {"h", "e"},           {" t", "he"},     {"e", "r"}, {"\xC3", "\xA9"},
+      {"\xE6", "\x97"}, {"\xE6\x97", "\xA5"}, {"\xF0", "\x9F"}, {"1", "2"}, {"12", "3"},
+      {" ", " "},       {"  ", "  "},         {"\n", "\n"},     {"a", "b"}, {"ab", "ab"}};
   for (const auto& [l, r] : merges) {
     v.merges.push_back(to_byte_level(l) + " " + to_byte_level(r));
     add(l + r, TokenType::kNormal);

@@ -4,9 +4,9 @@
 //
 // Usage: bench_tokenizer [--text FILE] [--repeat N] [--write-text FILE]   (--write-text: save the text used)
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>

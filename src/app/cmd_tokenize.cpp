@@ -53,9 +53,9 @@ int tokenize(const TokenizeOptions& o) {
     return 1;
   }
   const tokenizer::Tokenizer& t = **tok;
-  const std::vector<tokenizer::TokenId> ids = t.encode(text, {.add_bos = !o.no_bos && t.add_bos(),
-                                                              .add_eos = !o.no_bos && t.add_eos(),
-                                                              .parse_special = o.parse_special});
+  const std::vector<tokenizer::TokenId> ids = t.encode(
+      text,
+      {.add_bos = !o.no_bos && t.add_bos(), .add_eos = !o.no_bos && t.add_eos(), .parse_special = o.parse_special});
   if (o.json) {
     std::string out = "{\"count\":" + std::to_string(ids.size()) + ",\"ids\":[";
     for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);

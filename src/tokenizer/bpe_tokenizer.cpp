@@ -142,8 +142,8 @@ void BpeTokenizer::encode_word(std::string_view word, std::vector<TokenId>& out)
   heap.clear();
   for (std::size_t i = 0; i < word.size(); ++i) {
     const auto index = static_cast<std::int32_t>(i);
-    symbols.push_back({index - 1, index + 1, static_cast<std::uint32_t>(i), 1,
-                       byte_tokens_[static_cast<unsigned char>(word[i])]});
+    symbols.push_back(
+        {index - 1, index + 1, static_cast<std::uint32_t>(i), 1, byte_tokens_[static_cast<unsigned char>(word[i])]});
   }
   symbols.back().next = -1;
 

@@ -23,8 +23,8 @@
 #include "tokenizer/merge_table.hpp"
 #include "tokenizer/pre_tokenizer.hpp"
 #include "tokenizer/special_tokens.hpp"
-#include "tokenizer/tokenizer.hpp"
 #include "tokenizer/token_store.hpp"
+#include "tokenizer/tokenizer.hpp"
 
 namespace sovra::tokenizer {
 
@@ -59,7 +59,6 @@ class BpeTokenizer final : public Tokenizer {
   std::size_t merge_count() const { return merges_.size(); }
 
  private:
-
   void encode_word(std::string_view word, std::vector<TokenId>& out) const;
 
   TokenStore store_;

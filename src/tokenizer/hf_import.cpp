@@ -45,10 +45,17 @@ std::string token_text(const json::value* v) {
 
 std::map<TokenId, std::string> llama3_specials() {
   std::map<TokenId, std::string> out;
-  const char* named[] = {"<|begin_of_text|>",       "<|end_of_text|>",   "<|reserved_special_token_0|>",
-                         "<|reserved_special_token_1|>", "<|finetune_right_pad_id|>", "<|reserved_special_token_2|>",
-                         "<|start_header_id|>",     "<|end_header_id|>", "<|eom_id|>",
-                         "<|eot_id|>",              "<|python_tag|>"};
+  const char* named[] = {"<|begin_of_text|>",
+                         "<|end_of_text|>",
+                         "<|reserved_special_token_0|>",
+                         "<|reserved_special_token_1|>",
+                         "<|finetune_right_pad_id|>",
+                         "<|reserved_special_token_2|>",
+                         "<|start_header_id|>",
+                         "<|end_header_id|>",
+                         "<|eom_id|>",
+                         "<|eot_id|>",
+                         "<|python_tag|>"};
   TokenId id = static_cast<TokenId>(kLlama3BaseTokens);
   for (const char* n : named) out[id++] = n;
   for (int r = 3; id < static_cast<TokenId>(kLlama3BaseTokens + 256); ++r) {

@@ -12,8 +12,8 @@
 #include "gguf/reader.hpp"
 #include "tokenizer/bpe_tokenizer.hpp"
 #include "tokenizer/spm_tokenizer.hpp"
-#include "tokenizer/wordpiece_tokenizer.hpp"
 #include "tokenizer/tokenizer.hpp"
+#include "tokenizer/wordpiece_tokenizer.hpp"
 
 namespace sovra::tokenizer {
 

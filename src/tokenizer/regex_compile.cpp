@@ -128,7 +128,8 @@ class RegexCompiler {
       } else {
         break;
       }
-      if (!done() && (peek() == '?' || peek() == '+')) return error("lazy and possessive quantifiers are not supported");
+      if (!done() && (peek() == '?' || peek() == '+'))
+        return error("lazy and possessive quantifiers are not supported");
       if (atom.kind == Node::Kind::kPeek || atom.kind == Node::Kind::kNotPeek) return error("repeated lookahead");
       Node rep{.kind = Node::Kind::kRepeat, .min = min, .max = max};
       rep.kids.push_back(std::move(atom));
@@ -170,9 +171,15 @@ class RegexCompiler {
     if (done()) return error("trailing backslash");
     const char32_t c = cps_[pos_++];
     switch (c) {
-      case 's': into.space = true; return true;
-      case 'S': into.not_space = true; return true;
-      case 'd': into.ranges.emplace_back('0', '9'); return true;
+      case 's':
+        into.space = true;
+        return true;
+      case 'S':
+        into.not_space = true;
+        return true;
+      case 'd':
+        into.ranges.emplace_back('0', '9');
+        return true;
       case 'w':
         into.categories |= unicode::mask_of("L") | unicode::mask_of("N") | unicode::mask_of(unicode::Category::kPc);
         return true;
@@ -211,11 +218,21 @@ class RegexCompiler {
         literal_out = value;
         return false;
       }
-      case 'n': literal_out = '\n'; return false;
-      case 'r': literal_out = '\r'; return false;
-      case 't': literal_out = '\t'; return false;
-      case 'f': literal_out = '\f'; return false;
-      case 'v': literal_out = '\v'; return false;
+      case 'n':
+        literal_out = '\n';
+        return false;
+      case 'r':
+        literal_out = '\r';
+        return false;
+      case 't':
+        literal_out = '\t';
+        return false;
+      case 'f':
+        literal_out = '\f';
+        return false;
+      case 'v':
+        literal_out = '\v';
+        return false;
       default:
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
           return error("unsupported escape");
@@ -307,11 +324,21 @@ class RegexCompiler {
   void emit(const Node& n) {
     using Op = Regex::Op;
     switch (n.kind) {
-      case Node::Kind::kClass: push(Op::kClass, n.cls); return;
-      case Node::Kind::kPeek: push(Op::kPeek, n.cls); return;
-      case Node::Kind::kNotPeek: push(Op::kNotPeek, n.cls); return;
-      case Node::Kind::kLineBegin: push(Op::kLineBegin); return;
-      case Node::Kind::kLineEnd: push(Op::kLineEnd); return;
+      case Node::Kind::kClass:
+        push(Op::kClass, n.cls);
+        return;
+      case Node::Kind::kPeek:
+        push(Op::kPeek, n.cls);
+        return;
+      case Node::Kind::kNotPeek:
+        push(Op::kNotPeek, n.cls);
+        return;
+      case Node::Kind::kLineBegin:
+        push(Op::kLineBegin);
+        return;
+      case Node::Kind::kLineEnd:
+        push(Op::kLineEnd);
+        return;
       case Node::Kind::kConcat:
         for (const Node& k : n.kids) emit(k);
         return;

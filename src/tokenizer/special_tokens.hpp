@@ -37,7 +37,7 @@ class SpecialTokens {
     TokenId id;
     bool control;
   };
-  std::vector<Entry> entries_;                    // by first byte, then longest text first
+  std::vector<Entry> entries_;                   // by first byte, then longest text first
   std::array<std::uint32_t, 257> first_byte_{};  // entries_ with first byte b: [first_byte_[b], first_byte_[b+1])
 };
 

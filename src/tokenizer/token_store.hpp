@@ -24,9 +24,7 @@ class TokenStore {
   std::size_t size() const { return types_.size(); }
   std::string_view text(TokenId id) const { return view(text_pool_, text_offsets_, id); }
   std::string_view piece(TokenId id) const { return view(piece_pool_, piece_offsets_, id); }
-  TokenType type(TokenId id) const {
-    return valid(id) ? types_[static_cast<std::size_t>(id)] : TokenType::kUndefined;
-  }
+  TokenType type(TokenId id) const { return valid(id) ? types_[static_cast<std::size_t>(id)] : TokenType::kUndefined; }
   bool valid(TokenId id) const { return id >= 0 && static_cast<std::size_t>(id) < types_.size(); }
   TokenId find(std::string_view text) const {
     const auto it = index_.find(text);

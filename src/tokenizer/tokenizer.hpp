@@ -58,8 +58,8 @@ class Tokenizer {
   virtual std::string decode(std::span<const TokenId> ids) const = 0;
   virtual std::string_view token_to_piece(TokenId id) const = 0;
   // The vocabulary entry of id as stored, for display ("<|im_start|>", "▁Hello"; raw bytes for byte-level BPE);
-  // empty for out-of-range ids. Valid for the Tokenizer's lifetime.
-  virtual std::string_view token_text(TokenId id) const = 0;
+  // empty for out-of-range ids. Valid for the Tokenizer's lifetime. Defaults to the piece.
+  virtual std::string_view token_text(TokenId id) const { return token_to_piece(id); }
 
   virtual TokenId bos_id() const = 0;
   virtual TokenId eos_id() const = 0;

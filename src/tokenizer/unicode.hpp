@@ -17,10 +17,12 @@ namespace sovra::tokenizer::unicode {
 inline constexpr char32_t kInvalidBase = 0x110000;
 
 // Order matches the generator's CATEGORIES list.
+// clang-format off
 enum class Category : std::uint8_t {
   kCn, kLu, kLl, kLt, kLm, kLo, kMn, kMc, kMe, kNd, kNl, kNo, kPc, kPd, kPs, kPe,
   kPi, kPf, kPo, kSm, kSc, kSk, kSo, kZs, kZl, kZp, kCc, kCf, kCs, kCo,
 };
+// clang-format on
 inline constexpr int kCategoryCount = 30;
 
 // A set of categories as a bit mask (bit i = Category i).

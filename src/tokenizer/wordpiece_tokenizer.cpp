@@ -27,8 +27,8 @@ bool is_control(char32_t cp) {
 }
 
 bool is_bert_punctuation(char32_t cp) {
-  const bool ascii = (cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) ||
-                     (cp >= 123 && cp <= 126);
+  const bool ascii =
+      (cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126);
   return ascii || unicode::is_punctuation(cp);
 }
 
@@ -44,8 +44,8 @@ Result<WordPieceTokenizer> WordPieceTokenizer::create(const WordPieceVocab& voca
     return Error::corrupt("the vocabulary has " + std::to_string(n) + " tokens but " +
                           std::to_string(vocab.types.size()) + " token types");
   }
-  for (const auto& [name, id] : {std::pair{"CLS", vocab.bos_id}, std::pair{"SEP", vocab.eos_id},
-                                 std::pair{"unknown", vocab.unk_id}}) {
+  for (const auto& [name, id] :
+       {std::pair{"CLS", vocab.bos_id}, std::pair{"SEP", vocab.eos_id}, std::pair{"unknown", vocab.unk_id}}) {
     if (id != kNoToken && (id < 0 || static_cast<std::size_t>(id) >= n)) {
       return Error::corrupt(std::string("the ") + name + " token id " + std::to_string(id) +
                             " is outside the vocabulary of " + std::to_string(n) + " tokens");

@@ -1,11 +1,11 @@
 // `sovra tokenize`: the real binary on shared vocabularies (a GGUF file and a Hugging Face directory).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 #include "support/server_process.hpp"
 
@@ -27,8 +27,7 @@ TEST(CliTokenize, HfDirectoryBosAndParseSpecial) {
   const auto dir = vocab_dir() / "qwen2-bpe";
   if (!std::filesystem::exists(dir)) GTEST_SKIP() << "shared test data missing: " << dir;
   std::string plain, special, err;
-  ASSERT_EQ(run_sovra({"tokenize", "-m", dir.string(), "--text", "<|im_start|>hi", "--json"}, &plain, &err), 0)
-      << err;
+  ASSERT_EQ(run_sovra({"tokenize", "-m", dir.string(), "--text", "<|im_start|>hi", "--json"}, &plain, &err), 0) << err;
   ASSERT_EQ(run_sovra({"tokenize", "-m", dir.string(), "--text", "<|im_start|>hi", "--json", "--parse-special"},
                       &special, &err),
             0)
@@ -40,8 +39,7 @@ TEST(CliTokenize, HfDirectoryBosAndParseSpecial) {
   if (!std::filesystem::exists(llama3)) GTEST_SKIP() << "shared test data missing: " << llama3;
   std::string with_bos, without_bos;
   ASSERT_EQ(run_sovra({"tokenize", "-m", llama3.string(), "--text", "Hello", "--json"}, &with_bos, &err), 0) << err;
-  ASSERT_EQ(run_sovra({"tokenize", "-m", llama3.string(), "--text", "Hello", "--json", "--no-bos"}, &without_bos,
-                      &err),
+  ASSERT_EQ(run_sovra({"tokenize", "-m", llama3.string(), "--text", "Hello", "--json", "--no-bos"}, &without_bos, &err),
             0)
       << err;
   EXPECT_NE(with_bos.find("\"ids\":[128000,9906]"), std::string::npos) << with_bos;
@@ -56,7 +54,7 @@ TEST(CliTokenize, ReadsFileAndPrintsOneLinePerToken) {
   std::string out, err;
   ASSERT_EQ(run_sovra({"tokenize", "-m", gguf.string(), "--file", file.string()}, &out, &err), 0) << err;
   std::filesystem::remove(file);
-  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;  // "a", "\xFF", " b"
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;      // "a", "\xFF", " b"
   EXPECT_NE(out.find("\"\xEF\xBF\xBD\""), std::string::npos) << out;  // the lone byte, shown as U+FFFD
 }
 

@@ -26,14 +26,14 @@ BpeVocab small_vocab(std::string pre = "gpt-2") {
            {"l", "l"}, {"h", "e"}, {"he", "ll"}, {"hell", "o"}, {" ", "h"}, {" h", "ello"}}) {
     v.merges.push_back(to_byte_level(l) + " " + to_byte_level(r));
   }
-  add("ll");         // 256
-  add("he");         // 257
-  add("hell");       // 258
-  add("hello");      // 259
-  add(" h");         // 260
-  add(" hello");     // 261 (unreachable: " h" + "ello" is no pair of tokens)
-  add("<|bos|>", TokenType::kControl);    // 262
-  add("<|eos|>", TokenType::kControl);    // 263
+  add("ll");                               // 256
+  add("he");                               // 257
+  add("hell");                             // 258
+  add("hello");                            // 259
+  add(" h");                               // 260
+  add(" hello");                           // 261 (unreachable: " h" + "ello" is no pair of tokens)
+  add("<|bos|>", TokenType::kControl);     // 262
+  add("<|eos|>", TokenType::kControl);     // 263
   add("<tool>", TokenType::kUserDefined);  // 264
   add("hellohello");                       // 265: a whole word, for ignore_merges
   v.bos_id = 262;
@@ -61,7 +61,7 @@ TEST(TokenizerBpe, SpecialTokensOnlyWhenAsked) {
   const std::string text = "<|bos|>hello<tool>";
   const Ids plain = tok().encode(text, false);
   EXPECT_EQ(std::count(plain.begin(), plain.end(), 262), 0);  // control token text stays text
-  EXPECT_EQ(plain.back(), 264);                                // user-defined tokens are always matched
+  EXPECT_EQ(plain.back(), 264);                               // user-defined tokens are always matched
   EXPECT_EQ(tok().decode(plain), text);
   EXPECT_EQ(tok().encode(text, {.parse_special = true}), Ids({262, 259, 264}));
   EXPECT_EQ(tok().encode("hello", {.add_bos = true, .add_eos = true}), Ids({262, 259, 263}));

@@ -115,20 +115,20 @@ INSTANTIATE_TEST_SUITE_P(
 
 INSTANTIATE_TEST_SUITE_P(
     TokenizerBpeVocabularies, TokenizerLlamaVectors,
-    ::testing::Values(VectorCase{"Gpt2", "vocab/ggml-vocab-gpt-2.gguf", "vocab/ggml-vocab-gpt-2.gguf"},
-                      VectorCase{"DeepseekCoder", "vocab/ggml-vocab-deepseek-coder.gguf",
-                                 "vocab/ggml-vocab-deepseek-coder.gguf"},
-                      VectorCase{"DeepseekLlm", "vocab/ggml-vocab-deepseek-llm.gguf", "vocab/ggml-vocab-deepseek-llm.gguf"},
-                      VectorCase{"Falcon", "vocab/ggml-vocab-falcon.gguf", "vocab/ggml-vocab-falcon.gguf"},
-                      VectorCase{"Mpt", "vocab/ggml-vocab-mpt.gguf", "vocab/ggml-vocab-mpt.gguf"},
-                      VectorCase{"Refact", "vocab/ggml-vocab-refact.gguf", "vocab/ggml-vocab-refact.gguf"},
-                      VectorCase{"Starcoder", "vocab/ggml-vocab-starcoder.gguf", "vocab/ggml-vocab-starcoder.gguf"},
-                      // Hugging Face files imported (no GGUF of these vocabularies in shared/).
-                      VectorCase{"Llama3HfFiles", "vocab/llama3.2-bpe", "vocab/ggml-vocab-llama-bpe.gguf"},
-                      VectorCase{"Qwen2HfFiles", "vocab/qwen2-bpe", "vocab/ggml-vocab-qwen2.gguf"},
-                      // DeepSeek-R1-Distill-Qwen keeps Qwen2's vocabulary and pre-tokenizer (only added tokens differ).
-                      VectorCase{"DeepseekR1QwenHfFiles", "vocab/qwen2-bpe",
-                                 "vocab/removed-upstream-2025-05/ggml-vocab-deepseek-r1-qwen.gguf"}),
+    ::testing::Values(
+        VectorCase{"Gpt2", "vocab/ggml-vocab-gpt-2.gguf", "vocab/ggml-vocab-gpt-2.gguf"},
+        VectorCase{"DeepseekCoder", "vocab/ggml-vocab-deepseek-coder.gguf", "vocab/ggml-vocab-deepseek-coder.gguf"},
+        VectorCase{"DeepseekLlm", "vocab/ggml-vocab-deepseek-llm.gguf", "vocab/ggml-vocab-deepseek-llm.gguf"},
+        VectorCase{"Falcon", "vocab/ggml-vocab-falcon.gguf", "vocab/ggml-vocab-falcon.gguf"},
+        VectorCase{"Mpt", "vocab/ggml-vocab-mpt.gguf", "vocab/ggml-vocab-mpt.gguf"},
+        VectorCase{"Refact", "vocab/ggml-vocab-refact.gguf", "vocab/ggml-vocab-refact.gguf"},
+        VectorCase{"Starcoder", "vocab/ggml-vocab-starcoder.gguf", "vocab/ggml-vocab-starcoder.gguf"},
+        // Hugging Face files imported (no GGUF of these vocabularies in shared/).
+        VectorCase{"Llama3HfFiles", "vocab/llama3.2-bpe", "vocab/ggml-vocab-llama-bpe.gguf"},
+        VectorCase{"Qwen2HfFiles", "vocab/qwen2-bpe", "vocab/ggml-vocab-qwen2.gguf"},
+        // DeepSeek-R1-Distill-Qwen keeps Qwen2's vocabulary and pre-tokenizer (only added tokens differ).
+        VectorCase{"DeepseekR1QwenHfFiles", "vocab/qwen2-bpe",
+                   "vocab/removed-upstream-2025-05/ggml-vocab-deepseek-r1-qwen.gguf"}),
     [](const ::testing::TestParamInfo<VectorCase>& param) { return std::string(param.param.name); });
 
 INSTANTIATE_TEST_SUITE_P(
@@ -143,8 +143,7 @@ class TokenizerVectorsWithoutVocabulary : public ::testing::TestWithParam<const 
 TEST_P(TokenizerVectorsWithoutVocabulary, ReportedAsSkipped) {
   const auto inp = models_dir() / (std::string(GetParam()) + ".inp");
   if (!std::filesystem::exists(inp)) GTEST_SKIP() << "shared test data missing: " << inp;
-  GTEST_SKIP() << GetParam()
-               << ": shared/ has the vectors but neither the GGUF vocabulary nor its Hugging Face files";
+  GTEST_SKIP() << GetParam() << ": shared/ has the vectors but neither the GGUF vocabulary nor its Hugging Face files";
 }
 
 INSTANTIATE_TEST_SUITE_P(TokenizerVectors, TokenizerVectorsWithoutVocabulary,

@@ -36,9 +36,7 @@ TEST(TokenizerPreTokenizer, Llama3GroupsDigitsByThreeAndKeepsNewlines) {
   EXPECT_EQ(split("llama-bpe", "I'M here"), V({"I", "'M", " here"}));
 }
 
-TEST(TokenizerPreTokenizer, Qwen2SplitsEveryDigit) {
-  EXPECT_EQ(split("qwen2", "x 123"), V({"x", " ", "1", "2", "3"}));
-}
+TEST(TokenizerPreTokenizer, Qwen2SplitsEveryDigit) { EXPECT_EQ(split("qwen2", "x 123"), V({"x", " ", "1", "2", "3"})); }
 
 TEST(TokenizerPreTokenizer, SequencesKeepUnmatchedTextAsPieces) {
   // starcoder: digits isolated first, then GPT-2's pattern on what is left.
@@ -53,9 +51,9 @@ TEST(TokenizerPreTokenizer, Gpt4oAndTekkenSplitCamelCase) {
 }
 
 TEST(TokenizerPreTokenizer, EveryPresetCompilesAndUnknownNamesFail) {
-  for (const char* name : {"default", "gpt-2", "llama-bpe", "llama3", "qwen2", "deepseek-llm", "deepseek-coder",
-                           "deepseek-v3", "falcon", "mpt", "starcoder", "refact", "command-r", "gpt-4o", "tekken",
-                           "bloom", "viking", "chatglm-bpe", "dbrx"}) {
+  for (const char* name :
+       {"default", "gpt-2", "llama-bpe", "llama3", "qwen2", "deepseek-llm", "deepseek-coder", "deepseek-v3", "falcon",
+        "mpt", "starcoder", "refact", "command-r", "gpt-4o", "tekken", "bloom", "viking", "chatglm-bpe", "dbrx"}) {
     auto p = PreTokenizer::create(name);
     EXPECT_TRUE(p) << name << ": " << p.error().message;
   }

@@ -49,14 +49,16 @@ TEST(TokenizerStreamDecoder, ConcatenationEqualsDecodeForValidText) {
 
 TEST(TokenizerStreamDecoder, InvalidBytesBecomeReplacementCharacters) {
   StreamDecoder d(bytes_tokenizer());
-  EXPECT_EQ(d.push(0xFF), "\xEF\xBF\xBD");            // can never start a character
-  EXPECT_EQ(d.push(0xE2), "");                         // might
-  EXPECT_EQ(d.push('x'), "\xEF\xBF\xBD" "x");          // did not
+  EXPECT_EQ(d.push(0xFF), "\xEF\xBF\xBD");  // can never start a character
+  EXPECT_EQ(d.push(0xE2), "");              // might
+  EXPECT_EQ(d.push('x'),
+            "\xEF\xBF\xBD"
+            "x");  // did not
   EXPECT_EQ(d.push(0xF0), "");
-  EXPECT_EQ(d.finish(), "\xEF\xBF\xBD");               // cut off at the end
+  EXPECT_EQ(d.finish(), "\xEF\xBF\xBD");  // cut off at the end
   EXPECT_EQ(d.push(0xED), "");
   EXPECT_EQ(d.push(0xA0), "\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate: invalid
-  EXPECT_EQ(d.push(-5), "");                           // out-of-range ids contribute nothing
+  EXPECT_EQ(d.push(-5), "");                            // out-of-range ids contribute nothing
 }
 
 TEST(TokenizerStreamDecoder, CompletePrefix) {

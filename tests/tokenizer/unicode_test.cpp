@@ -30,7 +30,7 @@ TEST(TokenizerUnicode, DecodingNeverFails) {
     std::size_t length;
   };
   for (const Case& c : {Case{"\xC3\xA9", 0xE9, 2}, Case{"\xF0\x9F\x8E\x89", 0x1F389, 4},
-                        Case{"\xC0\xAF", kInvalidBase + 0xC0, 1},   // overlong
+                        Case{"\xC0\xAF", kInvalidBase + 0xC0, 1},      // overlong
                         Case{"\xED\xA0\x80", kInvalidBase + 0xED, 1},  // surrogate
                         Case{"\xF4\x90\x80\x80", kInvalidBase + 0xF4, 1}, Case{"\xE2\x82", kInvalidBase + 0xE2, 1},
                         Case{"\x80", kInvalidBase + 0x80, 1}}) {

@@ -11,8 +11,8 @@ namespace {
 const WordPieceTokenizer& tok() {
   static const WordPieceTokenizer t = [] {
     WordPieceVocab v;
-    v.tokens = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "▁hello", "▁world", "ing", "▁play", "▁,", "▁!",
-                "▁中",   "▁文",   "▁cafe", "s",     "▁a"};
+    v.tokens = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "▁hello", "▁world", "ing", "▁play",
+                "▁,",    "▁!",    "▁中",   "▁文",   "▁cafe",  "s",      "▁a"};
     v.types.assign(v.tokens.size(), TokenType::kNormal);
     for (int i : {0, 2, 3}) v.types[static_cast<std::size_t>(i)] = TokenType::kControl;
     v.unk_id = 1;
@@ -37,7 +37,7 @@ TEST(TokenizerWordPiece, NormalizesLikeBert) {
   EXPECT_EQ(tok().encode("Café", false), Ids({12}));                  // accents stripped (NFD, no Mn)
   EXPECT_EQ(tok().encode("中文", false), Ids({10, 11}));              // CJK ideographs are words
   EXPECT_EQ(tok().encode("hel\x01lo\xFF", false), Ids({4}));          // control characters and bad bytes dropped
-  EXPECT_EQ(tok().encode(std::string(101, 'a'), false), Ids({1}));     // over 100 characters
+  EXPECT_EQ(tok().encode(std::string(101, 'a'), false), Ids({1}));    // over 100 characters
 }
 
 TEST(TokenizerWordPiece, ClsSepAndParseSpecial) {
