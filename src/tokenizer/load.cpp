@@ -19,6 +19,11 @@ constexpr std::string_view kBosKey = "tokenizer.ggml.bos_token_id";
 constexpr std::string_view kEosKey = "tokenizer.ggml.eos_token_id";
 constexpr std::string_view kUnkKey = "tokenizer.ggml.unknown_token_id";
 constexpr std::string_view kAddBosKey = "tokenizer.ggml.add_bos_token";
+constexpr std::string_view kMergesKey = "tokenizer.ggml.merges";
+constexpr std::string_view kPreKey = "tokenizer.ggml.pre";
+constexpr std::string_view kClsKey = "tokenizer.ggml.cls_token_id";
+constexpr std::string_view kSepKey = "tokenizer.ggml.seperator_token_id";  // sic: llama.cpp's spelling
+constexpr std::string_view kAddEosKey = "tokenizer.ggml.add_eos_token";
 constexpr std::string_view kAddSpacePrefixKey = "tokenizer.ggml.add_space_prefix";
 
 Error malformed(std::string_view key, const std::string& what) {
@@ -51,6 +56,34 @@ Result<bool> read_flag(const gguf::Reader& reader, std::string_view key, bool fa
   return *b;
 }
 
+Result<std::vector<std::string>> read_tokens(const gguf::Reader& reader) {
+  const gguf::Value* tokens = reader.find(kTokensKey);
+  if (tokens == nullptr) return malformed(kTokensKey, "is missing");
+  auto texts = tokens->get_array<std::string>();
+  if (!texts) return malformed(kTokensKey, "is not an array of strings");
+  if (texts->empty()) return malformed(kTokensKey, "is empty");
+  return std::move(*texts);
+}
+
+Result<std::vector<TokenType>> read_types(const gguf::Reader& reader, std::size_t n) {
+  std::vector<TokenType> out;
+  const gguf::Value* types = reader.find(kTokenTypeKey);
+  if (types == nullptr) return out;
+  if (!types->is_array() || types->size() != n) {
+    return malformed(kTokenTypeKey, "must be an array with one entry per token (" + std::to_string(n) + ")");
+  }
+  out.reserve(n);
+  const std::vector<gguf::Value> elements = types->elements();
+  for (std::size_t i = 0; i < elements.size(); ++i) {
+    const std::optional<std::int64_t> t = elements[i].get_int();
+    if (!t || *t < 0 || *t > static_cast<std::int64_t>(TokenType::kByte)) {
+      return malformed(kTokenTypeKey, "entry " + std::to_string(i) + " is not a token type (0-6)");
+    }
+    out.push_back(static_cast<TokenType>(*t));
+  }
+  return out;
+}
+
 const char* describe_model(std::string_view model) {
   if (model == "gpt2") return " (byte-level BPE)";
   if (model == "bert") return " (WordPiece)";
@@ -80,27 +113,57 @@ Result<SpmVocab> read_spm_vocab(const gguf::Reader& reader) {
     }
     vocab.scores = std::move(*values);
   }
-
-  if (const gguf::Value* types = reader.find(kTokenTypeKey); types != nullptr) {
-    if (!types->is_array() || types->size() != n) {
-      return malformed(kTokenTypeKey, "must be an array with one entry per token (" + std::to_string(n) + ")");
-    }
-    vocab.types.reserve(n);
-    const std::vector<gguf::Value> elements = types->elements();
-    for (std::size_t i = 0; i < elements.size(); ++i) {
-      const std::optional<std::int64_t> t = elements[i].get_int();
-      if (!t || *t < 0 || *t > static_cast<std::int64_t>(TokenType::kByte)) {
-        return malformed(kTokenTypeKey, "entry " + std::to_string(i) + " is not a token type (0-6)");
-      }
-      vocab.types.push_back(static_cast<TokenType>(*t));
-    }
-  }
+  SOVRA_TRY(vocab.types, read_types(reader, n));
 
   SOVRA_TRY(vocab.bos_id, read_token_id(reader, kBosKey, 1, n));
   SOVRA_TRY(vocab.eos_id, read_token_id(reader, kEosKey, 2, n));
   SOVRA_TRY(vocab.unk_id, read_token_id(reader, kUnkKey, 0, n));
   SOVRA_TRY(vocab.add_bos, read_flag(reader, kAddBosKey, true));
+  SOVRA_TRY(vocab.add_eos, read_flag(reader, kAddEosKey, false));
   SOVRA_TRY(vocab.add_space_prefix, read_flag(reader, kAddSpacePrefixKey, true));
+  return vocab;
+}
+
+Result<BpeVocab> read_bpe_vocab(const gguf::Reader& reader) {
+  BpeVocab vocab;
+  SOVRA_TRY(vocab.tokens, read_tokens(reader));
+  const std::size_t n = vocab.tokens.size();
+  SOVRA_TRY(vocab.types, read_types(reader, n));
+  const gguf::Value* merges = reader.find(kMergesKey);
+  if (merges == nullptr) return malformed(kMergesKey, "is missing");
+  auto lines = merges->get_array<std::string>();
+  if (!lines) return malformed(kMergesKey, "is not an array of strings");
+  vocab.merges = std::move(*lines);
+  if (const gguf::Value* pre = reader.find(kPreKey); pre != nullptr) {
+    const std::optional<std::string_view> name = pre->get<std::string_view>();
+    if (!name) return malformed(kPreKey, "is not a string");
+    vocab.pre = std::string(*name);
+  }
+  // llama.cpp's defaults for "gpt2" vocabularies: BOS = EOS = 11; BOS expected by Llama 3 and Tekken models.
+  const TokenId fallback = n > 11 ? 11 : kNoToken;
+  SOVRA_TRY(vocab.bos_id, read_token_id(reader, kBosKey, fallback, n));
+  SOVRA_TRY(vocab.eos_id, read_token_id(reader, kEosKey, fallback, n));
+  const bool bos_default = vocab.pre == "llama3" || vocab.pre == "llama-v3" || vocab.pre == "llama-bpe" ||
+                           vocab.pre == "falcon3" || vocab.pre == "tekken" || vocab.pre == "chameleon";
+  SOVRA_TRY(vocab.add_bos, read_flag(reader, kAddBosKey, bos_default));
+  SOVRA_TRY(vocab.add_eos, read_flag(reader, kAddEosKey, false));
+  return vocab;
+}
+
+Result<WordPieceVocab> read_wordpiece_vocab(const gguf::Reader& reader) {
+  WordPieceVocab vocab;
+  SOVRA_TRY(vocab.tokens, read_tokens(reader));
+  const std::size_t n = vocab.tokens.size();
+  SOVRA_TRY(vocab.types, read_types(reader, n));
+  // BERT's ids (llama.cpp's defaults): [UNK] 100, [CLS] 101, [SEP] 102.
+  const auto fallback = [n](TokenId id) { return static_cast<std::size_t>(id) < n ? id : kNoToken; };
+  SOVRA_TRY(vocab.unk_id, read_token_id(reader, kUnkKey, fallback(100), n));
+  SOVRA_TRY(const TokenId cls, read_token_id(reader, kClsKey, fallback(101), n));
+  SOVRA_TRY(const TokenId sep, read_token_id(reader, kSepKey, fallback(102), n));
+  SOVRA_TRY(vocab.bos_id, read_token_id(reader, kBosKey, cls, n));
+  SOVRA_TRY(vocab.eos_id, read_token_id(reader, kEosKey, sep, n));
+  SOVRA_TRY(vocab.add_bos, read_flag(reader, kAddBosKey, true));
+  SOVRA_TRY(vocab.add_eos, read_flag(reader, kAddEosKey, true));
   return vocab;
 }
 
@@ -116,8 +179,19 @@ Result<std::unique_ptr<Tokenizer>> load_from_gguf(const gguf::Reader& reader) {
     SOVRA_TRY(SpmTokenizer tokenizer, SpmTokenizer::create(vocab));
     return std::unique_ptr<Tokenizer>(std::make_unique<SpmTokenizer>(std::move(tokenizer)));
   }
+  if (*model == "gpt2") {
+    SOVRA_TRY(BpeVocab vocab, read_bpe_vocab(reader));
+    SOVRA_TRY(BpeTokenizer tokenizer, BpeTokenizer::create(vocab));
+    return std::unique_ptr<Tokenizer>(std::make_unique<BpeTokenizer>(std::move(tokenizer)));
+  }
+  if (*model == "bert") {
+    SOVRA_TRY(WordPieceVocab vocab, read_wordpiece_vocab(reader));
+    SOVRA_TRY(WordPieceTokenizer tokenizer, WordPieceTokenizer::create(vocab));
+    return std::unique_ptr<Tokenizer>(std::make_unique<WordPieceTokenizer>(std::move(tokenizer)));
+  }
   return Error::invalid("tokenizer model '" + std::string(*model) + "'" + describe_model(*model) +
-                            " is not supported yet; supported: 'llama' (SentencePiece BPE)",
+                            " is not supported yet; supported: 'llama' (SentencePiece BPE), 'gpt2' (byte-level "
+                            "BPE), 'bert' (WordPiece)",
                         std::string(kModelKey));
 }
 

@@ -136,6 +136,7 @@ Result<SpmTokenizer> SpmTokenizer::create(const SpmVocab& vocab) {
   t.eos_id_ = vocab.eos_id;
   t.unk_id_ = vocab.unk_id;
   t.add_bos_ = vocab.add_bos;
+  t.add_eos_ = vocab.add_eos;
   t.add_space_prefix_ = vocab.add_space_prefix;
 
   t.text_offsets_.reserve(n + 1);
@@ -156,7 +157,8 @@ Result<SpmTokenizer> SpmTokenizer::create(const SpmVocab& vocab) {
   for (std::size_t i = 0; i < n; ++i) {
     const auto id = static_cast<TokenId>(i);
     t.by_text_.insert_or_assign(t.token_text(id), id);  // a later duplicate wins, as in llama.cpp
-    if (t.types_[i] == TokenType::kUserDefined && !t.token_text(id).empty()) t.user_defined_.push_back(id);
+    const bool cut = t.types_[i] == TokenType::kUserDefined || t.types_[i] == TokenType::kControl;
+    if (cut && !t.token_text(id).empty()) t.user_defined_.push_back(id);
   }
   std::sort(t.user_defined_.begin(), t.user_defined_.end(), [&t](TokenId a, TokenId b) {
     const std::size_t la = t.token_text(a).size();
@@ -215,10 +217,13 @@ TokenId SpmTokenizer::find_mergeable(std::string_view text) const {
   return kNoToken;
 }
 
-std::vector<TokenId> SpmTokenizer::encode(std::string_view text, bool add_bos) const {
+std::vector<TokenId> SpmTokenizer::encode(std::string_view text, const EncodeOptions& options) const {
   std::vector<TokenId> out;
-  if (add_bos && bos_id_ != kNoToken) out.push_back(bos_id_);
-  if (text.empty()) return out;
+  if (options.add_bos && bos_id_ != kNoToken) out.push_back(bos_id_);
+  if (text.empty()) {
+    if (options.add_eos && eos_id_ != kNoToken) out.push_back(eos_id_);
+    return out;
+  }
 
   // Cut user-defined tokens out of the text, longest token first over the whole text (llama.cpp's order).
   struct Fragment {
@@ -229,6 +234,7 @@ std::vector<TokenId> SpmTokenizer::encode(std::string_view text, bool add_bos) c
   std::vector<Fragment> fragments{{0, text.size(), kNoToken}};
   std::vector<Fragment> next;
   for (const TokenId special : user_defined_) {
+    if (!options.parse_special && types_[static_cast<std::size_t>(special)] == TokenType::kControl) continue;
     const std::string_view needle = token_text(special);
     if (text.find(needle) == std::string_view::npos) continue;
     next.clear();
@@ -258,6 +264,7 @@ std::vector<TokenId> SpmTokenizer::encode(std::string_view text, bool add_bos) c
       after_special = false;
     }
   }
+  if (options.add_eos && eos_id_ != kNoToken) out.push_back(eos_id_);
   return out;
 }
 

@@ -6,8 +6,8 @@
 // Contract (beyond Tokenizer's):
 // - create() checks the vocabulary (sizes agree, ids in range, at most INT32_MAX tokens) and fails with
 //   kCorruptData otherwise; afterwards nothing can fail.
-// - encode: user-defined tokens are cut out of the text first (longest first, like llama.cpp with
-//   parse_special=false; llama.cpp's per-model lstrip/rstrip attributes are not applied). Each remaining
+// - encode: user-defined tokens (and control tokens with parse_special) are cut out of the text first (longest
+//   first, like llama.cpp; llama.cpp's per-model lstrip/rstrip attributes are not applied). Each remaining
 //   fragment that starts the text or follows such a token gets a " " prefix when add_space_prefix is set; ' '
 //   becomes U+2581 "▁"; the fragment is split into UTF-8 characters and the adjacent pair whose concatenation
 //   is the highest-scoring token is merged repeatedly (ties: leftmost); symbols that are no token become their
@@ -48,6 +48,7 @@ struct SpmVocab {
   TokenId eos_id = kNoToken;
   TokenId unk_id = kNoToken;
   bool add_bos = true;
+  bool add_eos = false;
   bool add_space_prefix = true;
 };
 
@@ -61,19 +62,21 @@ class SpmTokenizer final : public Tokenizer {
   SpmTokenizer& operator=(const SpmTokenizer&) = delete;
   ~SpmTokenizer() override = default;
 
-  std::vector<TokenId> encode(std::string_view text, bool add_bos) const override;
+  using Tokenizer::encode;
+  std::vector<TokenId> encode(std::string_view text, const EncodeOptions& options) const override;
   std::string decode(std::span<const TokenId> ids) const override;
   std::string_view token_to_piece(TokenId id) const override;
 
   TokenId bos_id() const override { return bos_id_; }
   TokenId eos_id() const override { return eos_id_; }
   bool add_bos() const override { return add_bos_; }
+  bool add_eos() const override { return add_eos_; }
   std::size_t vocab_size() const override { return scores_.size(); }
 
   TokenId unk_id() const { return unk_id_; }
   bool add_space_prefix() const { return add_space_prefix_; }
   // The vocabulary entry as stored ("▁Hello", "<0x0A>", "<s>"); empty for out-of-range ids.
-  std::string_view token_text(TokenId id) const;
+  std::string_view token_text(TokenId id) const override;
   TokenType token_type(TokenId id) const;
   float score(TokenId id) const;
   // The id whose text is exactly `text` (the last one if several share it, as llama.cpp), or kNoToken.
@@ -98,12 +101,13 @@ class SpmTokenizer final : public Tokenizer {
   std::vector<TokenType> types_;
   std::unordered_map<std::string_view, TokenId> by_text_;  // views into text_pool_
   std::array<TokenId, 256> byte_tokens_{};                 // byte → its fallback token (kNoToken: none)
-  std::vector<TokenId> user_defined_;                      // longest text first, then lowest id
+  std::vector<TokenId> user_defined_;                      // and control tokens; longest text first, then lowest id
   std::size_t max_token_bytes_ = 0;
   TokenId bos_id_ = kNoToken;
   TokenId eos_id_ = kNoToken;
   TokenId unk_id_ = kNoToken;
   bool add_bos_ = true;
+  bool add_eos_ = false;
   bool add_space_prefix_ = true;
 };
 

@@ -89,15 +89,44 @@ TEST(TokenizerLoad, ReadsSpecialIdsAndFlags) {
 }
 
 TEST(TokenizerLoad, UnsupportedModelsAreNamed) {
-  for (const char* model : {"gpt2", "bert", "t5", "something-new"}) {
+  for (const char* model : {"t5", "rwkv", "something-new"}) {
     auto t = load(with(llama_kvs(), "tokenizer.ggml.model", MetaValue::string(model)));
     ASSERT_FALSE(t) << model;
     EXPECT_EQ(t.error().code, ErrorCode::kInvalidArgument);
     EXPECT_NE(t.error().message.find(std::string("'") + model + "'"), std::string::npos) << t.error().message;
     EXPECT_NE(t.error().message.find("not supported"), std::string::npos) << t.error().message;
   }
-  auto gpt2 = load(with(llama_kvs(), "tokenizer.ggml.model", MetaValue::string("gpt2")));
-  EXPECT_NE(gpt2.error().message.find("byte-level BPE"), std::string::npos);
+  auto t5 = load(with(llama_kvs(), "tokenizer.ggml.model", MetaValue::string("t5")));
+  EXPECT_NE(t5.error().message.find("Unigram"), std::string::npos);
+}
+
+TEST(TokenizerLoad, Gpt2NeedsMergesAndAKnownPreTokenizer) {
+  auto gpt2 = with(llama_kvs(), "tokenizer.ggml.model", MetaValue::string("gpt2"));
+  auto no_merges = load(gpt2);
+  ASSERT_FALSE(no_merges);
+  EXPECT_EQ(no_merges.error().code, ErrorCode::kCorruptData);
+  EXPECT_NE(no_merges.error().message.find("tokenizer.ggml.merges"), std::string::npos) << no_merges.error().message;
+
+  gpt2.emplace_back("tokenizer.ggml.merges", MetaValue::array(std::vector<std::string>{"a b"}));
+  auto ok = load(gpt2);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_FALSE((*ok)->add_bos());  // llama.cpp's default for "gpt2" outside Llama 3
+
+  auto unknown_pre = load(with(gpt2, "tokenizer.ggml.pre", MetaValue::string("no-such-pre")));
+  ASSERT_FALSE(unknown_pre);
+  EXPECT_EQ(unknown_pre.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(unknown_pre.error().message.find("'no-such-pre'"), std::string::npos) << unknown_pre.error().message;
+
+  auto llama3 = load(with(gpt2, "tokenizer.ggml.pre", MetaValue::string("llama-bpe")));
+  ASSERT_TRUE(llama3) << llama3.error().message;
+  EXPECT_TRUE((*llama3)->add_bos());
+}
+
+TEST(TokenizerLoad, BertGivesWordPieceWithClsAndSep) {
+  auto t = load(with(llama_kvs(), "tokenizer.ggml.model", MetaValue::string("bert")));
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_TRUE((*t)->add_bos());
+  EXPECT_TRUE((*t)->add_eos());
 }
 
 TEST(TokenizerLoad, MalformedMetadataIsCorruptData) {

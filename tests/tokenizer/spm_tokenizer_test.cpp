@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <string>
 #include <thread>
 #include <vector>
@@ -119,6 +121,18 @@ TEST(TokenizerSpm, UserDefinedTokensAreCutOutControlTokensAreNot) {
     for (const TokenId id : ids) EXPECT_EQ(merging.token_type(id), TokenType::kNormal) << text;
     EXPECT_EQ(merging.decode(ids), text);
   }
+}
+
+TEST(TokenizerSpm, ParseSpecialTurnsControlTextIntoTokensAndEosIsAppended) {
+  const SpmTokenizer t = make(small_vocab());
+  const std::vector<TokenId> plain = t.encode("<s>ab</s>", false);
+  EXPECT_EQ(std::count(plain.begin(), plain.end(), t.bos_id()), 0);
+  const std::vector<TokenId> parsed = t.encode("<s>ab</s>", {.parse_special = true});
+  EXPECT_EQ(texts(t, parsed), (Texts{"<s>", "▁ab", "</s>"}));
+  const std::vector<TokenId> wrapped = t.encode("ab", {.add_bos = true, .add_eos = true});
+  EXPECT_EQ(wrapped.front(), t.bos_id());
+  EXPECT_EQ(wrapped.back(), t.eos_id());
+  EXPECT_EQ(t.encode("", {.add_eos = true}), (std::vector<TokenId>{t.eos_id()}));
 }
 
 TEST(TokenizerSpm, DuplicateTextsResolveToTheLastId) {
