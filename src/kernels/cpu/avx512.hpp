@@ -1,6 +1,6 @@
 #pragma once
-// AVX-512 VNNI kernels (x86-64) for Q4_0 and Q8_0 weights: a register-blocked product of several weight rows with
-// several activation rows, with activations in their own layout. Declarations only: safe to include from portable
+// AVX-512 VNNI kernels (x86-64) for Q4_0, Q8_0 and Q4_K weights: a register-blocked product of several weight rows
+// with several activation rows, with activations in their own layout. Declarations only: safe to include from portable
 // code.
 //
 // Contract: callable only when the CPU reports avx512f, avx512bw, avx512vl, avx512vbmi and avx512vnni and the OS
@@ -26,6 +26,14 @@ void encode_act_q8_0(const float* x, void* dst, std::int64_t n);
 void gemm_q4_0(std::int64_t n, const void* w, std::int64_t w_stride, std::int64_t rows, const void* a,
                std::int64_t a_stride, std::int64_t n_tokens, float* y, std::int64_t y_stride);
 void gemm_q8_0(std::int64_t n, const void* w, std::int64_t w_stride, std::int64_t rows, const void* a,
+               std::int64_t a_stride, std::int64_t n_tokens, float* y, std::int64_t y_stride);
+
+// Q4_K weights (n a multiple of 256): the same contract, with activations quantized as quantize_row_q8_k does
+// (one scale per 256 elements) and regrouped in act_row_bytes_q4_k(n) bytes; the result is the Q4_K reference's
+// integer sums scaled as it scales them, up to float summation order.
+std::int64_t act_row_bytes_q4_k(std::int64_t n);
+void encode_act_q4_k(const float* x, void* dst, std::int64_t n);
+void gemm_q4_k(std::int64_t n, const void* w, std::int64_t w_stride, std::int64_t rows, const void* a,
                std::int64_t a_stride, std::int64_t n_tokens, float* y, std::int64_t y_stride);
 
 }  // namespace sovra::kernels::avx512

@@ -1,4 +1,4 @@
-// The AVX-512 VNNI gemm kernels (Q4_0, Q8_0) against the scalar reference dot products on random data.
+// The AVX-512 VNNI gemm kernels (Q4_0, Q8_0, Q4_K) against the scalar reference dot products on random data.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -21,10 +21,12 @@ class KernelAvx512 : public ::testing::Test {
   }
 };
 
-constexpr GgmlType kGemmTypes[] = {GgmlType::kQ4_0, GgmlType::kQ8_0};
+constexpr GgmlType kGemmTypes[] = {GgmlType::kQ4_0, GgmlType::kQ8_0, GgmlType::kQ4_K};
+constexpr GgmlType kLegacyGemmTypes[] = {GgmlType::kQ4_0, GgmlType::kQ8_0};
 
 // Every (row, token) result of one gemm call equals the reference dot of that weight row with the token's Q8_0
-// encoding, for row and token counts around the register blocks and lengths with partial quads of four blocks.
+// (Q8_K for Q4_K) encoding, for row and token counts around the register blocks and lengths with partial quads of
+// four blocks.
 TEST_F(KernelAvx512, GemmMatchesReferenceDots) {
   std::mt19937 rng(21);
   for (GgmlType t : kGemmTypes) {
@@ -32,8 +34,11 @@ TEST_F(KernelAvx512, GemmMatchesReferenceDots) {
     const cpu::TypeKernels* ref = cpu::reference_kernels(t);
     ASSERT_NE(k, nullptr);
     ASSERT_NE(k->gemm, nullptr) << gguf::type_name(t);
-    const cpu::TypeKernels* q8 = cpu::reference_kernels(GgmlType::kQ8_0);
-    for (std::int64_t n : {32, 64, 96, 128, 160, 224, 416, 2048}) {
+    const GgmlType act_type = ref->act_type;
+    const cpu::TypeKernels* q8 = cpu::reference_kernels(act_type);
+    const std::vector<std::int64_t> sizes = block_size(t) == 32 ? std::vector<std::int64_t>{32, 64, 96, 128, 160, 224, 416, 2048}
+                                                                : std::vector<std::int64_t>{256, 512, 768, 2048};
+    for (std::int64_t n : sizes) {
       for (std::int64_t rows : {1, 3, 4, 5, 9}) {
         for (std::int64_t tokens : {1, 2, 3, 4, 7}) {
           const std::int64_t w_row = bytes_for(t, n);
@@ -51,9 +56,9 @@ TEST_F(KernelAvx512, GemmMatchesReferenceDots) {
           for (std::int64_t tk = 0; tk < tokens; ++tk) {
             const std::vector<float> x = random_floats(rng, n, tk == 1 ? 1e-3f : 1.0f);
             k->gemm->encode_act(x.data(), acts.data() + tk * a_row, n);
-            q8_rows.emplace_back(static_cast<std::size_t>(bytes_for(GgmlType::kQ8_0, n)));
+            q8_rows.emplace_back(static_cast<std::size_t>(bytes_for(act_type, n)));
             q8->quantize_row(x.data(), q8_rows.back().data(), n);
-            values.push_back(dequantize(GgmlType::kQ8_0, q8_rows.back().data(), n));
+            values.push_back(dequantize(act_type, q8_rows.back().data(), n));
           }
           constexpr std::int64_t kPad = 2;  // y_stride > rows: nothing may be written between outputs
           const std::int64_t y_stride = rows + kPad;
@@ -87,7 +92,7 @@ TEST_F(KernelAvx512, GemmMatchesReferenceDots) {
 // intermediate would overflow.
 TEST_F(KernelAvx512, GemmIsExactAtExtremeLevels) {
   const std::int64_t n = 256;
-  for (GgmlType t : kGemmTypes) {
+  for (GgmlType t : kLegacyGemmTypes) {
     const cpu::TypeKernels* k = cpu::avx512_kernels(t);
     const cpu::TypeKernels* ref = cpu::reference_kernels(t);
     const std::int64_t w_row = bytes_for(t, n);
@@ -117,7 +122,7 @@ TEST_F(KernelAvx512, DisableSwitchesBackToAvx2) {
   EXPECT_EQ(cpu::kernels_for(GgmlType::kQ4_0), cpu::simd_kernels(GgmlType::kQ4_0));
   EXPECT_EQ(cpu::kernels_for(GgmlType::kQ4_0)->gemm, nullptr);
   disable_avx512(false);
-  EXPECT_EQ(cpu::kernels_for(GgmlType::kQ4_K), cpu::simd_kernels(GgmlType::kQ4_K));
+  EXPECT_EQ(cpu::kernels_for(GgmlType::kQ6_K), cpu::simd_kernels(GgmlType::kQ6_K));  // no gemm path: AVX2 entry
 }
 
 }  // namespace
