@@ -1,5 +1,5 @@
 #pragma once
-// AVX-512 VNNI kernels (x86-64) for Q4_0, Q8_0 and Q4_K weights: a register-blocked product of several weight rows
+// AVX-512 VNNI kernels (x86-64) for Q4_0, Q8_0, Q4_K and Q6_K weights: a register-blocked product of several weight rows
 // with several activation rows, with activations in their own layout. Declarations only: safe to include from portable
 // code.
 //
@@ -34,6 +34,12 @@ void gemm_q8_0(std::int64_t n, const void* w, std::int64_t w_stride, std::int64_
 std::int64_t act_row_bytes_q4_k(std::int64_t n);
 void encode_act_q4_k(const float* x, void* dst, std::int64_t n);
 void gemm_q4_k(std::int64_t n, const void* w, std::int64_t w_stride, std::int64_t rows, const void* a,
+               std::int64_t a_stride, std::int64_t n_tokens, float* y, std::int64_t y_stride);
+
+// Q6_K weights: the same, with activations in the plain Q8_K layout (encode_act_q6_k is quantize_row_q8_k).
+std::int64_t act_row_bytes_q6_k(std::int64_t n);
+void encode_act_q6_k(const float* x, void* dst, std::int64_t n);
+void gemm_q6_k(std::int64_t n, const void* w, std::int64_t w_stride, std::int64_t rows, const void* a,
                std::int64_t a_stride, std::int64_t n_tokens, float* y, std::int64_t y_stride);
 
 }  // namespace sovra::kernels::avx512

@@ -3,7 +3,7 @@
 // per process between the portable reference kernels and the AVX2 ones.
 //
 // Contract: kernels_for() returns the AVX2 entry when the CPU has avx2, fma and f16c and force_reference(false)
-// (the default) is in effect — with the AVX-512 VNNI gemm path added for Q4_0, Q8_0 and Q4_K when the CPU has it and
+// (the default) is in effect — with the AVX-512 VNNI gemm path added for Q4_0, Q8_0, Q4_K and Q6_K when the CPU has it and
 // disable_avx512(false) (the default) is in effect — else the reference entry; nullptr for a type with no kernels. Entries are
 // immutable and live for the whole process. Weight types have every function; the activation encodings Q8_1 and
 // Q8_K have only quantize_row and dequantize_row. Row lengths must be multiples of the type's block size.
@@ -58,7 +58,7 @@ struct TypeKernels {
   QuantizeRowFn quantize_row = nullptr;
   VecDotFn vec_dot = nullptr;           // nullptr for activation-only encodings
   VecDotTileFn vec_dot_tile = nullptr;  // likewise
-  const GemmKernels* gemm = nullptr;    // AVX-512 VNNI entries of Q4_0, Q8_0 and Q4_K only
+  const GemmKernels* gemm = nullptr;    // AVX-512 VNNI entries of Q4_0, Q8_0, Q4_K, Q6_K only
 };
 
 const TypeKernels* kernels_for(gguf::GgmlType type);

@@ -152,10 +152,10 @@ TEST_F(KernelAvx2, AttendOneMatchesReference) {
 TEST_F(KernelAvx2, ForceReferenceSwitchesTheTable) {
   force_reference(true);
   EXPECT_FALSE(simd_active());
-  EXPECT_EQ(cpu::kernels_for(GgmlType::kQ6_K), cpu::reference_kernels(GgmlType::kQ6_K));
+  EXPECT_EQ(cpu::kernels_for(GgmlType::kQ5_K), cpu::reference_kernels(GgmlType::kQ5_K));
   force_reference(false);
   EXPECT_TRUE(simd_active());
-  EXPECT_EQ(cpu::kernels_for(GgmlType::kQ6_K), cpu::simd_kernels(GgmlType::kQ6_K));  // Q6_K has no AVX-512 path
+  EXPECT_EQ(cpu::kernels_for(GgmlType::kQ5_K), cpu::simd_kernels(GgmlType::kQ5_K));  // Q5_K has no AVX-512 path
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The AVX-512 VNNI gemm kernels (Q4_0, Q8_0, Q4_K) against the scalar reference dot products on random data.
+// The AVX-512 VNNI gemm kernels (Q4_0, Q8_0, Q4_K, Q6_K) against the scalar reference dot products on random data.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -21,11 +21,11 @@ class KernelAvx512 : public ::testing::Test {
   }
 };
 
-constexpr GgmlType kGemmTypes[] = {GgmlType::kQ4_0, GgmlType::kQ8_0, GgmlType::kQ4_K};
+constexpr GgmlType kGemmTypes[] = {GgmlType::kQ4_0, GgmlType::kQ8_0, GgmlType::kQ4_K, GgmlType::kQ6_K};
 constexpr GgmlType kLegacyGemmTypes[] = {GgmlType::kQ4_0, GgmlType::kQ8_0};
 
 // Every (row, token) result of one gemm call equals the reference dot of that weight row with the token's Q8_0
-// (Q8_K for Q4_K) encoding, for row and token counts around the register blocks and lengths with partial quads of
+// (Q8_K for Q4_K and Q6_K) encoding, for row and token counts around the register blocks and lengths with partial quads of
 // four blocks.
 TEST_F(KernelAvx512, GemmMatchesReferenceDots) {
   std::mt19937 rng(21);
@@ -122,7 +122,7 @@ TEST_F(KernelAvx512, DisableSwitchesBackToAvx2) {
   EXPECT_EQ(cpu::kernels_for(GgmlType::kQ4_0), cpu::simd_kernels(GgmlType::kQ4_0));
   EXPECT_EQ(cpu::kernels_for(GgmlType::kQ4_0)->gemm, nullptr);
   disable_avx512(false);
-  EXPECT_EQ(cpu::kernels_for(GgmlType::kQ6_K), cpu::simd_kernels(GgmlType::kQ6_K));  // no gemm path: AVX2 entry
+  EXPECT_EQ(cpu::kernels_for(GgmlType::kQ5_K), cpu::simd_kernels(GgmlType::kQ5_K));  // no gemm path: AVX2 entry
 }
 
 }  // namespace
