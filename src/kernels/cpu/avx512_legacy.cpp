@@ -214,6 +214,12 @@ void gemm(std::int64_t n, const void* w, std::int64_t w_stride, std::int64_t row
           std::int64_t a_stride, std::int64_t n_tokens, float* y, std::int64_t y_stride) {
   const auto* wb = static_cast<const std::uint8_t*>(w);
   const auto* ab = static_cast<const std::uint8_t*>(a);
+  if (n_tokens == 1) {
+    // Generation streams the weights from memory: one row after the other is one sequential stream for the
+    // hardware prefetcher, where 4 rows at once would be 4 interleaved ones.
+    for (std::int64_t r = 0; r < rows; ++r) micro<W, 1, 1>(n, wb + r * w_stride, w_stride, ab, a_stride, y + r, y_stride);
+    return;
+  }
   for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kTokens) {
     const int nt = static_cast<int>(n_tokens - t0 < kTokens ? n_tokens - t0 : kTokens);
     for (std::int64_t r0 = 0; r0 < rows; r0 += kRows) {
