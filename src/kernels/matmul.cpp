@@ -46,12 +46,13 @@ Activations encode_activations(const TypeKernels& k, const float* x, std::int64_
     return {reinterpret_cast<const std::uint8_t*>(x), cols * static_cast<std::int64_t>(sizeof(float))};
   }
   const cpu::TypeKernels* ak = cpu::kernels_for(k.act_type);
-  const std::int64_t act_row = row_bytes(k.act_type, cols);
+  const std::int64_t act_row = k.gemm != nullptr ? k.gemm->act_row_bytes(cols) : row_bytes(k.act_type, cols);
+  const cpu::QuantizeRowFn quantize = k.gemm != nullptr ? k.gemm->encode_act : ak->quantize_row;
   std::vector<std::uint8_t>& buffer = scratch();
   const auto needed = static_cast<std::size_t>(act_row * n_tokens);
   if (buffer.size() < needed) buffer.resize(needed);
   std::uint8_t* out = buffer.data();
-  auto encode = [&](std::int64_t t) { ak->quantize_row(x + t * cols, out + t * act_row, cols); };
+  auto encode = [&](std::int64_t t) { quantize(x + t * cols, out + t * act_row, cols); };
   if (n_tokens * cols < kParallelQuantizeElements || pool.size() == 1) {
     for (std::int64_t t = 0; t < n_tokens; ++t) encode(t);
   } else {
@@ -112,6 +113,34 @@ void matmat(const TypeKernels& k, const WeightView& w, std::int64_t w_row, const
   });
 }
 
+// The gemm path: rows are claimed as in matvec (n_tokens == 1) or in cache-sized tiles of whole register blocks
+// (n_tokens > 1); the kernel blocks rows and tokens in registers.
+void gemm(const TypeKernels& k, const WeightView& w, std::int64_t w_row, const Activations& act,
+          std::int64_t n_tokens, float* y, ThreadPool& pool) {
+  const auto* base = static_cast<const std::uint8_t*>(w.data);
+  std::atomic<std::int64_t> next{0};
+  if (n_tokens == 1) {
+    pool.run([&](int, int n) {
+      for (RowRange r; (r = claim_rows(next, w.rows, kMinChunkRows, n)).count > 0;) {
+        k.gemm->gemm(w.cols, base + r.first * w_row, w_row, r.count, act.data, act.row_bytes, 1, y + r.first, w.rows);
+      }
+    });
+    return;
+  }
+  constexpr std::int64_t kRowBlock = 4;
+  std::int64_t tile_rows = std::clamp<std::int64_t>(kTileWeightBytes / w_row, 1, kMaxTileRows);
+  tile_rows = std::max<std::int64_t>(1, std::min(tile_rows, w.rows / (pool.size() * kChunksPerThread)));
+  tile_rows = (tile_rows + kRowBlock - 1) / kRowBlock * kRowBlock;
+  pool.run([&](int, int) {
+    for (;;) {
+      const std::int64_t r0 = next.fetch_add(tile_rows, std::memory_order_relaxed);
+      if (r0 >= w.rows) break;
+      const std::int64_t count = std::min(tile_rows, w.rows - r0);
+      k.gemm->gemm(w.cols, base + r0 * w_row, w_row, count, act.data, act.row_bytes, n_tokens, y + r0, w.rows);
+    }
+  });
+}
+
 }  // namespace
 
 Status check_weight(const WeightView& w) {
@@ -131,7 +160,9 @@ void matmul(const WeightView& w, const float* x, std::int64_t n_tokens, float* y
   const TypeKernels& k = *cpu::kernels_for(w.type);
   const std::int64_t w_row = row_bytes(w.type, w.cols);
   const Activations act = encode_activations(k, x, n_tokens, w.cols, pool);
-  if (n_tokens == 1) {
+  if (k.gemm != nullptr) {
+    gemm(k, w, w_row, act, n_tokens, y, pool);
+  } else if (n_tokens == 1) {
     matvec(k, w, w_row, act, y, pool);
   } else {
     matmat(k, w, w_row, act, n_tokens, y, pool);

@@ -7,6 +7,8 @@
 // weight type's activation format (Q8_0/Q8_1/Q8_K, as llama.cpp does, or kept f32 for float weights), so
 // results carry that 8-bit rounding. Rows are shared among the pool's threads; for n_tokens > 1 each weight
 // row is multiplied with up to cpu::kMaxTile activation rows per pass so weights are read from memory once.
+// Where the CPU has AVX-512 VNNI, Q4_0, Q8_0, Q4_K and Q6_K go through the kernel table's gemm path instead:
+// activations in that kernel's layout (the same 8-bit values), register blocks of rows x tokens.
 // Preconditions (checked by assert only): check_weight(w) succeeds, x and y do not overlap, n_tokens >= 0.
 // Not reentrant per thread: it keeps the encoded activations in a per-thread buffer.
 #include <cstdint>

@@ -11,6 +11,10 @@
 namespace sovra::kernels::avx2 {
 
 void quantize_row_q8_0(const float* src, void* dst, std::int64_t n);
+
+// kernels::attend_one (ops.hpp), vectorised; results differ from it only in float summation order.
+void attend_one(const float* q, const float* k, const float* v, std::int64_t kv_stride, std::int32_t n_kv,
+                std::int32_t head_dim, float scale, float* scratch, float* out);
 void quantize_row_q8_1(const float* src, void* dst, std::int64_t n);
 void quantize_row_q8_k(const float* src, void* dst, std::int64_t n);
 

@@ -8,6 +8,7 @@
 #include <cpuid.h>
 
 #include "kernels/cpu/avx2.hpp"
+#include "kernels/cpu/avx512.hpp"
 #endif
 
 namespace sovra::kernels {
@@ -93,6 +94,22 @@ constexpr Table make_avx2_table() {
 }
 
 constinit const Table kAvx2 = make_avx2_table();  // NOLINT(cert-err58-cpp): constant-initialized
+
+constexpr GemmKernels kGemmQ4_0{avx512::act_row_bytes, avx512::encode_act_q4_0, avx512::gemm_q4_0};
+constexpr GemmKernels kGemmQ8_0{avx512::act_row_bytes, avx512::encode_act_q8_0, avx512::gemm_q8_0};
+constexpr GemmKernels kGemmQ4_K{avx512::act_row_bytes_q4_k, avx512::encode_act_q4_k, avx512::gemm_q4_k};
+constexpr GemmKernels kGemmQ6_K{avx512::act_row_bytes_q6_k, avx512::encode_act_q6_k, avx512::gemm_q6_k};
+
+constexpr Table make_avx512_table() {
+  Table t = make_avx2_table();
+  t[static_cast<std::size_t>(GgmlType::kQ4_0)].gemm = &kGemmQ4_0;
+  t[static_cast<std::size_t>(GgmlType::kQ8_0)].gemm = &kGemmQ8_0;
+  t[static_cast<std::size_t>(GgmlType::kQ4_K)].gemm = &kGemmQ4_K;
+  t[static_cast<std::size_t>(GgmlType::kQ6_K)].gemm = &kGemmQ6_K;
+  return t;
+}
+
+constinit const Table kAvx512 = make_avx512_table();  // NOLINT(cert-err58-cpp): constant-initialized
 #endif
 
 // AVX2, FMA and F16C in the CPU, and YMM state enabled by the OS (XCR0 bits 1 and 2).
@@ -114,7 +131,26 @@ bool detect_avx2() {
 #endif
 }
 
+// On top of detect_avx2(): AVX512F/BW/VL (CPUID 7.EBX bits 16, 30, 31), VBMI and VNNI (7.ECX bits 1, 11), and
+// opmask/ZMM state enabled by the OS (XCR0 bits 5-7).
+bool detect_avx512_vnni() {
+#if SOVRA_KERNELS_AVX2
+  if (!detect_avx2()) return false;
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d) == 0) return false;
+  const unsigned ebx_bits = (1u << 16) | (1u << 30) | (1u << 31);
+  const unsigned ecx_bits = (1u << 1) | (1u << 11);
+  if ((b & ebx_bits) != ebx_bits || (c & ecx_bits) != ecx_bits) return false;
+  unsigned xcr0_lo = 0, xcr0_hi = 0;
+  __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+  return (xcr0_lo & 0xE6u) == 0xE6u;
+#else
+  return false;
+#endif
+}
+
 std::atomic<bool> g_force_reference{false};
+std::atomic<bool> g_disable_avx512{false};
 
 const TypeKernels* lookup(const Table& table, GgmlType type) {
   const auto id = static_cast<std::size_t>(type);
@@ -134,8 +170,20 @@ const TypeKernels* simd_kernels(GgmlType type) {
   return nullptr;
 }
 
+const TypeKernels* avx512_kernels(GgmlType type) {
+#if SOVRA_KERNELS_AVX2
+  if (cpu_has_avx512_vnni()) return lookup(kAvx512, type);
+#endif
+  (void)type;
+  return nullptr;
+}
+
 const TypeKernels* kernels_for(GgmlType type) {
   if (!g_force_reference.load(std::memory_order_relaxed)) {
+    if (!g_disable_avx512.load(std::memory_order_relaxed)) {
+      const TypeKernels* k = avx512_kernels(type);
+      if (k != nullptr && k->gemm != nullptr) return k;
+    }
     if (const TypeKernels* k = simd_kernels(type)) return k;
   }
   return reference_kernels(type);
@@ -149,5 +197,10 @@ bool cpu_has_avx2() {
   static const bool kHas = cpu::detect_avx2();
   return kHas;
 }
+bool cpu_has_avx512_vnni() {
+  static const bool kHas = cpu::detect_avx512_vnni();
+  return kHas;
+}
+void disable_avx512(bool on) { cpu::g_disable_avx512.store(on, std::memory_order_relaxed); }
 
 }  // namespace sovra::kernels

@@ -3,7 +3,8 @@
 // per process between the portable reference kernels and the AVX2 ones.
 //
 // Contract: kernels_for() returns the AVX2 entry when the CPU has avx2, fma and f16c and force_reference(false)
-// (the default) is in effect, else the reference entry; nullptr for a type with no kernels. Entries are
+// (the default) is in effect — with the AVX-512 VNNI gemm path added for Q4_0, Q8_0, Q4_K and Q6_K when the CPU has it and
+// disable_avx512(false) (the default) is in effect — else the reference entry; nullptr for a type with no kernels. Entries are
 // immutable and live for the whole process. Weight types have every function; the activation encodings Q8_1 and
 // Q8_K have only quantize_row and dequantize_row. Row lengths must be multiples of the type's block size.
 #include <cstdint>
@@ -19,6 +20,11 @@ void force_reference(bool on);
 bool simd_active();
 // Whether this CPU can run the AVX2 kernels at all.
 bool cpu_has_avx2();
+// Whether this CPU (and OS) can run the AVX-512 VNNI kernels (avx512f/bw/vl/vbmi/vnni, ZMM state enabled).
+bool cpu_has_avx512_vnni();
+// Makes kernels_for() leave out the AVX-512 VNNI paths (off: use them where the CPU has them). For tests and
+// benchmarks of the AVX2 kernels; takes effect for lookups made after it returns. Thread-safe.
+void disable_avx512(bool on);
 
 namespace cpu {
 
@@ -32,6 +38,19 @@ using VecDotFn = float (*)(std::int64_t n, const void* w, const void* a);
 using VecDotTileFn = void (*)(std::int64_t n, const void* w, const void* a, std::int64_t a_stride, int n_act,
                               float* out, std::int64_t out_stride);
 
+// Optional wide path for a weight type: activations in the kernel's own layout (encode_act writes one row of n
+// elements in act_row_bytes(n) bytes), and gemm(n, w, w_stride, rows, a, a_stride, n_tokens, y, y_stride) sets
+// y[t * y_stride + r] = dot(weight row r, activation row t) for r < rows, t < n_tokens, blocking rows and tokens
+// in registers itself. When present, matmul uses it instead of vec_dot / vec_dot_tile.
+using ActRowBytesFn = std::int64_t (*)(std::int64_t n);
+using GemmFn = void (*)(std::int64_t n, const void* w, std::int64_t w_stride, std::int64_t rows, const void* a,
+                        std::int64_t a_stride, std::int64_t n_tokens, float* y, std::int64_t y_stride);
+struct GemmKernels {
+  ActRowBytesFn act_row_bytes = nullptr;
+  QuantizeRowFn encode_act = nullptr;
+  GemmFn gemm = nullptr;
+};
+
 struct TypeKernels {
   gguf::GgmlType type = gguf::GgmlType::kF32;
   gguf::GgmlType act_type = gguf::GgmlType::kF32;  // how vec_dot wants activations: F32, Q8_0, Q8_1 or Q8_K
@@ -39,14 +58,17 @@ struct TypeKernels {
   QuantizeRowFn quantize_row = nullptr;
   VecDotFn vec_dot = nullptr;           // nullptr for activation-only encodings
   VecDotTileFn vec_dot_tile = nullptr;  // likewise
+  const GemmKernels* gemm = nullptr;    // AVX-512 VNNI entries of Q4_0, Q8_0, Q4_K, Q6_K only
 };
 
 const TypeKernels* kernels_for(gguf::GgmlType type);
 // The portable entry, whatever the CPU.
 const TypeKernels* reference_kernels(gguf::GgmlType type);
 // The AVX2 entry, or nullptr when the CPU cannot run it or the type has none. Functions without a SIMD version
-// (the weight quantizers, most dequantizers) point at the reference ones.
+// (the weight quantizers, most dequantizers) point at the reference ones. Its gemm is always nullptr.
 const TypeKernels* simd_kernels(gguf::GgmlType type);
+// The AVX2 entry with the AVX-512 VNNI gemm path, or nullptr when the CPU cannot run it or the type has none.
+const TypeKernels* avx512_kernels(gguf::GgmlType type);
 
 }  // namespace cpu
 }  // namespace sovra::kernels

@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/cpu/kernel_table.hpp"
+#if SOVRA_KERNELS_AVX2
+#include "kernels/cpu/avx2.hpp"
+#endif
+
 namespace sovra::kernels {
 
 void rms_norm(const float* x, const float* w, float* y, std::int64_t n, float eps) {
@@ -58,6 +63,12 @@ void swiglu(float* gate, const float* up, std::int64_t n) {
 
 void attend_one(const float* q, const float* k, const float* v, std::int64_t kv_stride, std::int32_t n_kv,
                 std::int32_t head_dim, float scale, float* scratch, float* out) {
+#if SOVRA_KERNELS_AVX2
+  if (simd_active()) {
+    avx2::attend_one(q, k, v, kv_stride, n_kv, head_dim, scale, scratch, out);
+    return;
+  }
+#endif
   for (std::int32_t t = 0; t < n_kv; ++t) {
     const float* kt = k + t * kv_stride;
     float dot = 0.0f;
