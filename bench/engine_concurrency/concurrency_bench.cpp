@@ -33,6 +33,7 @@ struct Args {
   int gen = 128;
   int rounds = 1;
   bool stagger = true;
+  int budget = 64;  // prompt tokens per step on top of one decode token per stream
 };
 
 double pct(std::vector<double> v, double p) {
@@ -99,6 +100,8 @@ int main(int argc, char** argv) {
       a.gen = std::stoi(next());
     else if (k == "--rounds")
       a.rounds = std::stoi(next());
+    else if (k == "-b")
+      a.budget = std::stoi(next());
     else if (k == "--no-stagger")
       a.stagger = false;
     else if (k == "-s") {
@@ -136,7 +139,7 @@ int main(int argc, char** argv) {
                                     {.model_name = "bench",
                                      .kv_budget_bytes = std::max<std::uint64_t>(kv_bytes, 64ull << 20),
                                      .max_num_seqs = std::max(n, 1),
-                                     .max_batched_tokens = std::max(a.prompt, 128) + n,
+                                     .max_batched_tokens = a.budget + n,
                                      .max_waiting = 4 * n + 16,
                                      .max_seq_len = a.prompt + a.gen + 16,
                                      .n_threads = a.threads,

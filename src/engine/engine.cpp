@@ -172,6 +172,7 @@ void Engine::finish(Active& a, const SequenceEvent& ev, FinishReason reason) {
   fe.usage.cached_prompt_tokens = ev.cached_prompt_tokens;
   fe.usage.completion_tokens = ev.completion_tokens;
   fe.usage.preemptions = ev.preemptions;
+  fe.usage.computed_tokens = ev.computed_tokens;
   fe.usage.queue_seconds = a.scheduled ? seconds(*a.scheduled - a.submitted) : seconds(now - a.submitted);
   fe.usage.first_token_seconds = a.first_token ? seconds(*a.first_token - a.submitted) : 0.0;
   fe.usage.total_seconds = seconds(now - a.submitted);

@@ -51,9 +51,11 @@ struct Usage {
   std::int32_t cached_prompt_tokens = 0;  // of prompt_tokens, found in the prefix cache (not recomputed)
   std::int32_t completion_tokens = 0;
   std::int32_t preemptions = 0;
-  double queue_seconds = 0;        // submit → first scheduled
-  double first_token_seconds = 0;  // submit → first generated token (0 if none)
-  double total_seconds = 0;        // submit → finished
+  std::int64_t computed_tokens = 0;  // tokens the model actually processed for it (a cancelled prefill: fewer than
+                                     // the prompt; after preemption: more, recomputation included)
+  double queue_seconds = 0;          // submit → first scheduled
+  double first_token_seconds = 0;    // submit → first generated token (0 if none)
+  double total_seconds = 0;          // submit → finished
 };
 
 struct TokenLogprobs {

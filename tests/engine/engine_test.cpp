@@ -121,6 +121,7 @@ TEST(Engine, StreamsTokensAndTextThenOneFinishedEventWithUsage) {
   const auto prompt = l.tok->encode("Once upon a time", l.tok->add_bos());
   EXPECT_EQ(fin.usage.prompt_tokens, static_cast<std::int32_t>(prompt.size()));
   EXPECT_EQ(fin.usage.completion_tokens, 24);
+  EXPECT_EQ(fin.usage.computed_tokens, static_cast<std::int64_t>(prompt.size()) + 23);
   EXPECT_GT(fin.usage.first_token_seconds, 0.0);
   EXPECT_GE(fin.usage.total_seconds, fin.usage.first_token_seconds);
   const auto tokens = rec.tokens();
@@ -216,6 +217,8 @@ TEST(Engine, SharedLongPrefixSkipsItsPrefill) {
   EXPECT_EQ(u1.cached_prompt_tokens, 0);
   EXPECT_EQ(u2.prompt_tokens, 502);
   EXPECT_EQ(u2.cached_prompt_tokens, 496);  // 31 full blocks of 16
+  EXPECT_EQ(u1.computed_tokens, 502 + 3);
+  EXPECT_EQ(u2.computed_tokens, 502 - 496 + 3);  // only the uncached tail of the prompt ran
   EXPECT_TRUE(wait_drained(*engine));
   const EngineStats after = engine->stats();
   EXPECT_GE(after.prefix_hits - before.prefix_hits, 31u);

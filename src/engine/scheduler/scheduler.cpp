@@ -104,6 +104,7 @@ SequenceEvent Scheduler::usage_event(const Sequence& s) const {
   ev.cached_prompt_tokens = std::max(0, s.cached_prompt_tokens);
   ev.completion_tokens = s.num_generated();
   ev.preemptions = s.preemptions;
+  ev.computed_tokens = s.computed_tokens_total;
   return ev;
 }
 
@@ -302,6 +303,7 @@ StepUpdate Scheduler::update(const SchedulerOutput& out, const RunnerOutput& res
     ev.cached_prompt_tokens = usage.cached_prompt_tokens;
     ev.completion_tokens = usage.completion_tokens;
     ev.preemptions = usage.preemptions;
+    ev.computed_tokens = usage.computed_tokens;
     if (reason != FinishReason::kNone) finish(&s, reason, ev);
     up.events.push_back(std::move(ev));
   }

@@ -53,6 +53,7 @@ struct SequenceEvent {
   std::int32_t cached_prompt_tokens = 0;
   std::int32_t completion_tokens = 0;
   std::int32_t preemptions = 0;
+  std::int64_t computed_tokens = 0;  // tokens run through the model, recomputation after preemption included
 };
 
 struct StepUpdate {

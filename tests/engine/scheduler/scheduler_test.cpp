@@ -241,6 +241,7 @@ TEST(Scheduler, CancelFreesBlocksInTheNextStepAndReportsUsage) {
   EXPECT_EQ(ev->finish, FinishReason::kCancelled);
   EXPECT_EQ(ev->prompt_tokens, 9);
   EXPECT_EQ(ev->completion_tokens, 3);
+  EXPECT_EQ(ev->computed_tokens, 9 + 2);  // the last sampled token was never run
   EXPECT_EQ(r.tokens_run_[1], 9 + 2);
   s.cancel(2);
   // A waiting request can be cancelled too.
