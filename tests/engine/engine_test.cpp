@@ -363,6 +363,14 @@ TEST(Engine, StressTwoHundredConcurrentRequestsWithRandomCancellations) {
   const EngineStats s = engine->stats();
   EXPECT_EQ(s.kv_blocks_used, 0);
   EXPECT_EQ(s.active_requests, 0u);
+  const std::string metrics = observability::render_metrics_text();
+  for (const char* line :
+       {"sovra_engine_kv_blocks_used{model=\"test-stress\"} 0\n", "sovra_engine_queue_depth{model=\"test-stress\"} 0\n",
+        "sovra_engine_running_sequences{model=\"test-stress\"} 0\n"}) {
+    EXPECT_NE(metrics.find(line), std::string::npos) << line;
+  }
+  EXPECT_NE(metrics.find("sovra_engine_preemptions_total{model=\"test-stress\"}"), std::string::npos);
+  EXPECT_EQ(metrics.find("sovra_engine_generated_tokens_total{model=\"test-stress\"} 0\n"), std::string::npos);
   std::printf("stress: %d of %d cancelled, %llu preemptions, %llu steps\n", cancelled, kRequests,
               static_cast<unsigned long long>(s.preemptions), static_cast<unsigned long long>(s.steps));
 }
