@@ -1,0 +1,90 @@
+#pragma once
+// EngineClient: how the rest of Sovra (the HTTP/API layer, CLI tools) asks a model for text. The engine never
+// sees JSON and the HTTP layer never sees tensors: requests and events are plain typed values.
+//
+// Contract:
+// - submit(request, sink) validates the request and either refuses it at once (returning an Error; the sink is
+//   never called) or accepts it and returns its id. Refusals: kInvalidArgument (empty prompt, bad sampling
+//   parameters, prompt + max_tokens over the context, …, with `param` naming the field) and kUnavailable with
+//   HTTP status 503 and a message starting "overloaded" when the waiting queue is full (back-pressure: the
+//   engine never queues without bound). submit() does not wait for the model; it may tokenize the prompt.
+// - After acceptance the sink receives zero or more kToken events, then exactly one kFinished event, and nothing
+//   after that. Events of one request arrive in order and never concurrently; they are delivered on the
+//   engine's own thread, so a sink MUST NOT block or do slow work (push into a queue or an SseChannel and
+//   return; on a full channel drop the request by calling cancel()). A sink must not call submit() re-entrantly;
+//   cancel() from a sink is allowed.
+// - Text deltas are valid UTF-8 pieces: a character split across tokens is held back until complete (bytes
+//   that can never form a character are passed through at the end). Stop strings are matched on the text;
+//   the matched stop string and anything after it are never sent, and the request ends with kStop. Stop token
+//   ids and EOS end the request with kStop without contributing text.
+// - cancel(id) may be called from any thread at any time, any number of times, also for finished or unknown
+//   ids (then it does nothing). A cancelled request stops consuming compute and frees its KV blocks within one
+//   engine step; its kFinished event has reason kCancelled and usage counting the tokens actually processed.
+// - Destroying the engine ends every outstanding request with kCancelled.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "engine/sampling/sampler.hpp"
+#include "engine/scheduler/sequence.hpp"
+
+namespace sovra::engine {
+
+using RequestId = std::uint64_t;
+
+struct GenerationRequest {
+  std::vector<TokenId> prompt_tokens;  // used when not empty (sent to the model as is: include BOS yourself)
+  std::string prompt_text;             // else tokenized, with BOS when the model wants it
+  sampling::SamplerParams sampling;    // temperature, top-p, seed, logprobs, top_logprobs, stop_token_ids…
+  std::int32_t max_tokens = 16;        // generated tokens at most
+  std::vector<std::string> stop;       // stop strings
+  bool ignore_eos = false;
+  std::string request_id;  // the API's id, for logs only
+};
+
+struct Usage {
+  std::int32_t prompt_tokens = 0;
+  std::int32_t cached_prompt_tokens = 0;  // of prompt_tokens, found in the prefix cache (not recomputed)
+  std::int32_t completion_tokens = 0;
+  std::int32_t preemptions = 0;
+  std::int64_t computed_tokens = 0;  // tokens the model actually processed for it (a cancelled prefill: fewer than
+                                     // the prompt; after preemption: more, recomputation included)
+  double queue_seconds = 0;          // submit → first scheduled
+  double first_token_seconds = 0;    // submit → first generated token (0 if none)
+  double total_seconds = 0;          // submit → finished
+};
+
+struct TokenLogprobs {
+  float logprob = 0.0f;                     // of the generated token
+  std::vector<sampling::TokenLogprob> top;  // most likely first; request.sampling.top_logprobs long
+};
+
+struct GenerationEvent {
+  enum class Kind : std::uint8_t { kToken, kFinished };
+  Kind kind = Kind::kToken;
+  // kToken
+  TokenId token = -1;
+  std::string text;                       // UTF-8 delta (may be empty while a character or stop string is pending)
+  std::optional<TokenLogprobs> logprobs;  // when request.sampling.logprobs
+  // kFinished
+  FinishReason finish = FinishReason::kNone;
+  std::string text_tail;  // text held back until the end (a partial stop string that never completed)
+  Usage usage;
+  std::optional<Error> error;  // with kError
+};
+
+// Called on the engine thread; must not block (see the contract above).
+using EventSink = std::function<void(GenerationEvent&&)>;
+
+class EngineClient {
+ public:
+  virtual ~EngineClient() = default;
+  virtual Result<RequestId> submit(GenerationRequest request, EventSink sink) = 0;
+  virtual void cancel(RequestId id) = 0;
+};
+
+}  // namespace sovra::engine

@@ -1,0 +1,48 @@
+#include "engine/model_runner.hpp"
+
+#include "common/logging.hpp"
+
+namespace sovra::engine {
+
+ModelRunner::ModelRunner(const model::Model& model, ModelRunnerOptions options)
+    : model_(model),
+      pool_(options.n_threads),
+      kv_(model.hparams(), options.n_blocks, options.block_size),
+      forward_(model, pool_) {}
+
+RunnerOutput ModelRunner::execute(const SchedulerOutput& out) {
+  RunnerOutput result;
+  items_.clear();
+  for (const ScheduledSequence& s : out.sequences) {
+    items_.push_back({.tokens = s.tokens, .pos0 = s.pos0, .block_table = s.block_table, .want_logits = s.sample});
+  }
+  const Status st = forward_.forward(items_, kv_, logits_);
+  if (!st) Logger("engine").error("forward pass failed", {{"error", st.error().message}});
+  const std::size_t n_vocab = model_.hparams().n_vocab;
+  std::size_t row = 0;
+  for (const ScheduledSequence& s : out.sequences) {
+    if (!s.sample) continue;
+    SampleResult r;
+    r.id = s.id;
+    if (!st || s.sampler == nullptr) {
+      r.failed = true;
+    } else {
+      const std::span<const float> logits(logits_.data() + row * n_vocab, n_vocab);
+      auto sampled = s.sampler->sample(
+          logits, s.history != nullptr ? std::span<const TokenId>(*s.history) : std::span<const TokenId>());
+      if (sampled) {
+        r.token = sampled->token;
+        r.stop_token = sampled->finish == sampling::FinishReason::kStopToken;
+        r.logprob = sampled->logprob;
+        r.top_logprobs = std::move(sampled->top_logprobs);
+      } else {
+        r.failed = true;
+      }
+    }
+    ++row;
+    result.samples.push_back(std::move(r));
+  }
+  return result;
+}
+
+}  // namespace sovra::engine

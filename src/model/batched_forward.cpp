@@ -1,0 +1,207 @@
+#include "model/batched_forward.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "kernels/matmul.hpp"
+#include "kernels/ops.hpp"
+#include "kernels/quant.hpp"
+#include "kernels/thread_pool.hpp"
+
+namespace sovra::model {
+namespace {
+
+kernels::WeightView view(const Matrix& m) { return kernels::WeightView{m.type, m.data, m.rows, m.cols}; }
+
+void add_bias(float* x, const float* b, std::int64_t n_tokens, std::int64_t n) {
+  if (b == nullptr) return;
+  for (std::int64_t t = 0; t < n_tokens; ++t) {
+    for (std::int64_t i = 0; i < n; ++i) x[t * n + i] += b[i];
+  }
+}
+
+template <typename V>
+void grow(V& v, std::size_t n) {
+  if (v.size() < n) v.resize(n);
+}
+
+}  // namespace
+
+BatchedForward::BatchedForward(const Model& model, kernels::ThreadPool& pool) : model_(model), pool_(pool) {}
+
+Status BatchedForward::validate(std::span<const BatchItem> items, const PagedKvCache& kv) const {
+  const auto& hp = model_.hparams();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const BatchItem& it = items[i];
+    if (it.tokens.empty()) return Error::invalid(fmt::format("batch item {} has no tokens", i));
+    if (it.pos0 < 0) return Error::invalid(fmt::format("batch item {} starts at a negative position", i));
+    for (auto t : it.tokens) {
+      if (t < 0 || static_cast<std::uint32_t>(t) >= hp.n_vocab) {
+        return Error::invalid(fmt::format("token id {} is outside the vocabulary ({})", t, hp.n_vocab));
+      }
+    }
+    const std::int64_t end = it.pos0 + static_cast<std::int64_t>(it.tokens.size());
+    const std::int64_t blocks = (end + kv.block_size() - 1) / kv.block_size();
+    if (static_cast<std::int64_t>(it.block_table.size()) < blocks) {
+      return Error::invalid(fmt::format("batch item {}: block table holds {} blocks, positions up to {} need {}", i,
+                                        it.block_table.size(), end, blocks));
+    }
+    for (std::int64_t b = 0; b < blocks; ++b) {
+      const auto id = it.block_table[static_cast<std::size_t>(b)];
+      if (id < 0 || id >= kv.n_blocks()) return Error::invalid(fmt::format("block id {} is outside the cache", id));
+    }
+  }
+  return {};
+}
+
+void BatchedForward::reserve(std::int64_t n_tokens, std::int32_t max_pos) {
+  const auto& hp = model_.hparams();
+  const auto n = static_cast<std::size_t>(n_tokens);
+  grow(x_, n * hp.n_embd);
+  grow(xn_, n * hp.n_embd);
+  grow(q_, n * hp.n_embd_q());
+  grow(k_, n * hp.n_embd_kv());
+  grow(v_, n * hp.n_embd_kv());
+  grow(attn_, n * hp.n_embd_q());
+  grow(gate_, n * hp.n_ff);
+  grow(up_, n * hp.n_ff);
+  scores_stride_ = std::max(scores_stride_, max_pos + 1);
+  grow(scores_, static_cast<std::size_t>(pool_.size()) * static_cast<std::size_t>(scores_stride_));
+}
+
+// Causal attention of every (token, head) over its own sequence's blocks. Same arithmetic, in the same order,
+// as kernels::attend_one over a contiguous cache.
+void BatchedForward::attention(std::int32_t layer, std::int64_t n_tokens, const PagedKvCache& kv) {
+  const auto& hp = model_.hparams();
+  const std::int64_t q_dim = hp.n_embd_q();
+  const auto head_dim = static_cast<std::int32_t>(hp.head_dim);
+  const auto n_head = static_cast<std::int64_t>(hp.n_head);
+  const auto group = static_cast<std::int32_t>(hp.n_head / hp.n_head_kv);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  const std::int32_t bs = kv.block_size();
+  const std::int64_t n_items = n_tokens * n_head;
+  pool_.run([&](int thread, int n_threads) {
+    const std::int64_t begin = n_items * thread / n_threads;
+    const std::int64_t end = n_items * (thread + 1) / n_threads;
+    float* scores = scores_.data() + static_cast<std::size_t>(thread) * static_cast<std::size_t>(scores_stride_);
+    for (std::int64_t item = begin; item < end; ++item) {
+      const std::int64_t t = item / n_head;
+      const auto h = static_cast<std::int32_t>(item % n_head);
+      const std::int32_t kv_off = (h / group) * head_dim;
+      const BatchItem& it = items_[tok_item_[static_cast<std::size_t>(t)]];
+      const std::int32_t n_kv = tok_pos_[static_cast<std::size_t>(t)] + 1;
+      const float* q = q_.data() + t * q_dim + static_cast<std::int64_t>(h) * head_dim;
+      for (std::int32_t j = 0; j < n_kv; ++j) {
+        const float* kt = kv.k(layer, it.block_table[static_cast<std::size_t>(j / bs)], j % bs) + kv_off;
+        float dot = 0.0f;
+        for (std::int32_t d = 0; d < head_dim; ++d) dot += q[d] * kt[d];
+        scores[j] = dot * scale;
+      }
+      kernels::softmax(scores, n_kv);
+      float* out = attn_.data() + t * q_dim + static_cast<std::int64_t>(h) * head_dim;
+      std::fill(out, out + head_dim, 0.0f);
+      for (std::int32_t j = 0; j < n_kv; ++j) {
+        const float* vt = kv.v(layer, it.block_table[static_cast<std::size_t>(j / bs)], j % bs) + kv_off;
+        const float a = scores[j];
+        for (std::int32_t d = 0; d < head_dim; ++d) out[d] += a * vt[d];
+      }
+    }
+  });
+}
+
+Status BatchedForward::forward(std::span<const BatchItem> items, PagedKvCache& kv, std::vector<float>& logits) {
+  SOVRA_CHECK(validate(items, kv));
+  const auto& hp = model_.hparams();
+  const auto& w = model_.weights();
+  const std::int64_t embd = hp.n_embd;
+  const std::int64_t q_dim = hp.n_embd_q();
+  const std::int64_t kv_dim = hp.n_embd_kv();
+  const std::int64_t ff = hp.n_ff;
+  const kernels::RopeParams rope{
+      .n_rot = static_cast<std::int32_t>(hp.n_rot),
+      .head_dim = static_cast<std::int32_t>(hp.head_dim),
+      .freq_base = hp.rope_freq_base,
+      .freq_scale = hp.rope_scaling == RopeScaling::kLinear ? 1.0f / hp.rope_scale_factor : 1.0f,
+      .freq_factors = w.rope_freqs,
+      .mode = hp.rope_style == RopeStyle::kNeox ? kernels::RopeMode::kNeox : kernels::RopeMode::kNormal};
+
+  // Flatten: token t belongs to item tok_item_[t] at position tok_pos_[t].
+  tok_item_.clear();
+  tok_pos_.clear();
+  std::int32_t max_pos = 0;
+  std::vector<std::int64_t> logit_rows;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    for (std::size_t j = 0; j < items[i].tokens.size(); ++j) {
+      tok_item_.push_back(static_cast<std::int32_t>(i));
+      tok_pos_.push_back(items[i].pos0 + static_cast<std::int32_t>(j));
+    }
+    max_pos = std::max(max_pos, tok_pos_.back());
+    if (items[i].want_logits) logit_rows.push_back(static_cast<std::int64_t>(tok_item_.size()) - 1);
+  }
+  const auto n = static_cast<std::int64_t>(tok_item_.size());
+  reserve(n, max_pos);
+  items_ = items.data();
+
+  const auto& te = w.token_embd;
+  const auto row_bytes = static_cast<std::size_t>(kernels::row_bytes(te.type, te.cols));
+  std::int64_t t = 0;
+  for (const BatchItem& it : items) {
+    for (auto tok : it.tokens) {
+      const auto* row = static_cast<const std::byte*>(te.data) + static_cast<std::size_t>(tok) * row_bytes;
+      (void)kernels::dequantize_row(te.type, row, x_.data() + t * embd, embd);  // checked at load
+      ++t;
+    }
+  }
+
+  const std::int32_t bs = kv.block_size();
+  for (std::uint32_t il = 0; il < hp.n_layer; ++il) {
+    const auto layer = static_cast<std::int32_t>(il);
+    const auto& L = w.layers[il];
+    for (std::int64_t i = 0; i < n; ++i)
+      kernels::rms_norm(x_.data() + i * embd, L.attn_norm, xn_.data() + i * embd, embd, hp.rms_eps);
+    kernels::matmul(view(L.wq), xn_.data(), n, q_.data(), pool_);
+    kernels::matmul(view(L.wk), xn_.data(), n, k_.data(), pool_);
+    kernels::matmul(view(L.wv), xn_.data(), n, v_.data(), pool_);
+    add_bias(q_.data(), L.bq, n, q_dim);
+    add_bias(k_.data(), L.bk, n, kv_dim);
+    add_bias(v_.data(), L.bv, n, kv_dim);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const std::int32_t pos = tok_pos_[static_cast<std::size_t>(i)];
+      const BatchItem& it = items[static_cast<std::size_t>(tok_item_[static_cast<std::size_t>(i)])];
+      kernels::rope(q_.data() + i * q_dim, static_cast<std::int32_t>(hp.n_head), pos, rope);
+      kernels::rope(k_.data() + i * kv_dim, static_cast<std::int32_t>(hp.n_head_kv), pos, rope);
+      const std::int32_t block = it.block_table[static_cast<std::size_t>(pos / bs)];
+      std::memcpy(kv.k(layer, block, pos % bs), k_.data() + i * kv_dim,
+                  static_cast<std::size_t>(kv_dim) * sizeof(float));
+      std::memcpy(kv.v(layer, block, pos % bs), v_.data() + i * kv_dim,
+                  static_cast<std::size_t>(kv_dim) * sizeof(float));
+    }
+    attention(layer, n, kv);
+    kernels::matmul(view(L.wo), attn_.data(), n, xn_.data(), pool_);
+    for (std::int64_t i = 0; i < n * embd; ++i) x_[i] += xn_[i];
+
+    for (std::int64_t i = 0; i < n; ++i)
+      kernels::rms_norm(x_.data() + i * embd, L.ffn_norm, xn_.data() + i * embd, embd, hp.rms_eps);
+    kernels::matmul(view(L.w_gate), xn_.data(), n, gate_.data(), pool_);
+    kernels::matmul(view(L.w_up), xn_.data(), n, up_.data(), pool_);
+    kernels::swiglu(gate_.data(), up_.data(), n * ff);
+    kernels::matmul(view(L.w_down), gate_.data(), n, xn_.data(), pool_);
+    for (std::int64_t i = 0; i < n * embd; ++i) x_[i] += xn_[i];
+  }
+
+  // Only the rows whose logits are wanted go through the output matrix, all in one matmul.
+  const auto rows = static_cast<std::int64_t>(logit_rows.size());
+  logits.resize(static_cast<std::size_t>(rows) * hp.n_vocab);
+  if (rows == 0) return {};
+  for (std::int64_t r = 0; r < rows; ++r) {
+    kernels::rms_norm(x_.data() + logit_rows[static_cast<std::size_t>(r)] * embd, w.output_norm, xn_.data() + r * embd,
+                      embd, hp.rms_eps);
+  }
+  kernels::matmul(view(w.output), xn_.data(), rows, logits.data(), pool_);
+  return {};
+}
+
+}  // namespace sovra::model
