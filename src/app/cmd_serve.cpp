@@ -9,6 +9,7 @@
 #include "app/config_flags.hpp"
 #include "app/data_dir.hpp"
 #include "app/model_files.hpp"
+#include "app/platform_wiring.hpp"
 #include "app/system_routes.hpp"
 #include "common/build_info.hpp"
 #include "common/logging.hpp"
@@ -47,6 +48,12 @@ int serve(const ConfigFlags& flags) {
     std::cerr << "sovra: " << lock.error().message << "\n";
     return 1;
   }
+  auto platform = Platform::start(*config, {.bootstrap = true});
+  if (!platform) {
+    log.error("cannot open the store", {{"error", platform.error().message}});
+    std::cerr << "sovra: " << platform.error().message << "\n";
+    return 1;
+  }
   readiness->set("store", true, config->data_dir);
 
   if (auto st = check_model_files(config->models); !st) {
@@ -62,6 +69,7 @@ int serve(const ConfigFlags& flags) {
   add_system_routes(*router, {.readiness = readiness,
                               .debug_routes = config->server.debug_routes,
                               .sse_queue_events = static_cast<std::size_t>(config->server.sse_queue_events)});
+  (*platform)->install(*router);
 
   auto server = http::Server::create(
       config->server, router, {.render_error = api::openai::error_response, .access_log = config->log.access_log});
@@ -77,6 +85,7 @@ int serve(const ConfigFlags& flags) {
   }
   const bool tls = (*server)->tls_enabled();
   const std::string host = bound->host.find(':') != std::string::npos ? "[" + bound->host + "]" : bound->host;
+  print_bootstrap_keys((*platform)->bootstrap_result());
   log.info("listening", {{"address", bound->host}, {"port", bound->port}, {"tls", tls}});
   // Tests and scripts read this line to learn the port when --listen asks for port 0.
   std::cout << "sovra: listening on " << (tls ? "https://" : "http://") << host << ":" << bound->port << std::endl;

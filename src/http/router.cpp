@@ -43,6 +43,16 @@ void Router::add(std::string method, std::string pattern, Handler handler, Route
   routes_.push_back({std::move(method), std::move(pattern), std::move(handler), std::move(options)});
 }
 
+void Router::use(std::string prefix, Filter filter) { filters_.emplace_back(std::move(prefix), std::move(filter)); }
+
+Response Router::dispatch(const Route& route, Request& request) const {
+  for (const auto& [prefix, filter] : filters_) {
+    if (!route.pattern.starts_with(prefix)) continue;
+    if (auto answered = filter(request, route)) return std::move(*answered);
+  }
+  return route.handler(request);
+}
+
 RouteMatch Router::match(std::string_view method, std::string_view path) const {
   RouteMatch result;
   for (const auto& r : routes_) {
