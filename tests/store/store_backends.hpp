@@ -38,6 +38,7 @@ class PostgresBackend final : public Backend {
   std::string skip_reason() const override;
   Result<std::unique_ptr<Store>> open() override;
   Status exec(const std::string& sql) override;
+  const std::string& url() const { return url_; }  // the test's own schema
 
  private:
   std::string base_url_;
