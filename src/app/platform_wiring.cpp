@@ -38,6 +38,8 @@ Platform::~Platform() {
   if (impl_->flusher.joinable()) impl_->flusher.join();
   (void)impl_->keys->flush_last_used();
   impl_->executor.reset();  // drains queued store work before the store closes
+  impl_->store.reset();     // last reference: stops the change listener that calls into the key cache
+  impl_->keys.reset();
 }
 
 const platform::BootstrapResult& Platform::bootstrap_result() const { return impl_->bootstrap; }
