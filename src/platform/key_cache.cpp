@@ -57,6 +57,7 @@ void KeyCache::carry_last_used(Entry& fresh, const std::string& id) const {
 }
 
 Status KeyCache::reload_all() {
+  std::lock_guard reload(reload_mu_);
   SOVRA_TRY(auto all, store_.all_keys());
   Map fresh;
   fresh.reserve(all.size());
@@ -74,6 +75,7 @@ Status KeyCache::reload_all() {
 }
 
 Status KeyCache::reload_key(const std::string& key_id) {
+  std::lock_guard reload(reload_mu_);
   auto r = store_.get_key(key_id);
   if (!r) {
     if (r.error().code != ErrorCode::kNotFound) return r.error();

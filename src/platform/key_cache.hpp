@@ -9,6 +9,7 @@
 // back in batches by flush_last_used(), never once per request.
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -72,6 +73,9 @@ class KeyCache {
   void carry_last_used(Entry& fresh, const std::string& id) const;  // caller holds mu_
 
   store::Store& store_;
+  // Serialises reloads (read from the store + apply), so that a full reload that read older rows can never
+  // overwrite a newer single-key reload that finished while it ran.
+  std::mutex reload_mu_;
   mutable std::shared_mutex mu_;
   Map keys_;
   std::shared_ptr<Entry> dummy_;  // verified against when the key id is unknown, for uniform timing

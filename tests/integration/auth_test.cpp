@@ -46,6 +46,9 @@ TEST(Auth, EveryV1RouteNeedsAKeyAndOperationalRoutesDoNot) {
   EXPECT_EQ(wrong.status, 401);
   EXPECT_EQ(wrong.body, unknown.body);
   EXPECT_EQ(malformed.body, unknown.body);
+  const auto metrics = call(server.port(), "GET", "/metrics", "").body;
+  EXPECT_NE(metrics.find(R"(sovra_auth_requests_total{result="invalid"} 3)"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find(R"(sovra_auth_requests_total{result="ok"} 1)"), std::string::npos);
 }
 
 TEST(Auth, InsecureNoAuthLetsKeylessRequestsThroughAndWarns) {

@@ -4,6 +4,7 @@
 
 #include "api/openai/error.hpp"
 #include "common/json.hpp"
+#include "gateway/auth/auth_metrics.hpp"
 #include "platform/ids.hpp"
 
 namespace sovra::gateway::auth {
@@ -39,6 +40,7 @@ std::string requested_model(const http::Request& req) {
 }
 
 http::Response forbidden(std::string message, std::string param = {}) {
+  count_auth(AuthOutcome::kForbidden);
   return api::openai::error_response(Error{ErrorCode::kPermissionDenied, std::move(message), std::move(param), 403});
 }
 
@@ -64,7 +66,11 @@ http::Filter make_auth_filter(AuthFilterOptions options) {
     const auto key = presented_key(req);
     if (key.empty() && o.allow_anonymous) return std::nullopt;
     auto result = o.keys->authenticate(key, platform::now_seconds());
-    if (!result.principal) return invalid_api_key_response(result.failure == platform::AuthFailure::kMissing);
+    if (!result.principal) {
+      const bool missing = result.failure == platform::AuthFailure::kMissing;
+      count_auth(missing ? AuthOutcome::kMissing : AuthOutcome::kInvalid);
+      return invalid_api_key_response(missing);
+    }
     const auto& p = *result.principal;
     const bool admin_route = route.pattern.starts_with(kAdminPrefix);
     if (p.is_admin() != admin_route) {
@@ -81,6 +87,7 @@ http::Filter make_auth_filter(AuthFilterOptions options) {
       }
     }
     req.principal = std::shared_ptr<const void>(result.principal, result.principal.get());
+    count_auth(AuthOutcome::kOk);
     return std::nullopt;
   };
 }
