@@ -11,9 +11,23 @@
 namespace sovra::platform {
 namespace {
 
-bool is_id_char(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'); }
-bool is_secret_char(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
+// Character classes as a table: parse_key runs on every authenticated request.
+constexpr std::uint8_t kIdChar = 1;
+constexpr std::uint8_t kSecretChar = 2;
+constexpr std::array<std::uint8_t, 256> kCharClass = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = kIdChar | kSecretChar;
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = kIdChar | kSecretChar;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = kSecretChar;
+  t['_'] = kSecretChar;
+  t['-'] = kSecretChar;
+  return t;
+}();
+
+bool all_of_class(std::string_view s, std::uint8_t cls) {
+  std::uint8_t acc = cls;
+  for (char c : s) acc &= kCharClass[static_cast<unsigned char>(c)];
+  return acc == cls;
 }
 
 std::string to_hex(const std::uint8_t* p, std::size_t n) {
@@ -62,10 +76,7 @@ std::optional<KeyParts> parse_key(std::string_view text) {
   if (dash == std::string_view::npos) return std::nullopt;
   KeyParts p{text.substr(0, dash), text.substr(dash + 1)};
   if (p.id.size() < 8 || p.id.size() > 64 || p.secret.size() < 32 || p.secret.size() > 128) return std::nullopt;
-  for (char c : p.id)
-    if (!is_id_char(c)) return std::nullopt;
-  for (char c : p.secret)
-    if (!is_secret_char(c)) return std::nullopt;
+  if (!all_of_class(p.id, kIdChar) || !all_of_class(p.secret, kSecretChar)) return std::nullopt;
   return p;
 }
 

@@ -47,8 +47,8 @@ TEST(Auth, EveryV1RouteNeedsAKeyAndOperationalRoutesDoNot) {
   EXPECT_EQ(wrong.body, unknown.body);
   EXPECT_EQ(malformed.body, unknown.body);
   const auto metrics = call(server.port(), "GET", "/metrics", "").body;
-  EXPECT_NE(metrics.find(R"(sovra_auth_requests_total{result="invalid"} 3)"), std::string::npos) << metrics;
-  EXPECT_NE(metrics.find(R"(sovra_auth_requests_total{result="ok"} 1)"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(sovra_auth_failures_total{reason="invalid"} 3)"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find(R"(sovra_auth_failures_total{reason="missing"} 2)"), std::string::npos) << metrics;
 }
 
 TEST(Auth, InsecureNoAuthLetsKeylessRequestsThroughAndWarns) {

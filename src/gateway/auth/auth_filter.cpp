@@ -40,7 +40,7 @@ std::string requested_model(const http::Request& req) {
 }
 
 http::Response forbidden(std::string message, std::string param = {}) {
-  count_auth(AuthOutcome::kForbidden);
+  count_auth_failure(AuthFailureReason::kForbidden);
   return api::openai::error_response(Error{ErrorCode::kPermissionDenied, std::move(message), std::move(param), 403});
 }
 
@@ -68,7 +68,7 @@ http::Filter make_auth_filter(AuthFilterOptions options) {
     auto result = o.keys->authenticate(key, platform::now_seconds());
     if (!result.principal) {
       const bool missing = result.failure == platform::AuthFailure::kMissing;
-      count_auth(missing ? AuthOutcome::kMissing : AuthOutcome::kInvalid);
+      count_auth_failure(missing ? AuthFailureReason::kMissing : AuthFailureReason::kInvalid);
       return invalid_api_key_response(missing);
     }
     const auto& p = *result.principal;
@@ -87,7 +87,6 @@ http::Filter make_auth_filter(AuthFilterOptions options) {
       }
     }
     req.principal = std::shared_ptr<const void>(result.principal, result.principal.get());
-    count_auth(AuthOutcome::kOk);
     return std::nullopt;
   };
 }

@@ -9,17 +9,17 @@
 
 namespace sovra::gateway::auth {
 
-void count_auth(AuthOutcome outcome) {
-  static const std::array<prometheus::Counter*, 4> counters = [] {
+void count_auth_failure(AuthFailureReason reason) {
+  static const std::array<prometheus::Counter*, 3> counters = [] {
     auto& family = prometheus::BuildCounter()
-                       .Name("sovra_auth_requests_total")
-                       .Help("Requests seen by the API-key filter, by result (ok, missing, invalid, forbidden).")
+                       .Name("sovra_auth_failures_total")
+                       .Help("Requests refused by the API-key filter: missing or invalid key (401), forbidden (403).")
                        .Register(observability::registry());
-    return std::array<prometheus::Counter*, 4>{&family.Add({{"result", "ok"}}), &family.Add({{"result", "missing"}}),
-                                               &family.Add({{"result", "invalid"}}),
-                                               &family.Add({{"result", "forbidden"}})};
+    return std::array<prometheus::Counter*, 3>{&family.Add({{"reason", "missing"}}),
+                                               &family.Add({{"reason", "invalid"}}),
+                                               &family.Add({{"reason", "forbidden"}})};
   }();
-  counters[static_cast<std::size_t>(outcome)]->Increment();
+  counters[static_cast<std::size_t>(reason)]->Increment();
 }
 
 }  // namespace sovra::gateway::auth
