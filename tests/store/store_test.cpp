@@ -218,11 +218,12 @@ TYPED_TEST(StoreTest, InvitesAreScoped) {
 
 TYPED_TEST(StoreTest, KeyChangesReachAnotherProcessesListener) {
   // A second Store on the same database stands for another process (another replica, or `sovra admin`).
-  auto other = this->backend_.open();
-  ASSERT_TRUE(other) << other.error().message;
+  // Declared before the store so that they outlive its listener thread.
   std::mutex mu;
   std::set<std::string> seen;
   std::atomic<int> full_reloads{0};
+  auto other = this->backend_.open();
+  ASSERT_TRUE(other) << other.error().message;
   ASSERT_TRUE((*other)->on_key_change([&](std::string_view id) {
     if (id.empty()) {
       ++full_reloads;
