@@ -11,6 +11,7 @@
 #include "app/data_dir.hpp"
 #include "app/model_catalog.hpp"
 #include "app/model_files.hpp"
+#include "app/platform_wiring.hpp"
 #include "app/system_routes.hpp"
 #include "common/build_info.hpp"
 #include "common/logging.hpp"
@@ -49,6 +50,12 @@ int serve(const ConfigFlags& flags) {
     std::cerr << "sovra: " << lock.error().message << "\n";
     return 1;
   }
+  auto platform = Platform::start(*config, {.bootstrap = true});
+  if (!platform) {
+    log.error("cannot open the store", {{"error", platform.error().message}});
+    std::cerr << "sovra: " << platform.error().message << "\n";
+    return 1;
+  }
   readiness->set("store", true, config->data_dir);
 
   if (auto st = check_model_files(config->models); !st) {
@@ -71,6 +78,7 @@ int serve(const ConfigFlags& flags) {
                               .debug_routes = config->server.debug_routes,
                               .sse_queue_events = static_cast<std::size_t>(config->server.sse_queue_events)});
   api::openai::add_model_routes(*router, std::make_shared<const std::vector<api::ModelInfo>>(std::move(*catalog)));
+  (*platform)->install(*router);
 
   auto server = http::Server::create(
       config->server, router, {.render_error = api::openai::error_response, .access_log = config->log.access_log});
@@ -86,6 +94,7 @@ int serve(const ConfigFlags& flags) {
   }
   const bool tls = (*server)->tls_enabled();
   const std::string host = bound->host.find(':') != std::string::npos ? "[" + bound->host + "]" : bound->host;
+  print_bootstrap_keys((*platform)->bootstrap_result());
   log.info("listening", {{"address", bound->host}, {"port", bound->port}, {"tls", tls}});
   // Tests and scripts read this line to learn the port when --listen asks for port 0.
   std::cout << "sovra: listening on " << (tls ? "https://" : "http://") << host << ":" << bound->port << std::endl;

@@ -12,6 +12,8 @@ void ConfigFlags::add_to(CLI::App& cmd) {
   cmd.add_option("--log-format", log_format, "json or text (log.format)");
   cmd.add_option("--threads", threads, "I/O threads, 0 = one per core (server.threads)");
   cmd.add_option("-m,--model", models, "serve a model: NAME=PATH.gguf (repeatable)");
+  cmd.add_flag("--insecure-no-auth", insecure_no_auth,
+               "let /v1/* requests without an API key through (local experiments only; auth.insecure_no_auth)");
   cmd.add_option("--set", sets, "override any setting: KEY=VALUE, e.g. server.max_body_bytes=1048576 (repeatable)");
 }
 
@@ -35,6 +37,7 @@ Result<Config> ConfigFlags::load() const {
   if (log_level) o.values.emplace_back("log.level", *log_level);
   if (log_format) o.values.emplace_back("log.format", *log_format);
   if (threads) o.values.emplace_back("server.threads", std::to_string(*threads));
+  if (insecure_no_auth) o.values.emplace_back("auth.insecure_no_auth", "true");
   o.models = models;
   return load_config(sources);
 }

@@ -21,6 +21,7 @@ struct ConfigFlags {
   std::optional<std::string> log_level;
   std::optional<std::string> log_format;
   std::optional<std::int64_t> threads;
+  bool insecure_no_auth = false;    // --insecure-no-auth (auth.insecure_no_auth)
   std::vector<std::string> models;  // NAME=PATH
   std::vector<std::string> sets;    // KEY=VALUE
 

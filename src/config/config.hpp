@@ -42,13 +42,23 @@ struct LogConfig {
 };
 
 struct AuthConfig {
-  std::string admin_key;  // secret: bootstrap key for the admin API
+  std::string admin_key;                    // secret: bootstrap admin key for the admin API
+  std::string api_key;                      // secret: bootstrap project API key (also SOVRA_API_KEY)
+  bool insecure_no_auth = false;            // let /v1/* requests without a key through (local experiments)
+  std::int64_t rotation_grace_s = 86400;    // a rotated key's old secret stays valid this long by default
+  std::int64_t last_used_flush_ms = 10000;  // how often last-used times are written back
+};
+
+struct StoreConfig {
+  std::string url;             // secret (may hold a password): empty = SQLite in data_dir; sqlite:PATH; postgres://…
+  std::int64_t pool_size = 4;  // PostgreSQL connections (and store threads)
 };
 
 struct Config {
   ServerConfig server;
   LogConfig log;
   AuthConfig auth;
+  StoreConfig store;
   std::string data_dir = "./data";
   std::vector<ModelSpec> models;
 };

@@ -180,7 +180,11 @@ Result<Config> load_config(const ConfigSources& sources) {
   }
 
   // Environment: every schema field has a SOVRA_* name; SOVRA_MODELS holds NAME=PATH[,NAME=PATH…].
-  std::set<std::string> known = {"SOVRA_MODELS", "SOVRA_CONFIG"};
+  std::set<std::string> known = {"SOVRA_MODELS", "SOVRA_CONFIG", "SOVRA_API_KEY"};
+  // SOVRA_API_KEY: the short name scripts know for auth.api_key (SOVRA_AUTH_API_KEY wins when both are set).
+  if (auto it = sources.environment.find("SOVRA_API_KEY"); it != sources.environment.end()) {
+    config.auth.api_key = it->second;
+  }
   for (const auto& f : config_schema::fields()) {
     const auto name = config_schema::env_name(f.path);
     known.insert(name);
@@ -227,6 +231,10 @@ Status validate_config(const Config& c) {
     return {};
   };
   SOVRA_CHECK(positive(c.server.max_connections, "server.max_connections"));
+  SOVRA_CHECK(positive(c.store.pool_size, "store.pool_size"));
+  SOVRA_CHECK(positive(c.auth.last_used_flush_ms, "auth.last_used_flush_ms"));
+  if (c.auth.rotation_grace_s < 0)
+    return Error::invalid("'auth.rotation_grace_s' must not be negative", "auth.rotation_grace_s");
   SOVRA_CHECK(positive(c.server.max_header_bytes, "server.max_header_bytes"));
   SOVRA_CHECK(positive(c.server.max_body_bytes, "server.max_body_bytes"));
   SOVRA_CHECK(positive(c.server.header_timeout_ms, "server.header_timeout_ms"));

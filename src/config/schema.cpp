@@ -32,6 +32,12 @@ const std::array kFields = {
     SOVRA_FIELD("log.format", log.format, false, "json or text"),
     SOVRA_FIELD("log.access_log", log.access_log, false, "one line per request"),
     SOVRA_FIELD("auth.admin_key", auth.admin_key, true, "bootstrap admin API key"),
+    SOVRA_FIELD("auth.api_key", auth.api_key, true, "bootstrap project API key"),
+    SOVRA_FIELD("auth.insecure_no_auth", auth.insecure_no_auth, false, "let /v1/* requests without a key through"),
+    SOVRA_FIELD("auth.rotation_grace_s", auth.rotation_grace_s, false, "default grace period of a rotated key"),
+    SOVRA_FIELD("auth.last_used_flush_ms", auth.last_used_flush_ms, false, "write-back interval of last-used times"),
+    SOVRA_FIELD("store.url", store.url, true, "empty (SQLite in data_dir), sqlite:PATH or postgres://..."),
+    SOVRA_FIELD("store.pool_size", store.pool_size, false, "PostgreSQL connections"),
 };
 
 #undef SOVRA_FIELD

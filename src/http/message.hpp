@@ -30,6 +30,8 @@ struct Request {
   std::string request_id;  // from x-request-id when sane, else generated
   std::string remote_address;
   std::vector<std::pair<std::string, std::string>> path_params;  // {id} segments of the matched route
+  // Who sent the request, set by an authentication filter (gateway::auth::Principal); null when none ran.
+  std::shared_ptr<const void> principal;
 
   // First header of that name, or empty.
   std::string_view header(std::string_view name) const;
@@ -51,12 +53,22 @@ class StreamSource {
   virtual void cancel() = 0;
 };
 
+class ResponsePromise;  // http/deferred.hpp
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::vector<Header> headers;
   std::string body;
   std::shared_ptr<StreamSource> stream;  // when set, body is ignored and the response is chunked
+  // When set, everything else is ignored: the real response arrives through the promise (http/deferred.hpp).
+  std::shared_ptr<ResponsePromise> deferred;
+
+  static Response later(std::shared_ptr<ResponsePromise> promise) {
+    Response r;
+    r.deferred = std::move(promise);
+    return r;
+  }
 
   static Response json(int status, std::string body) {
     Response r;

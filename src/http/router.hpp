@@ -16,6 +16,13 @@ namespace sovra::http {
 // session and turned into a 500, but handlers should return errors as responses themselves.
 using Handler = std::function<Response(Request&)>;
 
+struct Route;
+
+// A filter runs before the handlers of every route whose pattern starts with its prefix, in the order filters
+// were added (see Router::use). It returns nullopt to let the request through (possibly after annotating it,
+// e.g. Request::principal) or a response that ends the request. Same contract as a handler: MUST NOT block.
+using Filter = std::function<std::optional<Response>(Request&, const Route&)>;
+
 struct RouteOptions {
   bool json_body = false;  // POST/PUT/PATCH bodies must be application/json (415 otherwise)
   std::string summary;     // one line for /openapi.json
@@ -40,10 +47,15 @@ class Router {
  public:
   void add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
   RouteMatch match(std::string_view method, std::string_view path) const;
+  // Applies `filter` to routes whose pattern starts with `prefix` ("/v1/"), including routes added later.
+  void use(std::string prefix, Filter filter);
+  // Runs the route's filters, then (if none answered) its handler.
+  Response dispatch(const Route& route, Request& request) const;
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
   std::vector<Route> routes_;
+  std::vector<std::pair<std::string, Filter>> filters_;
 };
 
 }  // namespace sovra::http

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "http/deferred.hpp"
 #include "http/http_metrics.hpp"
 #include "http/parse.hpp"
 
@@ -284,12 +285,37 @@ class Session {
     }
     x.req.body = std::move(parser.get().body());
     try {
-      x.resp = match.route->handler(x.req);
+      x.resp = s_.router->dispatch(*match.route, x.req);
     } catch (const std::exception& e) {
       s_.log.error("handler threw", {{"request_id", x.req.request_id}, {"route", x.route}, {"what", e.what()}});
       x.resp = s_.hooks.render_error(Error::internal("Internal error while handling the request"));
     }
+    if (x.resp.deferred) co_await await_deferred(x);
     co_return true;
+  }
+
+  // Suspends this request (not the thread) until the handler's promise is completed from another thread.
+  asio::awaitable<void> await_deferred(Exchange& x) {
+    auto promise = std::move(x.resp.deferred);
+    auto ex = co_await asio::this_coro::executor;
+    auto waiter = std::make_shared<Waiter>(ex);
+    std::weak_ptr<Waiter> weak = waiter;
+    while (true) {
+      auto r = promise->take([ex, weak] {
+        asio::post(ex, [weak] {
+          if (auto w = weak.lock()) wake_on_strand(w);
+        });
+      });
+      if (r) {
+        x.resp = std::move(*r);
+        co_return;
+      }
+      if (!waiter->woken) {
+        waiter->timer.expires_at(asio::steady_timer::time_point::max());
+        co_await waiter->timer.async_wait(kNoThrow);
+      }
+      waiter->woken = false;
+    }
   }
 
   // Writes the response, records metrics and the access log line.

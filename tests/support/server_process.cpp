@@ -62,9 +62,12 @@ std::string slurp(const std::string& path) {
 
 std::string ServerProcess::binary() { return SOVRA_BINARY_PATH; }
 
-ServerProcess::ServerProcess(std::vector<std::string> args, std::vector<std::string> extra_env) {
+ServerProcess::ServerProcess(std::vector<std::string> args, std::vector<std::string> extra_env)
+    : ServerProcess("serve", std::move(args), std::move(extra_env)) {}
+
+ServerProcess::ServerProcess(std::string command, std::vector<std::string> args, std::vector<std::string> extra_env) {
   dir_ = make_temp_dir();
-  std::vector<std::string> full = {binary(), "serve", "--listen", "127.0.0.1:0", "--data-dir", dir_ + "/data"};
+  std::vector<std::string> full = {binary(), command, "--listen", "127.0.0.1:0", "--data-dir", dir_ + "/data"};
   full.insert(full.end(), args.begin(), args.end());
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return;

@@ -13,6 +13,8 @@ class ServerProcess {
   // Starts `sovra serve --listen 127.0.0.1:0 --data-dir <tmp> <args…>` and waits (deadline 20 s) for its
   // "listening on" line. extra_env entries are KEY=VALUE.
   explicit ServerProcess(std::vector<std::string> args = {}, std::vector<std::string> extra_env = {});
+  // The same for another server sub-command, e.g. "gateway".
+  ServerProcess(std::string command, std::vector<std::string> args, std::vector<std::string> extra_env = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;

@@ -1,0 +1,86 @@
+// `sovra gateway`: the HTTP server and the tenancy platform without the embedded engine; several replicas share
+// one PostgreSQL store (store.url). Routing to workers and upstreams comes with issue #11.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <memory>
+
+#include "api/openai/error.hpp"
+#include "app/command.hpp"
+#include "app/config_flags.hpp"
+#include "app/data_dir.hpp"
+#include "app/platform_wiring.hpp"
+#include "app/system_routes.hpp"
+#include "common/build_info.hpp"
+#include "common/logging.hpp"
+#include "http/server.hpp"
+#include "observability/metrics.hpp"
+
+namespace sovra::app {
+namespace {
+
+int gateway(const ConfigFlags& flags) {
+  auto config = flags.load();
+  if (!config) {
+    std::cerr << "sovra: invalid configuration: " << config.error().message << "\n";
+    return 2;
+  }
+  if (auto st = configure_logging({.level = config->log.level, .format = config->log.format}); !st) {
+    std::cerr << "sovra: " << st.error().message << "\n";
+    return 2;
+  }
+  const Logger log("app");
+  log.info("starting gateway", {{"version", build::kVersion}, {"commit", build::kCommit}});
+  Logger("config").info("effective configuration", {{"config", print_config_redacted(*config)}});
+  observability::register_build_info();
+
+  auto readiness = std::make_shared<observability::Readiness>();
+  readiness->set("store", false, "opening the store");
+  auto lock = DataDirLock::acquire(config->data_dir);
+  if (!lock) {
+    std::cerr << "sovra: " << lock.error().message << "\n";
+    return 1;
+  }
+  auto platform = Platform::start(*config, {.bootstrap = true});
+  if (!platform) {
+    log.error("cannot open the store", {{"error", platform.error().message}});
+    std::cerr << "sovra: " << platform.error().message << "\n";
+    return 1;
+  }
+  readiness->set("store", true, std::string((*platform)->bootstrap_result().created ? "bootstrapped" : "open"));
+
+  auto router = std::make_shared<http::Router>();
+  add_system_routes(*router, {.readiness = readiness,
+                              .debug_routes = config->server.debug_routes,
+                              .sse_queue_events = static_cast<std::size_t>(config->server.sse_queue_events)});
+  (*platform)->install(*router);
+  auto server = http::Server::create(
+      config->server, router, {.render_error = api::openai::error_response, .access_log = config->log.access_log});
+  if (!server) {
+    std::cerr << "sovra: " << server.error().message << "\n";
+    return 2;
+  }
+  auto bound = (*server)->start();
+  if (!bound) {
+    std::cerr << "sovra: " << bound.error().message << "\n";
+    return 1;
+  }
+  print_bootstrap_keys((*platform)->bootstrap_result());
+  const bool tls = (*server)->tls_enabled();
+  const std::string host = bound->host.find(':') != std::string::npos ? "[" + bound->host + "]" : bound->host;
+  log.info("listening", {{"address", bound->host}, {"port", bound->port}, {"tls", tls}});
+  std::cout << "sovra: listening on " << (tls ? "https://" : "http://") << host << ":" << bound->port << std::endl;
+  (*server)->run(/*handle_signals=*/true);
+  log.info("stopped");
+  return 0;
+}
+
+const CommandRegistration kGateway([](CLI::App& root, int& exit_code) {
+  auto* cmd = root.add_subcommand("gateway", "Serve the API gateway without the engine (replicas share a PostgreSQL store)");
+  auto flags = std::make_shared<ConfigFlags>();
+  flags->add_to(*cmd);
+  cmd->callback([flags, &exit_code] { exit_code = gateway(*flags); });
+});
+
+}  // namespace
+}  // namespace sovra::app

@@ -1,0 +1,94 @@
+#include "gateway/auth/auth_filter.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+
+#include "api/openai/error.hpp"
+#include "common/json.hpp"
+#include "gateway/auth/auth_metrics.hpp"
+#include "platform/ids.hpp"
+
+namespace sovra::gateway::auth {
+namespace {
+
+constexpr std::string_view kAdminPrefix = "/v1/organization/";
+
+std::string_view presented_key(const http::Request& req) {
+  auto value = req.header("authorization");
+  if (!value.empty()) {
+    if (value.size() > 7 && http::iequals(value.substr(0, 7), "bearer ")) {
+      value.remove_prefix(7);
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+      return value;
+    }
+    return "-";  // some other scheme: malformed, not missing
+  }
+  return req.header("x-api-key");
+}
+
+// The model a request names: the {model} path segment, or the top-level "model" of a JSON body.
+std::string requested_model(const http::Request& req) {
+  if (auto m = req.path_param("model"); !m.empty()) return std::string(m);
+  if (req.body.empty() || req.body.front() != '{') return {};
+  unsigned char arena[8192];
+  boost::json::monotonic_resource mr(arena, sizeof arena);
+  auto v = parse_json(req.body, {}, &mr);
+  if (!v || !v->is_object()) return {};
+  const auto* m = v->as_object().if_contains("model");
+  if (m == nullptr || !m->is_string()) return {};
+  return std::string(m->as_string());
+}
+
+http::Response forbidden(std::string message, std::string param = {}) {
+  count_auth_failure(AuthFailureReason::kForbidden);
+  return api::openai::error_response(Error{ErrorCode::kPermissionDenied, std::move(message), std::move(param), 403});
+}
+
+}  // namespace
+
+http::Response invalid_api_key_response(bool missing) {
+  auto r = http::Response::json(
+      401, missing ? R"({"error":{"message":"You didn't provide an API key. Send it in an Authorization header: )"
+                     R"(Authorization: Bearer sk-sovra-...","type":"invalid_request_error","param":null,)"
+                     R"("code":"invalid_api_key"}})"
+                   : R"({"error":{"message":"Incorrect API key provided. Check the key, or ask an administrator )"
+                     R"(for a new one.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}})");
+  r.headers.push_back({"www-authenticate", "Bearer"});
+  return r;
+}
+
+const platform::Principal* principal_of(const http::Request& request) {
+  return static_cast<const platform::Principal*>(request.principal.get());
+}
+
+http::Filter make_auth_filter(AuthFilterOptions options) {
+  return [o = std::move(options)](http::Request& req, const http::Route& route) -> std::optional<http::Response> {
+    const auto key = presented_key(req);
+    if (key.empty() && o.allow_anonymous) return std::nullopt;
+    auto result = o.keys->authenticate(key, platform::now_seconds());
+    if (!result.principal) {
+      const bool missing = result.failure == platform::AuthFailure::kMissing;
+      count_auth_failure(missing ? AuthFailureReason::kMissing : AuthFailureReason::kInvalid);
+      return invalid_api_key_response(missing);
+    }
+    const auto& p = *result.principal;
+    const bool admin_route = route.pattern.starts_with(kAdminPrefix);
+    if (p.is_admin() != admin_route) {
+      return forbidden(p.is_admin() ? "Admin API keys can only call the administration API (/v1/organization/...)."
+                                    : "This endpoint needs an admin API key; project API keys cannot call it.");
+    }
+    if (!p.may_use_endpoint(route.pattern)) {
+      return forbidden("This API key is not allowed to call " + req.method + " " + route.pattern + ".");
+    }
+    if (!p.allowed_models.empty()) {
+      const auto model = requested_model(req);
+      if (!model.empty() && !p.may_use_model(model)) {
+        return forbidden("This API key is not allowed to use model '" + model + "'.", "model");
+      }
+    }
+    req.principal = std::shared_ptr<const void>(result.principal, result.principal.get());
+    return std::nullopt;
+  };
+}
+
+}  // namespace sovra::gateway::auth

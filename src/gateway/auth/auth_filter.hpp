@@ -1,0 +1,33 @@
+#pragma once
+// The authentication filter of the gateway chain, applied to every /v1/* route (router.use("/v1/", …)):
+//
+// - takes the key from `Authorization: Bearer <key>` (or `x-api-key`, as Anthropic clients send it);
+// - missing, malformed, unknown, wrong, expired or revoked keys → 401 in OpenAI's shape with code
+//   `invalid_api_key` and one message for all of the latter (nothing tells which);
+// - a key limited to some endpoints or models used elsewhere → 403;
+// - admin keys reach only the administration API (/v1/organization/…), project keys everything else;
+// - on success sets Request::principal (platform::Principal) for the handler.
+//
+// Cost on the hot path: one hash-map lookup under a shared lock and one SHA-256 of ~80 bytes; no I/O.
+#include <memory>
+
+#include "http/router.hpp"
+#include "platform/key_cache.hpp"
+
+namespace sovra::gateway::auth {
+
+struct AuthFilterOptions {
+  std::shared_ptr<const platform::KeyCache> keys;
+  // --insecure-no-auth: requests without a key pass unauthenticated (a presented key is still checked).
+  bool allow_anonymous = false;
+};
+
+http::Filter make_auth_filter(AuthFilterOptions options);
+
+// The principal the filter attached, or null.
+const platform::Principal* principal_of(const http::Request& request);
+
+// The 401 response (exposed for tests and for handlers that authenticate by other means).
+http::Response invalid_api_key_response(bool missing);
+
+}  // namespace sovra::gateway::auth

@@ -1,0 +1,54 @@
+#pragma once
+// How administration API handlers are written: a function from a parsed call to a JSON reply that runs on the
+// store executor (it may block on the database), wrapped into an HTTP handler that returns at once with a
+// deferred response. The wrapper checks that the caller authenticated with an admin key and parses the body.
+//
+// Tenant isolation: handlers see the caller's organisation only through `AdminCall::who.org_id` and pass it to
+// every Store call, which answers not-found for other organisations' objects.
+#include <boost/json/value.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "http/router.hpp"
+#include "platform/principal.hpp"
+#include "store/executor.hpp"
+#include "store/store.hpp"
+
+namespace sovra::platform::admin {
+
+struct AdminDeps {
+  std::shared_ptr<store::Store> store;
+  std::shared_ptr<store::Executor> executor;
+  std::int64_t default_rotation_grace_s = 86400;
+};
+
+struct AdminCall {
+  Principal who;
+  std::vector<std::pair<std::string, std::string>> params;
+  std::string query;
+  boost::json::value body;  // null when the request had none
+
+  std::string param(std::string_view name) const;
+  store::PageRequest page() const;  // ?after=…&limit=… (limit 1…100, default 20)
+  std::string query_value(std::string_view key) const;
+};
+
+struct AdminReply {
+  int status = 200;
+  std::string body;
+};
+
+using AdminFn = std::function<Result<AdminReply>(store::Store&, const AdminCall&)>;
+
+void add_admin_route(http::Router& router, const AdminDeps& deps, std::string method, std::string pattern,
+                     AdminFn fn, std::string summary);
+
+// Every /v1/organization/… route.
+void add_admin_routes(http::Router& router, const AdminDeps& deps);
+void add_project_routes(http::Router& router, const AdminDeps& deps);
+void add_key_routes(http::Router& router, const AdminDeps& deps);
+void add_member_routes(http::Router& router, const AdminDeps& deps);
+
+}  // namespace sovra::platform::admin

@@ -1,0 +1,14 @@
+#pragma once
+// Identifiers and clocks for tenancy objects. Ids are time-ordered ("proj_" + 12 hex digits of milliseconds +
+// 16 random hex digits), so ordering by id lists objects in creation order and cursors stay stable.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sovra::platform {
+
+std::string random_hex(std::size_t bytes);  // from OpenSSL's CSPRNG
+std::string new_id(std::string_view prefix);  // prefix "" gives a bare id (used for key ids)
+std::int64_t now_seconds();
+
+}  // namespace sovra::platform

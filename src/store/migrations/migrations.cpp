@@ -1,0 +1,80 @@
+#include "store/migrations/migrations.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace sovra::store {
+namespace {
+
+const std::vector<Migration> kMigrations = {
+    {1,
+     "tenancy",
+     {
+         "CREATE TABLE organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at BIGINT NOT NULL)",
+         "CREATE TABLE projects (id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),"
+         " name TEXT NOT NULL, created_at BIGINT NOT NULL, archived_at BIGINT NOT NULL DEFAULT 0)",
+         "CREATE INDEX projects_by_org ON projects (org_id, id)",
+         "CREATE TABLE api_keys (id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),"
+         " project_id TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL, name TEXT NOT NULL,"
+         " owner_type TEXT NOT NULL DEFAULT '', owner_id TEXT NOT NULL DEFAULT '', redacted TEXT NOT NULL,"
+         " salt TEXT NOT NULL, hash TEXT NOT NULL, prev_salt TEXT NOT NULL DEFAULT '',"
+         " prev_hash TEXT NOT NULL DEFAULT '', prev_valid_until BIGINT NOT NULL DEFAULT 0,"
+         " created_at BIGINT NOT NULL, last_used_at BIGINT NOT NULL DEFAULT 0, expires_at BIGINT NOT NULL DEFAULT 0,"
+         " revoked_at BIGINT NOT NULL DEFAULT 0, allowed_models TEXT NOT NULL DEFAULT '[]',"
+         " allowed_endpoints TEXT NOT NULL DEFAULT '[]')",
+         "CREATE INDEX api_keys_by_scope ON api_keys (org_id, kind, project_id, id)",
+         "CREATE TABLE service_accounts (id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),"
+         " project_id TEXT NOT NULL REFERENCES projects(id), name TEXT NOT NULL, role TEXT NOT NULL,"
+         " created_at BIGINT NOT NULL)",
+         "CREATE INDEX service_accounts_by_project ON service_accounts (org_id, project_id, id)",
+         "CREATE TABLE users (id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),"
+         " email TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, added_at BIGINT NOT NULL,"
+         " UNIQUE (org_id, email))",
+         "CREATE TABLE invites (id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES organizations(id),"
+         " email TEXT NOT NULL, role TEXT NOT NULL, status TEXT NOT NULL, invited_at BIGINT NOT NULL,"
+         " expires_at BIGINT NOT NULL)",
+         "CREATE INDEX invites_by_org ON invites (org_id, id)",
+     }},
+};
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+Result<std::int64_t> migrate(SqlDatabase& db, std::span<const Migration> known) {
+  const std::int64_t latest = known.empty() ? 0 : known.back().version;
+  std::int64_t version = 0;
+  auto st = db.transaction([&](SqlSession& s) -> Status {
+    SOVRA_CHECK(db.lock_for_migrations(s));
+    SOVRA_CHECK(s.query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY,"
+                        " name TEXT NOT NULL, applied_at BIGINT NOT NULL)"));
+    SOVRA_TRY(auto rows, s.query("SELECT MAX(version) FROM schema_migrations"));
+    const auto& cell = rows.rows.at(0).at(0);
+    version = cell ? std::stoll(*cell) : 0;
+    if (version > latest) {
+      return Error{ErrorCode::kUnavailable,
+                   "The database schema is at version " + std::to_string(version) +
+                       ", newer than this sovra binary understands (" + std::to_string(latest) +
+                       "): it was migrated by a newer release. Run that release (or newer), or restore a backup.",
+                   {},
+                   0};
+    }
+    for (const auto& m : known) {
+      if (m.version <= version) continue;
+      for (const char* sql : m.statements) SOVRA_CHECK(s.query(sql));
+      SOVRA_CHECK(s.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                          {m.version, std::string(m.name), now_seconds()}));
+      version = m.version;
+    }
+    return {};
+  });
+  if (!st) return st.error();
+  return version;
+}
+
+}  // namespace sovra::store

@@ -1,0 +1,158 @@
+#include "store/sqlite/sqlite_database.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace sovra::store {
+namespace {
+
+constexpr int kBusyTimeoutMs = 10000;
+constexpr auto kPollInterval = std::chrono::milliseconds(200);
+
+Error sqlite_error(sqlite3* db, std::string_view what) {
+  return Error::io(std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+Result<sqlite3*> open_connection(const std::string& path) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    auto e = sqlite_error(db, "cannot open SQLite database " + path);
+    sqlite3_close(db);
+    return e;
+  }
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  return db;
+}
+
+class Session final : public SqlSession {
+ public:
+  explicit Session(sqlite3* db) : db_(db) {}
+
+  Result<SqlRows> query(std::string_view sql, const std::vector<SqlValue>& params) override {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr) != SQLITE_OK) {
+      return sqlite_error(db_, "SQLite prepare failed");
+    }
+    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(st, sqlite3_finalize);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const int idx = static_cast<int>(i + 1);
+      int rc = SQLITE_OK;
+      if (const auto* n = std::get_if<std::int64_t>(&params[i])) {
+        rc = sqlite3_bind_int64(st, idx, *n);
+      } else if (const auto* s = std::get_if<std::string>(&params[i])) {
+        rc = sqlite3_bind_text(st, idx, s->data(), static_cast<int>(s->size()), SQLITE_TRANSIENT);
+      } else {
+        rc = sqlite3_bind_null(st, idx);
+      }
+      if (rc != SQLITE_OK) return sqlite_error(db_, "SQLite bind failed");
+    }
+    SqlRows out;
+    const int columns = sqlite3_column_count(st);
+    while (true) {
+      const int rc = sqlite3_step(st);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return sqlite_error(db_, "SQLite query failed");
+      SqlRow row(static_cast<std::size_t>(columns));
+      for (int c = 0; c < columns; ++c) {
+        if (sqlite3_column_type(st, c) == SQLITE_NULL) continue;
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
+        row[static_cast<std::size_t>(c)] = std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(st, c)));
+      }
+      out.rows.push_back(std::move(row));
+    }
+    out.affected = sqlite3_changes(db_);
+    return out;
+  }
+
+ private:
+  sqlite3* db_;
+};
+
+class SqliteDatabase final : public SqlDatabase {
+ public:
+  SqliteDatabase(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+  ~SqliteDatabase() override {
+    {
+      std::lock_guard lock(stop_mu_);
+      stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    for (auto& t : listeners_) t.join();
+    sqlite3_close(db_);
+  }
+
+  std::string_view dialect() const override { return "sqlite"; }
+
+  Status transaction(const std::function<Status(SqlSession&)>& fn) override {
+    std::lock_guard lock(mu_);
+    Session session(db_);
+    // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading read locks.
+    if (auto r = session.query("BEGIN IMMEDIATE", {}); !r) return r.error();
+    auto st = fn(session);
+    if (!st) {
+      (void)session.query("ROLLBACK", {});
+      return st;
+    }
+    if (auto r = session.query("COMMIT", {}); !r) {
+      (void)session.query("ROLLBACK", {});
+      return r.error();
+    }
+    return {};
+  }
+
+  Status lock_for_migrations(SqlSession&) override { return {};  /* BEGIN IMMEDIATE already excludes others */ }
+  Status notify(SqlSession&, std::string_view, std::string_view) override { return {}; }
+
+  Status listen(std::string channel, std::function<void(std::string_view)> on_change) override {
+    (void)channel;
+    SOVRA_TRY(sqlite3 * watcher, open_connection(path_));
+    listeners_.emplace_back([this, watcher, on_change = std::move(on_change)] {
+      // data_version changes when another connection (this process's writer or another process) commits.
+      std::int64_t seen = -1;
+      while (true) {
+        Session s(watcher);
+        auto r = s.query("PRAGMA data_version", {});
+        const std::int64_t now = r && !r->rows.empty() && r->rows[0][0] ? std::stoll(*r->rows[0][0]) : seen;
+        if (now != seen) {
+          seen = now;
+          on_change("");
+        }
+        std::unique_lock lock(stop_mu_);
+        if (stop_cv_.wait_for(lock, kPollInterval, [this] { return stopping_; })) break;
+      }
+      sqlite3_close(watcher);
+    });
+    return {};
+  }
+
+ private:
+  std::string path_;
+  sqlite3* db_;
+  std::mutex mu_;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::vector<std::thread> listeners_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SqlDatabase>> open_sqlite(const std::string& path) {
+  SOVRA_TRY(sqlite3 * db, open_connection(path));
+  Session s(db);
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
+    if (auto r = s.query(pragma, {}); !r) {
+      sqlite3_close(db);
+      return r.error();
+    }
+  }
+  return std::unique_ptr<SqlDatabase>(std::make_unique<SqliteDatabase>(path, db));
+}
+
+}  // namespace sovra::store

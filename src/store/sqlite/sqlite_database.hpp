@@ -1,0 +1,13 @@
+#pragma once
+// SQLite driver: one file, WAL journal, one connection serialised by a mutex (SQLite writes one at a time
+// anyway). Changes by other processes (`sovra admin` on the same file) are noticed by polling PRAGMA data_version.
+#include <memory>
+#include <string>
+
+#include "store/sql.hpp"
+
+namespace sovra::store {
+
+Result<std::unique_ptr<SqlDatabase>> open_sqlite(const std::string& path);
+
+}  // namespace sovra::store

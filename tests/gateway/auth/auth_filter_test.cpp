@@ -1,0 +1,125 @@
+#include "gateway/auth/auth_filter.hpp"
+
+#include <gtest/gtest.h>
+
+#include "platform/ids.hpp"
+#include "platform/key_issuer.hpp"
+#include "store/store_backends.hpp"
+
+namespace sovra::gateway::auth {
+namespace {
+
+class AuthFilterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = backend_.open();
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+    ASSERT_TRUE(store_->create_organization({"org_a", "A", 1}));
+    ASSERT_TRUE(store_->create_project({"proj_a", "org_a", "pa", 1, 0}));
+    cache_ = std::make_shared<platform::KeyCache>(*store_);
+    router_.use("/v1/", make_auth_filter({.keys = cache_}));
+    auto who = [](http::Request& req) {
+      const auto* p = principal_of(req);
+      return http::Response::json(200, p != nullptr ? p->project_id + "|" + p->key_id : "anonymous");
+    };
+    router_.add("GET", "/v1/thing", who);
+    router_.add("POST", "/v1/chat/completions", who);
+    router_.add("GET", "/v1/models/{model}", who);
+    router_.add("GET", "/v1/organization/projects", who);
+    router_.add("GET", "/healthz", who);
+  }
+
+  std::string issue(platform::KeySpec spec = {}) {
+    spec.org_id = "org_a";
+    if (spec.kind == store::KeyKind::kProject) spec.project_id = "proj_a";
+    auto k = platform::issue_key(*store_, spec);
+    EXPECT_TRUE(k) << k.error().message;
+    EXPECT_TRUE(cache_->reload_key(k->record.id));
+    return k->plaintext;
+  }
+
+  http::Response call(std::string method, std::string path, std::map<std::string, std::string> headers = {},
+                      std::string body = {}) {
+    http::Request req;
+    req.method = std::move(method);
+    req.path = std::move(path);
+    req.body = std::move(body);
+    for (auto& [k, v] : headers) req.headers.push_back({k, v});
+    auto m = router_.match(req.method, req.path);
+    EXPECT_NE(m.route, nullptr);
+    req.path_params = m.params;
+    return router_.dispatch(*m.route, req);
+  }
+
+  store::test::SqliteBackend backend_;
+  std::unique_ptr<store::Store> store_;
+  std::shared_ptr<platform::KeyCache> cache_;
+  http::Router router_;
+};
+
+TEST_F(AuthFilterTest, OpenRoutesNeedNoKey) { EXPECT_EQ(call("GET", "/healthz").status, 200); }
+
+TEST_F(AuthFilterTest, BadKeysGetOpenAIsInvalidApiKeyError) {
+  const auto missing = call("GET", "/v1/thing");
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_NE(missing.body.find(R"("code":"invalid_api_key")"), std::string::npos);
+  const auto unknown = call("GET", "/v1/thing", {{"authorization", "Bearer " + platform::generate_key().plaintext}});
+  const auto key = issue();
+  const auto wrong_secret =
+      call("GET", "/v1/thing", {{"authorization", "Bearer " + key.substr(0, key.size() - 4) + "0000"}});
+  const auto malformed = call("GET", "/v1/thing", {{"authorization", "Bearer sk-garbage"}});
+  const auto other_scheme = call("GET", "/v1/thing", {{"authorization", "Basic dXNlcjpwYXNz"}});
+  for (const auto* r : {&unknown, &wrong_secret, &malformed, &other_scheme}) {
+    EXPECT_EQ(r->status, 401);
+    EXPECT_EQ(r->body, unknown.body);  // one message: nothing tells the cases apart
+  }
+  EXPECT_NE(unknown.body.find(R"("type":"invalid_request_error")"), std::string::npos);
+  EXPECT_EQ(unknown.body.find("sk-sovra-"), std::string::npos);  // the key is not echoed
+}
+
+TEST_F(AuthFilterTest, AValidKeyReachesTheHandlerWithItsPrincipal) {
+  const auto key = issue();
+  auto r = call("GET", "/v1/thing", {{"authorization", "Bearer " + key}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body.starts_with("proj_a|"));
+  EXPECT_EQ(call("GET", "/v1/thing", {{"x-api-key", key}}).status, 200);
+}
+
+TEST_F(AuthFilterTest, EndpointAndModelAllowListsGive403) {
+  const auto key = issue({.allowed_models = {"tiny"}, .allowed_endpoints = {"/v1/chat/completions", "/v1/models/{model}"}});
+  const std::map<std::string, std::string> h{{"authorization", "Bearer " + key}};
+  EXPECT_EQ(call("GET", "/v1/thing", h).status, 403);
+  EXPECT_EQ(call("POST", "/v1/chat/completions", h, R"({"model":"tiny"})").status, 200);
+  const auto denied = call("POST", "/v1/chat/completions", h, R"({"model":"big"})");
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_NE(denied.body.find("permission_error"), std::string::npos);
+  EXPECT_EQ(call("GET", "/v1/models/tiny", h).status, 200);
+  EXPECT_EQ(call("GET", "/v1/models/big", h).status, 403);
+}
+
+TEST_F(AuthFilterTest, AdminKeysOnlyReachTheAdminApiAndProjectKeysNever) {
+  const auto admin = issue({.kind = store::KeyKind::kAdmin});
+  const auto project = issue();
+  EXPECT_EQ(call("GET", "/v1/organization/projects", {{"authorization", "Bearer " + admin}}).status, 200);
+  EXPECT_EQ(call("GET", "/v1/thing", {{"authorization", "Bearer " + admin}}).status, 403);
+  EXPECT_EQ(call("GET", "/v1/organization/projects", {{"authorization", "Bearer " + project}}).status, 403);
+}
+
+TEST_F(AuthFilterTest, AnonymousModeLetsKeylessRequestsThroughButStillChecksKeys) {
+  http::Router r;
+  r.use("/v1/", make_auth_filter({.keys = cache_, .allow_anonymous = true}));
+  r.add("GET", "/v1/thing", [](http::Request& req) {
+    return http::Response::json(200, principal_of(req) == nullptr ? "anonymous" : "key");
+  });
+  http::Request req;
+  req.method = "GET";
+  req.path = "/v1/thing";
+  auto m = r.match("GET", "/v1/thing");
+  EXPECT_EQ(r.dispatch(*m.route, req).body, "anonymous");
+  req.headers.push_back({"authorization", "Bearer " + platform::generate_key().plaintext});
+  EXPECT_EQ(r.dispatch(*m.route, req).status, 401);
+}
+
+}  // namespace
+}  // namespace sovra::gateway::auth
