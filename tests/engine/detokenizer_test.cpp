@@ -12,7 +12,7 @@ namespace {
 class PieceTokenizer final : public tokenizer::Tokenizer {
  public:
   explicit PieceTokenizer(std::vector<std::string> pieces) : pieces_(std::move(pieces)) {}
-  std::vector<tokenizer::TokenId> encode(std::string_view, bool) const override { return {}; }
+  std::vector<tokenizer::TokenId> encode(std::string_view, const tokenizer::EncodeOptions&) const override { return {}; }
   std::string decode(std::span<const tokenizer::TokenId>) const override { return {}; }
   std::string_view token_to_piece(tokenizer::TokenId id) const override {
     if (id < 0 || static_cast<std::size_t>(id) >= pieces_.size()) return {};

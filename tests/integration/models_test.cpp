@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "common/json.hpp"
+#include "integration/auth_support.hpp"
 #include "support/raw_http.hpp"
 #include "support/server_process.hpp"
 
@@ -16,7 +17,10 @@ TEST(ModelsEndpoint, ListsAndRetrievesConfiguredModels) {
   if (!std::filesystem::exists(kModel)) GTEST_SKIP() << kModel << " absent";
   ServerProcess server({"--model", "stories=" + kModel});
   ASSERT_TRUE(server.started()) << server.log();
-  auto list = http_request(server.port(), "GET", "/v1/models");
+  const std::map<std::string, std::string> auth{
+      {"authorization", "Bearer " + read_file(server.data_dir() + "/data/initial-api-key")}};
+  EXPECT_EQ(http_request(server.port(), "GET", "/v1/models").status, 401);
+  auto list = http_request(server.port(), "GET", "/v1/models", {}, "application/json", auth);
   ASSERT_EQ(list.status, 200) << list.body;
   auto v = parse_json(list.body);
   ASSERT_TRUE(v) << list.body;
@@ -27,9 +31,9 @@ TEST(ModelsEndpoint, ListsAndRetrievesConfiguredModels) {
   EXPECT_EQ(m.at("architecture"), "llama");
   EXPECT_EQ(m.at("capabilities").at("chat"), true);
 
-  auto one = http_request(server.port(), "GET", "/v1/models/stories");
+  auto one = http_request(server.port(), "GET", "/v1/models/stories", {}, "application/json", auth);
   EXPECT_EQ(one.status, 200) << one.body;
-  auto missing = http_request(server.port(), "GET", "/v1/models/gpt-5");
+  auto missing = http_request(server.port(), "GET", "/v1/models/gpt-5", {}, "application/json", auth);
   EXPECT_EQ(missing.status, 404);
   auto e = parse_json(missing.body);
   ASSERT_TRUE(e) << missing.body;
