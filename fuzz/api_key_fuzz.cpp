@@ -26,8 +26,18 @@ struct World {
     (void)cache->reload_all();
     router.use("/v1/", sovra::gateway::auth::make_auth_filter({.keys = cache}));
     router.add("POST", "/v1/thing", [](sovra::http::Request&) { return sovra::http::Response::json(200, "{}"); });
-    std::atexit([] { std::filesystem::remove_all(world().dir); });
   }
+  // Removes the temporary store when the process exits. (An atexit() handler registered from this constructor
+  // would run after this destructor, on a destroyed object.)
+  ~World() {
+    router = sovra::http::Router{};
+    cache.reset();
+    store.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
   static World& world();
   std::string dir;
   std::unique_ptr<sovra::store::Store> store;
