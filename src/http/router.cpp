@@ -1,5 +1,7 @@
 #include "http/router.hpp"
 
+#include <array>
+
 namespace sovra::http {
 namespace {
 
@@ -19,30 +21,37 @@ bool is_param(std::string_view segment) {
   return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
 }
 
-bool match_pattern(std::string_view pattern, std::string_view path,
-                   std::vector<std::pair<std::string, std::string>>* params) {
-  // A trailing slash is a different resource (as with the OpenAI API).
+// Longer paths match no route: patterns have far fewer segments.
+constexpr std::size_t kMaxSegments = 16;
+
+// Splits `path` into its non-empty segments; false when it has more than kMaxSegments or a trailing slash (a
+// different resource, as with the OpenAI API).
+bool split_path(std::string_view path, std::array<std::string_view, kMaxSegments>& out, std::size_t& n) {
+  n = 0;
   if (path.size() > 1 && path.back() == '/') return false;
-  std::size_t pi = 0;
-  std::size_t qi = 0;
-  std::string_view want;
-  std::string_view got;
-  while (true) {
-    const bool has_want = next_segment(pattern, pi, want);
-    const bool has_got = next_segment(path, qi, got);
-    if (has_want != has_got) return false;
-    if (!has_want) return true;
-    if (is_param(want)) {
-      if (params != nullptr) params->emplace_back(std::string(want.substr(1, want.size() - 2)), std::string(got));
-      continue;
-    }
-    if (want != got) return false;
+  std::size_t i = 0;
+  std::string_view segment;
+  while (next_segment(path, i, segment)) {
+    if (n == kMaxSegments) return false;
+    out[n++] = segment;
   }
+  return true;
 }
 
 }  // namespace
 
 void Router::add(std::string method, std::string pattern, Handler handler, RouteOptions options) {
+  std::vector<Segment> segments;
+  std::size_t i = 0;
+  std::string_view segment;
+  while (next_segment(pattern, i, segment)) {
+    if (is_param(segment)) {
+      segments.push_back({std::string(segment.substr(1, segment.size() - 2)), true});
+    } else {
+      segments.push_back({std::string(segment), false});
+    }
+  }
+  patterns_.push_back(std::move(segments));
   routes_.push_back({std::move(method), std::move(pattern), std::move(handler), std::move(options)});
 }
 
@@ -58,12 +67,22 @@ Response Router::dispatch(const Route& route, Request& request) const {
 
 RouteMatch Router::match(std::string_view method, std::string_view path) const {
   RouteMatch result;
-  for (const auto& r : routes_) {
-    if (!match_pattern(r.pattern, path, nullptr)) continue;
+  std::array<std::string_view, kMaxSegments> got;
+  std::size_t n = 0;
+  const bool splittable = split_path(path, got, n);
+  for (std::size_t ri = 0; splittable && ri < routes_.size(); ++ri) {
+    const Route& r = routes_[ri];
+    const std::vector<Segment>& want = patterns_[ri];
+    if (want.size() != n) continue;
+    bool same = true;
+    for (std::size_t k = 0; k < n && same; ++k) same = want[k].param || want[k].text == got[k];
+    if (!same) continue;
     if (r.method == method) {
       result.route = &r;
       result.params.clear();
-      match_pattern(r.pattern, path, &result.params);
+      for (std::size_t k = 0; k < n; ++k) {
+        if (want[k].param) result.params.emplace_back(want[k].text, std::string(got[k]));
+      }
       result.allow.clear();
       return result;
     }

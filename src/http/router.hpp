@@ -54,7 +54,14 @@ class Router {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  // A route's pattern split once at add(): matching compares segment counts first, so a request is checked
+  // against most routes with one integer comparison instead of a walk over both strings.
+  struct Segment {
+    std::string text;
+    bool param = false;  // `{name}`: matches any one segment; text holds the name
+  };
   std::vector<Route> routes_;
+  std::vector<std::vector<Segment>> patterns_;  // parallel to routes_
   std::vector<std::pair<std::string, Filter>> filters_;
 };
 
