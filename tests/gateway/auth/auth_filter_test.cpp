@@ -67,7 +67,8 @@ TEST_F(AuthFilterTest, BadKeysGetOpenAIsInvalidApiKeyError) {
   const auto unknown = call("GET", "/v1/thing", {{"authorization", "Bearer " + platform::generate_key().plaintext}});
   const auto key = issue();
   const auto wrong_secret =
-      call("GET", "/v1/thing", {{"authorization", "Bearer " + key.substr(0, key.size() - 4) + "0000"}});
+      call("GET", "/v1/thing",
+           {{"authorization", "Bearer " + key.substr(0, key.size() - 4) + (key.ends_with("0000") ? "1111" : "0000")}});
   const auto malformed = call("GET", "/v1/thing", {{"authorization", "Bearer sk-garbage"}});
   const auto other_scheme = call("GET", "/v1/thing", {{"authorization", "Basic dXNlcjpwYXNz"}});
   for (const auto* r : {&unknown, &wrong_secret, &malformed, &other_scheme}) {
@@ -87,7 +88,8 @@ TEST_F(AuthFilterTest, AValidKeyReachesTheHandlerWithItsPrincipal) {
 }
 
 TEST_F(AuthFilterTest, EndpointAndModelAllowListsGive403) {
-  const auto key = issue({.allowed_models = {"tiny"}, .allowed_endpoints = {"/v1/chat/completions", "/v1/models/{model}"}});
+  const auto key =
+      issue({.allowed_models = {"tiny"}, .allowed_endpoints = {"/v1/chat/completions", "/v1/models/{model}"}});
   const std::map<std::string, std::string> h{{"authorization", "Bearer " + key}};
   EXPECT_EQ(call("GET", "/v1/thing", h).status, 403);
   EXPECT_EQ(call("POST", "/v1/chat/completions", h, R"({"model":"tiny"})").status, 200);
