@@ -5,15 +5,14 @@
 #include <iostream>
 #include <memory>
 
-#include "api/openai/error.hpp"
 #include "app/command.hpp"
 #include "app/config_flags.hpp"
 #include "app/data_dir.hpp"
 #include "app/platform_wiring.hpp"
+#include "app/run_server.hpp"
 #include "app/system_routes.hpp"
 #include "common/build_info.hpp"
 #include "common/logging.hpp"
-#include "http/server.hpp"
 #include "observability/metrics.hpp"
 
 namespace sovra::app {
@@ -54,29 +53,12 @@ int gateway(const ConfigFlags& flags) {
                               .debug_routes = config->server.debug_routes,
                               .sse_queue_events = static_cast<std::size_t>(config->server.sse_queue_events)});
   (*platform)->install(*router);
-  auto server = http::Server::create(
-      config->server, router, {.render_error = api::openai::error_response, .access_log = config->log.access_log});
-  if (!server) {
-    std::cerr << "sovra: " << server.error().message << "\n";
-    return 2;
-  }
-  auto bound = (*server)->start();
-  if (!bound) {
-    std::cerr << "sovra: " << bound.error().message << "\n";
-    return 1;
-  }
-  print_bootstrap_keys((*platform)->bootstrap_result());
-  const bool tls = (*server)->tls_enabled();
-  const std::string host = bound->host.find(':') != std::string::npos ? "[" + bound->host + "]" : bound->host;
-  log.info("listening", {{"address", bound->host}, {"port", bound->port}, {"tls", tls}});
-  std::cout << "sovra: listening on " << (tls ? "https://" : "http://") << host << ":" << bound->port << std::endl;
-  (*server)->run(/*handle_signals=*/true);
-  log.info("stopped");
-  return 0;
+  return run_server(*config, router, **platform, log);
 }
 
 const CommandRegistration kGateway([](CLI::App& root, int& exit_code) {
-  auto* cmd = root.add_subcommand("gateway", "Serve the API gateway without the engine (replicas share a PostgreSQL store)");
+  auto* cmd =
+      root.add_subcommand("gateway", "Serve the API gateway without the engine (replicas share a PostgreSQL store)");
   auto flags = std::make_shared<ConfigFlags>();
   flags->add_to(*cmd);
   cmd->callback([flags, &exit_code] { exit_code = gateway(*flags); });

@@ -4,7 +4,6 @@
 #include <iostream>
 #include <memory>
 
-#include "api/openai/error.hpp"
 #include "api/openai/models.hpp"
 #include "app/command.hpp"
 #include "app/config_flags.hpp"
@@ -12,10 +11,10 @@
 #include "app/model_catalog.hpp"
 #include "app/model_files.hpp"
 #include "app/platform_wiring.hpp"
+#include "app/run_server.hpp"
 #include "app/system_routes.hpp"
 #include "common/build_info.hpp"
 #include "common/logging.hpp"
-#include "http/server.hpp"
 #include "observability/metrics.hpp"
 
 namespace sovra::app {
@@ -80,28 +79,7 @@ int serve(const ConfigFlags& flags) {
   api::openai::add_model_routes(*router, std::make_shared<const std::vector<api::ModelInfo>>(std::move(*catalog)));
   (*platform)->install(*router);
 
-  auto server = http::Server::create(
-      config->server, router, {.render_error = api::openai::error_response, .access_log = config->log.access_log});
-  if (!server) {
-    std::cerr << "sovra: " << server.error().message << "\n";
-    return 2;
-  }
-  auto bound = (*server)->start();
-  if (!bound) {
-    log.error("cannot listen", {{"error", bound.error().message}});
-    std::cerr << "sovra: " << bound.error().message << "\n";
-    return 1;
-  }
-  const bool tls = (*server)->tls_enabled();
-  const std::string host = bound->host.find(':') != std::string::npos ? "[" + bound->host + "]" : bound->host;
-  print_bootstrap_keys((*platform)->bootstrap_result());
-  log.info("listening", {{"address", bound->host}, {"port", bound->port}, {"tls", tls}});
-  // Tests and scripts read this line to learn the port when --listen asks for port 0.
-  std::cout << "sovra: listening on " << (tls ? "https://" : "http://") << host << ":" << bound->port << std::endl;
-
-  (*server)->run(/*handle_signals=*/true);
-  log.info("stopped");
-  return 0;
+  return run_server(*config, router, **platform, log);
 }
 
 const CommandRegistration kServe([](CLI::App& root, int& exit_code) {

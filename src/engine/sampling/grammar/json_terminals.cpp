@@ -42,7 +42,7 @@ RuleId JsonTerminals::digits(std::uint32_t min, std::uint32_t max) {
 RuleId JsonTerminals::string_char() {
   return once("char", [&] {
     const Item h = ref(hex());
-    // \uXXXX outside D800-DFFF: a lone surrogate would make the output invalid UTF-8.
+    // \uHHHH outside D800-DFFF: a lone surrogate would make the output invalid UTF-8.
     const RuleId u = b_.add("escape-u", {{cls({{'0', '9'}, {'A', 'C'}, {'a', 'c'}}), h, h, h},
                                          {cls({{'D', 'D'}, {'d', 'd'}}), cls({{'0', '7'}}), h, h},
                                          {cls({{'E', 'F'}, {'e', 'f'}}), h, h, h}});

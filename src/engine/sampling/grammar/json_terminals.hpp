@@ -7,7 +7,7 @@
 // newline or indentation is: outputs stay compact and a model cannot loop on whitespace.
 //
 // Contract:
-// - Strings: any JSON string whose escapes are \" \\ \/ \b \f \n \r \t or \uXXXX outside the surrogate range
+// - Strings: any JSON string whose escapes are \" \\ \/ \b \f \n \r \t or \uHHHH outside the surrogate range
 //   (so every output is valid UTF-8 and each grammar character is one code point: minLength/maxLength count
 //   code points, as JSON Schema does). Raw control characters are refused, as JSON requires.
 // - Numbers: at most 16 integer digits, 15 fraction digits and 2 exponent digits, so every value parses as a

@@ -4,7 +4,7 @@
 //
 // Contract:
 // - Supports the ECMA-262 subset schemas use: literals, '.', classes ([a-z], [^…], \d \D \w \W \s \S inside
-//   or outside classes), escapes (\t \n \r \f \v \uXXXX \xHH, escaped punctuation), groups ((…), (?:…)),
+//   or outside classes), escapes (\t \n \r \f \v \uHHHH \xHH, escaped punctuation), groups ((…), (?:…)),
 //   alternation, quantifiers (* + ? {m} {m,} {m,n}, lazy forms too, bounds up to 1000), and '^' / '$' at the
 //   very start / end of the pattern. JSON Schema patterns are searches: a side without an anchor may hold any
 //   characters.
