@@ -1,5 +1,6 @@
 #pragma once
-// The generated Unicode tables (unicode_tables.cpp, written by scripts/gen_unicode_tables.py). Use unicode.hpp.
+// The generated Unicode tables (unicode_categories.cpp, unicode_lowercase.cpp, unicode_decomposition.cpp, written by
+// scripts/gen_unicode_tables.py). Use unicode.hpp.
 #include <cstddef>
 #include <cstdint>
 
