@@ -10,6 +10,7 @@
 
 #include "chat/parse/format_parser.hpp"
 #include "chat/parse/json_args_stream.hpp"
+#include "chat/parse/json_space.hpp"
 #include "chat/parse/marker_scan.hpp"
 
 namespace sovra::chat {
@@ -23,14 +24,6 @@ constexpr std::string_view kSep = "<\uFF5Ctool\u2581sep\uFF5C>";
 constexpr std::string_view kFence = "```json";
 constexpr std::string_view kFenceEnd = "```";
 constexpr std::size_t kMaxName = 256;
-
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
-std::size_t leading_space(std::string_view s) {
-  std::size_t n = 0;
-  while (n < s.size() && is_space(s[n])) ++n;
-  return n;
-}
 
 class DeepSeekR1Format final : public FormatParser {
  public:

@@ -1,4 +1,5 @@
 #include "chat/parse/event_sink.hpp"
+#include "chat/parse/json_space.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -9,8 +10,6 @@
 
 namespace sovra::chat {
 namespace {
-
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);

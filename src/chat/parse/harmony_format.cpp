@@ -9,6 +9,7 @@
 #include <string>
 
 #include "chat/parse/format_parser.hpp"
+#include "chat/parse/json_space.hpp"
 #include "chat/parse/marker_scan.hpp"
 
 namespace sovra::chat {
@@ -22,8 +23,6 @@ constexpr std::string_view kCall = "<|call|>";
 constexpr std::string_view kReturn = "<|return|>";
 constexpr std::string_view kEndTokens[] = {kEnd, kCall, kReturn};
 constexpr std::size_t kMaxHeader = 512;  // bytes; a longer "header" is text, not markup
-
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 struct Header {
   std::string channel;

@@ -4,6 +4,7 @@
 
 #include "chat/parse/format_parser.hpp"
 #include "chat/parse/json_call_streamer.hpp"
+#include "chat/parse/json_space.hpp"
 #include "chat/parse/marker_scan.hpp"
 
 namespace sovra::chat {
@@ -11,8 +12,6 @@ namespace {
 
 constexpr std::string_view kOpenTag = "<tool_call>";
 constexpr std::string_view kCloseTag = "</tool_call>";
-
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 class HermesFormat final : public FormatParser {
  public:

@@ -1,4 +1,5 @@
 #include "chat/parse/json_call_streamer.hpp"
+#include "chat/parse/json_space.hpp"
 
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
@@ -8,7 +9,6 @@
 namespace sovra::chat {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 bool is_name_key(std::string_view k) { return k == "name"; }
 bool is_args_key(std::string_view k) { return k == "arguments" || k == "parameters"; }
 

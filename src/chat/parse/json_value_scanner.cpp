@@ -1,9 +1,9 @@
 #include "chat/parse/json_value_scanner.hpp"
+#include "chat/parse/json_space.hpp"
 
 namespace sovra::chat {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 bool ends_scalar(char c) {
   return is_space(c) || c == ',' || c == '}' || c == ']' || c == '{' || c == '[' || c == '"' || c == ':' || c == '<';
 }

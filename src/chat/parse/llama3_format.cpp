@@ -9,6 +9,7 @@
 
 #include "chat/parse/format_parser.hpp"
 #include "chat/parse/json_call_streamer.hpp"
+#include "chat/parse/json_space.hpp"
 #include "chat/parse/marker_scan.hpp"
 #include "chat/parse/python_call.hpp"
 
@@ -18,14 +19,6 @@ namespace {
 constexpr std::string_view kPythonTag = "<|python_tag|>";
 constexpr std::string_view kEom = "<|eom_id|>";
 constexpr std::string_view kEot = "<|eot_id|>";
-
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
-std::size_t leading_space(std::string_view s) {
-  std::size_t n = 0;
-  while (n < s.size() && is_space(s[n])) ++n;
-  return n;
-}
 
 class Llama3Format final : public FormatParser {
  public:

@@ -7,6 +7,7 @@
 #include "chat/parse/format_parser.hpp"
 #include "chat/parse/json_args_stream.hpp"
 #include "chat/parse/json_call_streamer.hpp"
+#include "chat/parse/json_space.hpp"
 #include "chat/parse/marker_scan.hpp"
 
 namespace sovra::chat {
@@ -16,8 +17,6 @@ constexpr std::string_view kToolCalls = "[TOOL_CALLS]";
 constexpr std::string_view kArgsMarker = "[ARGS]";
 constexpr std::string_view kCallIdMarker = "[CALL_ID]";
 constexpr std::size_t kMaxName = 256;
-
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 class MistralFormat final : public FormatParser {
  public:

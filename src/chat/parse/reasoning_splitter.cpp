@@ -1,13 +1,10 @@
 #include "chat/parse/reasoning_splitter.hpp"
+#include "chat/parse/json_space.hpp"
 
 #include "chat/parse/marker_scan.hpp"
 
 namespace sovra::chat {
-namespace {
-
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
-}  // namespace
+namespace {}  // namespace
 
 void ReasoningSplitter::feed(std::string_view text, EventSink& sink, FormatParser& next) {
   if (state_ == State::kAfter) {
