@@ -9,6 +9,7 @@
 //   fallbacks are the implementation's business). Unknown model: kNotFound, api_code "model_not_found", 404.
 // - models() lists what /v1/models shows (aliases included), in a stable order.
 // - Thread-safe; route() does no blocking I/O (health and load are tracked in the background).
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@ struct DeploymentInfo {
   std::string jurisdiction;  // e.g. "SE"
   std::vector<std::string> zones;  // wider areas the jurisdiction belongs to, e.g. {"EU", "EEA"}
   bool local = true;         // the embedded engine (false: an upstream)
+  std::int64_t context_length = 0;  // the model's context in tokens; 0 when unknown
 };
 
 // Residency constraints of the caller's organisation/project (gateway/residency computes them). Empty lists
