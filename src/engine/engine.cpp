@@ -106,6 +106,7 @@ Result<RequestId> Engine::submit(GenerationRequest request, EventSink sink) {
   params.eos_id = tokenizer_->eos_id();
   params.ignore_eos = request.ignore_eos;
   params.sampler = std::make_unique<sampling::Sampler>(std::move(sampler));
+  params.constraint = std::move(request.constraint);
 
   std::lock_guard lock(mu_);
   if (stop_) return Error::unavailable("the engine is shutting down");

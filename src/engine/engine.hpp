@@ -66,6 +66,7 @@ class Engine final : public EngineClient {
   EngineStats stats() const;
   const EngineOptions& options() const { return options_; }
   const model::Model& model() const { return *model_; }
+  const std::shared_ptr<const tokenizer::Tokenizer>& tokenizer() const { return tokenizer_; }
 
  private:
   struct Incoming {

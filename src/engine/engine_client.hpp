@@ -17,6 +17,9 @@
 //   that can never form a character are passed through at the end). Stop strings are matched on the text;
 //   the matched stop string and anything after it are never sent, and the request ends with kStop. Stop token
 //   ids and EOS end the request with kStop without contributing text.
+// - request.constraint (optional, e.g. a GrammarConstraint): every token of the request is sampled under its mask
+//   and then passed to its accept(); the engine owns it from submit() on (one constraint per request, never
+//   shared). A token the constraint refuses ends the request with kError.
 // - cancel(id) may be called from any thread at any time, any number of times, also for finished or unknown
 //   ids (then it does nothing). A cancelled request stops consuming compute and frees its KV blocks within one
 //   engine step; its kFinished event has reason kCancelled and usage counting the tokens actually processed.
@@ -24,12 +27,14 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/error.hpp"
 #include "engine/sampling/sampler.hpp"
+#include "engine/sampling/token_constraint.hpp"
 #include "engine/scheduler/sequence.hpp"
 
 namespace sovra::engine {
@@ -43,6 +48,7 @@ struct GenerationRequest {
   std::int32_t max_tokens = 16;        // generated tokens at most
   std::vector<std::string> stop;       // stop strings
   bool ignore_eos = false;
+  std::shared_ptr<sampling::TokenConstraint> constraint;  // optional: grammar-constrained decoding
   std::string request_id;  // the API's id, for logs only
 };
 

@@ -28,8 +28,12 @@ RunnerOutput ModelRunner::execute(const SchedulerOutput& out) {
       r.failed = true;
     } else {
       const std::span<const float> logits(logits_.data() + row * n_vocab, n_vocab);
+      if (s.constraint != nullptr) s.constraint->fill_mask(mask_);
       auto sampled = s.sampler->sample(
-          logits, s.history != nullptr ? std::span<const TokenId>(*s.history) : std::span<const TokenId>());
+          logits, s.history != nullptr ? std::span<const TokenId>(*s.history) : std::span<const TokenId>(),
+          s.constraint != nullptr ? &mask_ : nullptr);
+      // The constraint advances with the token sampled; a token it refuses (a bug) fails the sequence.
+      if (sampled && s.constraint != nullptr && !s.constraint->accept(sampled->token)) sampled = Error::internal("the token constraint refused the sampled token");
       if (sampled) {
         r.token = sampled->token;
         r.stop_token = sampled->finish == sampling::FinishReason::kStopToken;

@@ -38,6 +38,7 @@ class ModelRunner final : public Runner {
   model::BatchedForward forward_;
   std::vector<model::BatchItem> items_;
   std::vector<float> logits_;
+  sampling::TokenMask mask_;  // scratch for constrained sequences
 };
 
 }  // namespace sovra::engine

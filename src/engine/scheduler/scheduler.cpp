@@ -79,6 +79,7 @@ Status Scheduler::add(SeqId id, SequenceParams params) {
   s->stop_token_ids = std::move(params.stop_token_ids);
   s->eos_id = params.ignore_eos ? -1 : params.eos_id;
   s->sampler = std::move(params.sampler);
+  s->constraint = std::move(params.constraint);
   waiting_.push_back(s.get());
   seqs_.emplace(id, std::move(s));
   return {};
@@ -241,6 +242,7 @@ SchedulerOutput Scheduler::schedule() {
     ss.block_table = s.blocks;
     ss.sample = s.num_computed + p.n == s.num_tokens();
     ss.sampler = s.sampler.get();
+    ss.constraint = s.constraint.get();
     ss.history = &s.tokens;
     out.num_tokens += p.n;
     out.sequences.push_back(std::move(ss));

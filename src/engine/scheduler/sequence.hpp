@@ -10,6 +10,7 @@
 #include "engine/kv/block_pool.hpp"
 #include "engine/kv/prefix_hash.hpp"
 #include "engine/sampling/sampler.hpp"
+#include "engine/sampling/token_constraint.hpp"
 
 namespace sovra::engine {
 
@@ -31,6 +32,7 @@ struct SequenceParams {
   TokenId eos_id = -1;                  // the model's end of sequence, or -1; ignored with ignore_eos
   bool ignore_eos = false;
   std::unique_ptr<sampling::Sampler> sampler;  // null for fake runners
+  std::shared_ptr<sampling::TokenConstraint> constraint;  // optional (grammar-constrained decoding)
 };
 
 struct Sequence {
@@ -43,6 +45,7 @@ struct Sequence {
   std::vector<TokenId> stop_token_ids;
   TokenId eos_id = -1;
   std::unique_ptr<sampling::Sampler> sampler;
+  std::shared_ptr<sampling::TokenConstraint> constraint;
 
   SeqStatus status = SeqStatus::kWaiting;
   std::int32_t num_computed = 0;      // tokens with KV entries in `blocks`

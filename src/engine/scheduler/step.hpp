@@ -19,6 +19,7 @@ struct ScheduledSequence {
   std::vector<kv::BlockId> block_table;  // covers positions [0, pos0 + tokens.size())
   bool sample = false;                   // the last token completes the sequence's known tokens: sample the next
   sampling::Sampler* sampler = nullptr;  // valid until update(); null with fake runners
+  sampling::TokenConstraint* constraint = nullptr;  // valid until update(); null when unconstrained
   const std::vector<TokenId>* history = nullptr;  // every token so far (penalties); valid until update()
 };
 

@@ -36,18 +36,19 @@
 #include "engine/sampling/grammar/matcher.hpp"
 #include "engine/sampling/grammar/state_cache.hpp"
 #include "engine/sampling/grammar/token_trie.hpp"
+#include "engine/sampling/token_constraint.hpp"
 #include "engine/sampling/token_mask.hpp"
 
 namespace sovra::sampling::grammar {
 
 inline constexpr std::size_t kMaskCacheEntries = 64;
 
-class GrammarConstraint {
+class GrammarConstraint final : public TokenConstraint {
  public:
   GrammarConstraint(std::shared_ptr<const Grammar> grammar, std::shared_ptr<const TokenTrie> trie);
 
-  void fill_mask(TokenMask& mask);
-  Status accept(TokenId token);
+  void fill_mask(TokenMask& mask) override;
+  Status accept(TokenId token) override;
   Status accept_text(std::string_view bytes);
 
   bool is_complete() const { return matcher_.is_complete(); }

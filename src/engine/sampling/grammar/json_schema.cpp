@@ -267,6 +267,12 @@ Result<RuleId> SchemaCompiler::compile_literals(const std::vector<const json::va
   return builder_.add(rule_name(path) + "-literal", std::move(alts));
 }
 
+Result<Grammar> SchemaCompiler::finish(RuleId root) && {
+  if (options_.prefix.empty() && options_.suffix.empty()) return std::move(builder_).build(root);
+  const RuleId framed = builder_.add("framed", {{lit(options_.prefix), ref(root), lit(options_.suffix)}});
+  return std::move(builder_).build(framed);
+}
+
 Result<std::shared_ptr<const Grammar>> compile_json_schema(const json::value& schema,
                                                            const JsonSchemaOptions& options) {
   SchemaCompiler compiler(schema, options);

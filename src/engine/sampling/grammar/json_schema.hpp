@@ -34,6 +34,7 @@
 #include <boost/json/value.hpp>
 
 #include <memory>
+#include <string>
 
 #include "common/error.hpp"
 #include "engine/sampling/grammar/grammar.hpp"
@@ -42,6 +43,10 @@ namespace sovra::sampling::grammar {
 
 struct JsonSchemaOptions {
   bool strict = true;
+  // Literal UTF-8 text the output starts and ends with around the JSON value (a tool call's markers, e.g.
+  // "<tool_call>\n" … "\n</tool_call>"); empty: the output is the JSON value alone.
+  std::string prefix;
+  std::string suffix;
 };
 
 Result<std::shared_ptr<const Grammar>> compile_json_schema(const boost::json::value& schema,

@@ -29,7 +29,8 @@ class SchemaCompiler {
       : root_(root), options_(options), terms_(builder_) {}
 
   Result<RuleId> compile(const boost::json::value& schema, const std::string& path, int depth);
-  Result<Grammar> finish(RuleId root) && { return std::move(builder_).build(root); }
+  // Builds the grammar of `root`, framed by options.prefix / options.suffix when they are set.
+  Result<Grammar> finish(RuleId root) &&;
 
   // "json_schema: <what> at <path>" as an invalid-argument error for the response_format parameter.
   static Error error(const std::string& path, const std::string& what);

@@ -1,0 +1,46 @@
+#pragma once
+// ChatCall: a chat completion on the local engine. Each choice's generated text goes through its own
+// chat::OutputParser (the model's output syntax), so the stream carries content, reasoning_content and tool-call
+// deltas (id and name on a call's first delta, then argument pieces); a choice's first delta has the role, its
+// last the finish reason: tool_calls when it produced a call, length when max_tokens or the context cut it,
+// otherwise stop. See engine_call.hpp for the threading contract.
+#include <memory>
+#include <vector>
+
+#include "api/types/events.hpp"
+#include "chat/parse/output_parser.hpp"
+#include "routing/engine_call.hpp"
+
+namespace sovra::routing {
+
+class ChatCall final : public EngineCall {
+ public:
+  // `parsers`: one per choice. `logprobs`: attach per-token logprobs to the deltas.
+  ChatCall(std::shared_ptr<engine::Engine> engine, const tokenizer::Tokenizer& tokenizer,
+           std::vector<chat::OutputParser> parsers, bool logprobs, api::ChatSink sink);
+
+ private:
+  struct Choice {
+    chat::OutputParser parser;
+    bool role_sent = false;
+  };
+
+  void on_token(std::size_t choice, engine::GenerationEvent& ev) override;
+  void on_choice_finished(std::size_t choice, engine::GenerationEvent& ev) override;
+  void on_all_finished(const api::Usage& usage, std::optional<Error> error) override;
+
+  // Folds parser events into `delta`; returns whether any reasoning text was produced.
+  static bool fold(const std::vector<chat::ParseEvent>& events, api::ChatDelta& delta);
+  void emit(std::size_t choice, api::ChatDelta&& delta);
+
+  const tokenizer::Tokenizer& tokenizer_;
+  std::vector<Choice> choices_;
+  bool logprobs_;
+  api::ChatSink sink_;
+  std::vector<chat::ParseEvent> scratch_;
+};
+
+// The logprobs of one generated token as the API reports them (token text as bytes of its piece).
+api::TokenLogprob token_logprob(const tokenizer::Tokenizer& tokenizer, const engine::GenerationEvent& ev);
+
+}  // namespace sovra::routing
