@@ -5,9 +5,11 @@
 #include <memory>
 
 #include "api/openai/models.hpp"
+#include "api/openai/tokenize.hpp"
 #include "app/command.hpp"
 #include "app/config_flags.hpp"
 #include "app/data_dir.hpp"
+#include "app/engine_wiring.hpp"
 #include "app/model_catalog.hpp"
 #include "app/model_files.hpp"
 #include "app/platform_wiring.hpp"
@@ -68,15 +70,36 @@ int serve(const ConfigFlags& flags) {
     std::cerr << "sovra: " << catalog.error().message << "\n";
     return 1;
   }
-  readiness->set("models", true, std::to_string(config->models.size()) + " model(s)");
   for (const auto& m : config->models) log.info("model configured", {{"model", m.name}, {"path", m.path}});
   if (config->models.empty()) log.warn("no models configured: pass --model NAME=PATH.gguf to serve one");
+  readiness->set("models", false, "loading " + std::to_string(config->models.size()) + " model(s)");
+  auto engines = start_engines(*config, *catalog);
+  if (!engines) {
+    log.error("model loading failed", {{"error", engines.error().message}});
+    std::cerr << "sovra: " << engines.error().message << "\n";
+    return 1;
+  }
+  readiness->set("models", true, std::to_string(engines->backends.size()) + " model(s) loaded");
+  // The router the inference handlers (chat, completions, messages, embeddings) route through.
+  const std::shared_ptr<routing::ModelRouter> model_router = engines->router;
+  log.info("models routed", {{"models", static_cast<std::uint64_t>(model_router->models().size())}});
 
   auto router = std::make_shared<http::Router>();
   add_system_routes(*router, {.readiness = readiness,
                               .debug_routes = config->server.debug_routes,
                               .sse_queue_events = static_cast<std::size_t>(config->server.sse_queue_events)});
   api::openai::add_model_routes(*router, std::make_shared<const std::vector<api::ModelInfo>>(std::move(*catalog)));
+  {
+    std::vector<std::string> names;
+    for (const auto& [name, backend] : engines->backends) names.push_back(name);
+    auto backends = engines->backends;
+    api::openai::add_tokenize_routes(
+        *router, {.find = [backends](const std::string& model) -> std::shared_ptr<const routing::PromptTokenizer> {
+                    const auto it = backends.find(model);
+                    return it == backends.end() ? nullptr : it->second;
+                  },
+                  .models = std::move(names)});
+  }
   (*platform)->install(*router);
 
   return run_server(*config, router, **platform, log);

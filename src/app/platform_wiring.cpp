@@ -87,8 +87,12 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, const Pl
 }
 
 void Platform::install(http::Router& router) const {
-  router.use("/v1/", gateway::auth::make_auth_filter(
-                         {.keys = impl_->keys, .allow_anonymous = impl_->config.auth.insecure_no_auth}));
+  const auto auth =
+      gateway::auth::make_auth_filter({.keys = impl_->keys, .allow_anonymous = impl_->config.auth.insecure_no_auth});
+  router.use("/v1/", auth);
+  // vLLM's /tokenize and /detokenize live outside /v1 but read models like any /v1 route: same keys.
+  router.use("/tokenize", auth);
+  router.use("/detokenize", auth);
   platform::admin::add_admin_routes(router, {.store = impl_->store,
                                              .executor = impl_->executor,
                                              .default_rotation_grace_s = impl_->config.auth.rotation_grace_s});

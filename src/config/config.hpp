@@ -32,6 +32,8 @@ struct ServerConfig {
   std::int64_t shutdown_grace_ms = 15000;  // running streams may finish for this long after SIGTERM
   std::int64_t sse_queue_events = 1024;    // per-stream events buffered before back-pressure
   bool debug_routes = false;               // serve /debug/* (echo), for benchmarks and tests
+  std::string region;                      // where this process runs (residency), e.g. "se-sto-1"; may be empty
+  std::string jurisdiction;                // e.g. "SE"; may be empty
   TlsConfig tls;
 };
 
@@ -54,8 +56,20 @@ struct StoreConfig {
   std::int64_t pool_size = 4;  // PostgreSQL connections (and store threads)
 };
 
+// The embedded engine of `sovra serve` (every configured model is loaded at start).
+struct EngineConfig {
+  std::int64_t memory_budget_mib = 0;       // weights + KV caches + scratch of all models; 0: 80% of physical RAM
+  std::int64_t kv_cache_mib = 256;          // KV cache per model
+  std::int64_t context_length = 0;          // tokens per sequence; 0: the model's own (at most 4096)
+  std::int64_t max_batched_tokens = 256;    // tokens per engine step (prefill chunks + decodes)
+  std::int64_t max_running_sequences = 16;  // sequences decoded together per model
+  std::int64_t max_waiting = 256;           // queued requests per model before "overloaded" (503)
+  std::int64_t threads = 0;                 // compute threads per model; 0: one per core
+};
+
 struct Config {
   ServerConfig server;
+  EngineConfig engine;
   LogConfig log;
   AuthConfig auth;
   StoreConfig store;

@@ -251,6 +251,16 @@ Status validate_config(const Config& c) {
     return Error::invalid("'server.tls.cert_file' and 'server.tls.key_file' must be set together", "server.tls");
   }
   if (c.data_dir.empty()) return Error::invalid("'data_dir' must not be empty", "data_dir");
+  SOVRA_CHECK(positive(c.engine.kv_cache_mib, "engine.kv_cache_mib"));
+  SOVRA_CHECK(positive(c.engine.max_batched_tokens, "engine.max_batched_tokens"));
+  SOVRA_CHECK(positive(c.engine.max_running_sequences, "engine.max_running_sequences"));
+  SOVRA_CHECK(positive(c.engine.max_waiting, "engine.max_waiting"));
+  if (c.engine.memory_budget_mib < 0)
+    return Error::invalid("'engine.memory_budget_mib' must be >= 0 (0: automatic)", "engine.memory_budget_mib");
+  if (c.engine.context_length < 0 || c.engine.context_length > (1 << 20))
+    return Error::invalid("'engine.context_length' must be between 0 (the model's) and 1048576", "engine.context_length");
+  if (c.engine.threads < 0 || c.engine.threads > 1024)
+    return Error::invalid("'engine.threads' must be between 0 and 1024", "engine.threads");
   SOVRA_CHECK(parse_log_level(c.log.level));
   if (c.log.format != "json" && c.log.format != "text") {
     return Error::invalid("'log.format' must be json or text, got '" + c.log.format + "'", "log.format");
