@@ -28,7 +28,9 @@ bool allowed_by(const DeploymentInfo& d, const RoutingConstraints& c, std::strin
 LocalRouter::LocalRouter(std::map<std::string, std::shared_ptr<LocalBackend>> backends,
                          std::vector<api::ModelInfo> catalog, LocalSite site)
     : catalog_(std::move(catalog)) {
-  for (auto& [name, backend] : backends) {
+  for (auto& entry : backends) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 cannot capture those
+    std::shared_ptr<LocalBackend>& backend = entry.second;
     DeploymentInfo d{.name = name,
                      .model = name,
                      .region = site.region,
