@@ -29,7 +29,12 @@ Result<EngineWiring> start_engines(const Config& config, std::vector<api::ModelI
 
 // engine.memory_budget_mib in bytes, or 80% of physical memory when it is 0.
 std::uint64_t engine_memory_budget(const EngineConfig& config);
-// The engine options every model gets from the configuration.
+// The engine options every model gets from the configuration (kv_budget_bytes is 0 when engine.kv_cache_mib is 0:
+// see kv_cache_bytes).
 engine::EngineOptions engine_options(const EngineConfig& config);
+// The KV cache of one model: engine.kv_cache_mib, or, when it is 0, room for max_running_sequences sequences of
+// the context (`kv_bytes_per_token` each token), capped at a quarter of `budget` but never below one sequence.
+std::uint64_t kv_cache_bytes(const EngineConfig& config, std::uint64_t kv_bytes_per_token, std::int64_t context,
+                             std::uint64_t budget);
 
 }  // namespace sovra::app

@@ -251,7 +251,8 @@ Status validate_config(const Config& c) {
     return Error::invalid("'server.tls.cert_file' and 'server.tls.key_file' must be set together", "server.tls");
   }
   if (c.data_dir.empty()) return Error::invalid("'data_dir' must not be empty", "data_dir");
-  SOVRA_CHECK(positive(c.engine.kv_cache_mib, "engine.kv_cache_mib"));
+  if (c.engine.kv_cache_mib < 0)
+    return Error::invalid("'engine.kv_cache_mib' must be >= 0 (0: sized from the model)", "engine.kv_cache_mib");
   SOVRA_CHECK(positive(c.engine.max_batched_tokens, "engine.max_batched_tokens"));
   SOVRA_CHECK(positive(c.engine.max_running_sequences, "engine.max_running_sequences"));
   SOVRA_CHECK(positive(c.engine.max_waiting, "engine.max_waiting"));

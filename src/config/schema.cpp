@@ -31,7 +31,7 @@ const std::array kFields = {
     SOVRA_FIELD("server.region", server.region, false, "region of this process (data residency)"),
     SOVRA_FIELD("server.jurisdiction", server.jurisdiction, false, "jurisdiction of this process, e.g. SE"),
     SOVRA_FIELD("engine.memory_budget_mib", engine.memory_budget_mib, false, "memory for all models (0: 80% of RAM)"),
-    SOVRA_FIELD("engine.kv_cache_mib", engine.kv_cache_mib, false, "KV cache per model"),
+    SOVRA_FIELD("engine.kv_cache_mib", engine.kv_cache_mib, false, "KV cache per model (0: sized from the model)"),
     SOVRA_FIELD("engine.context_length", engine.context_length, false, "tokens per sequence (0: the model's)"),
     SOVRA_FIELD("engine.max_batched_tokens", engine.max_batched_tokens, false, "tokens per engine step"),
     SOVRA_FIELD("engine.max_running_sequences", engine.max_running_sequences, false, "sequences decoded together"),

@@ -32,9 +32,22 @@ TEST(EngineWiring, SettingsComeFromYamlAndEnvironmentAndBecomeEngineOptions) {
   EXPECT_GT(engine_memory_budget({}), 0u);  // automatic: a share of physical memory
 }
 
+TEST(EngineWiring, KvCacheIsSizedFromTheModelUnlessConfigured) {
+  const EngineConfig automatic{.max_running_sequences = 4};
+  const std::uint64_t per_token = 1000;
+  // Room for 4 sequences of 1000 tokens, in whole MiB.
+  EXPECT_EQ(kv_cache_bytes(automatic, per_token, 1000, 1ull << 40), 4ull << 20);
+  // At most a quarter of the budget ...
+  EXPECT_EQ(kv_cache_bytes(automatic, per_token, 1000, 8ull << 20), 2ull << 20);
+  // ... but never less than one sequence.
+  EXPECT_EQ(kv_cache_bytes(automatic, per_token, 1000, 1ull << 20), 1ull << 20);
+  EXPECT_EQ(kv_cache_bytes(automatic, 10'000, 1000, 1ull << 20), 10ull << 20);
+  EXPECT_EQ(kv_cache_bytes({.kv_cache_mib = 7}, per_token, 1000, 1ull << 40), 7ull << 20);
+}
+
 TEST(EngineWiring, InvalidSettingsNameTheKey) {
   for (const auto& [yaml, key] : std::vector<std::pair<std::string, std::string>>{
-           {"engine:\n  kv_cache_mib: 0\n", "engine.kv_cache_mib"},
+           {"engine:\n  kv_cache_mib: -1\n", "engine.kv_cache_mib"},
            {"engine:\n  max_waiting: -1\n", "engine.max_waiting"},
            {"engine:\n  threads: 5000\n", "engine.threads"},
            {"engine:\n  memory_budget_mib: -2\n", "engine.memory_budget_mib"},
@@ -52,8 +65,7 @@ TEST(EngineWiring, LoadsModelsAndRoutesThemOrRefusesWhatDoesNotFit) {
   if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " is absent (../shared)";
   Config c;
   c.models = {{.name = "wired-stories", .path = path.string()}};
-  c.engine.kv_cache_mib = 8;
-  c.engine.threads = 1;
+  c.engine.threads = 1;  // kv_cache_mib 0: sized from the model
   c.server.region = "se-sto-1";
   c.server.jurisdiction = "SE";
   auto w = start_engines(c, {});

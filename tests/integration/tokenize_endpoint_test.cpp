@@ -17,7 +17,7 @@ const std::string kModel = SOVRA_SHARED_DIR "/models/stories260K-chat.gguf";
 
 TEST(TokenizeEndpoint, TokenizesPromptsAndConversationsAndDetokenizes) {
   if (!std::filesystem::exists(kModel)) GTEST_SKIP() << kModel << " absent";
-  ServerProcess server({"--model", "stories=" + kModel, "--set", "engine.kv_cache_mib=16"});
+  ServerProcess server({"--model", "stories=" + kModel});  // KV cache sized from the model
   ASSERT_TRUE(server.started()) << server.log();
   const std::map<std::string, std::string> auth{
       {"authorization", "Bearer " + read_file(server.data_dir() + "/data/initial-api-key")}};
