@@ -251,6 +251,15 @@ Status validate_config(const Config& c) {
     return Error::invalid("'server.tls.cert_file' and 'server.tls.key_file' must be set together", "server.tls");
   }
   if (c.data_dir.empty()) return Error::invalid("'data_dir' must not be empty", "data_dir");
+  SOVRA_CHECK(positive(c.audit.checkpoint_every, "audit.checkpoint_every"));
+  SOVRA_CHECK(positive(c.audit.checkpoint_interval_s, "audit.checkpoint_interval_s"));
+  if (c.audit.retention_days < 0)
+    return Error::invalid("'audit.retention_days' must not be negative (0 keeps everything)", "audit.retention_days");
+  if (!c.audit.content_key.empty() &&
+      (c.audit.content_key.size() != 64 ||
+       c.audit.content_key.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)) {
+    return Error::invalid("'audit.content_key' must be 64 hex digits (a 256-bit key)", "audit.content_key");
+  }
   SOVRA_CHECK(parse_log_level(c.log.level));
   if (c.log.format != "json" && c.log.format != "text") {
     return Error::invalid("'log.format' must be json or text, got '" + c.log.format + "'", "log.format");
