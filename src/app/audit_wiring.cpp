@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -183,7 +184,12 @@ platform::admin::AdminObserver AuditWiring::admin_observer() const {
     a.after = std::string(e.after);
     a.status = e.status;
     a.request_id = std::string(e.request_id);
-    log->append(platform::audit::admin_record(a));
+    // On the store executor (never an I/O thread): the reply waits until the record is durable, so an
+    // acknowledged admin change always has its audit record, even after kill -9.
+    auto done = std::make_shared<std::promise<void>>();
+    auto durable = done->get_future();
+    log->append(platform::audit::admin_record(a), [done] { done->set_value(); });
+    durable.wait();
   };
 }
 
