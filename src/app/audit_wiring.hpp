@@ -9,6 +9,14 @@
 // pre-admission refusal recorder, the router guard, the auth-failure and admin-change observers, and the routes
 // (GET /v1/organization/audit_logs, residency policies, content retention setting).
 // Start it after the Store (migrations applied). Destroy it before the Store: it flushes and checkpoints.
+// Platform (app/platform_wiring.hpp) owns one and already wires the auth filter, admin observer and routes; a
+// server that builds the inference path plugs in the rest:
+//
+//   const auto& audit = platform.audit();
+//   if (auto hook = audit.call_hook()) chain->add(hook);   // FIRST, before rate limits, budgets, metering
+//   api::CallFlow flow({.router = audit.guard(router), .chain = chain,
+//                       .constraints = audit.constraints(), .on_refusal = audit.refusal_recorder()});
+//   SOVRA_CHECK(audit.check_deployments(deployment_infos));  // at start-up, once deployments are known
 #include <memory>
 
 #include "api/call_flow.hpp"
