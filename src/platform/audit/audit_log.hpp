@@ -78,7 +78,6 @@ class AuditLog {
   std::uint64_t enqueued_ = 0;
   std::uint64_t written_ = 0;  // records taken from the queue and finished (committed or given up)
   bool stopping_ = false;
-  bool checkpoint_requested_ = false;
   std::int64_t appended_ = 0;
   std::int64_t last_checkpoint_seq_ = 0;
   std::int64_t head_seq_ = 0;
