@@ -5,6 +5,7 @@
 // Run: build/release/bench/bench_audit [records] [calls]  (configure the release preset with -DSOVRA_BENCH=ON);
 //      bench/audit/run does that, on SQLite and, when SOVRA_TEST_POSTGRES_URL is set, on PostgreSQL too.
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -29,6 +30,14 @@ using namespace sovra;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// CPU seconds of this whole process (all threads, user + system): robust where wall time swings with other load.
+double cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 platform::audit::AuditRecord sample(int i) {
   platform::audit::AuditRecord r;
@@ -87,9 +96,11 @@ std::shared_ptr<platform::audit::AuditLog> start(const Db& d, bool chain) {
   return std::move(*log);
 }
 
-// Appends `n` records from 4 producer threads as fast as they go; appends/s until all are durable.
-double appends_per_s(const Db& d, bool chain, int n) {
+// Appends `n` records from 4 producer threads as fast as they go; appends/s until all are durable, and the
+// process CPU time per record (µs).
+std::pair<double, double> appends_per_s(const Db& d, bool chain, int n) {
   auto log = start(d, chain);
+  const double c0 = cpu_seconds();
   const auto t0 = Clock::now();
   std::vector<std::thread> producers;
   for (int t = 0; t < 4; ++t) {
@@ -99,7 +110,8 @@ double appends_per_s(const Db& d, bool chain, int n) {
   }
   for (auto& p : producers) p.join();
   log->flush();
-  return n / seconds_since(t0);
+  const double wall = seconds_since(t0);
+  return {n / wall, (cpu_seconds() - c0) * 1e6 / n};
 }
 
 // Calls through the audit CallHook, each waiting for its durable record like a response's final byte does, from
@@ -173,11 +185,11 @@ int main(int argc, char** argv) {
   for (int round = 0; round < 2; ++round) {  // second round: warm caches; both are printed
     auto base_db = open_db(pg_url, "base");
     auto chain_db = open_db(pg_url, "chain");
-    const double base = appends_per_s(base_db, false, records);
-    const double chained = appends_per_s(chain_db, true, records);
+    const auto [base, base_cpu] = appends_per_s(base_db, false, records);
+    const auto [chained, chain_cpu] = appends_per_s(chain_db, true, records);
     std::printf("round %d appends/s (4 producers, %d records): baseline %.0f, hash chain + checkpoints %.0f, "
-                "ratio %.3f\n",
-                round + 1, records, base, chained, chained / base);
+                "ratio %.3f; CPU per record: baseline %.1f us, chain %.1f us, ratio %.3f\n",
+                round + 1, records, base, chained, chained / base, base_cpu, chain_cpu, chain_cpu / base_cpu);
     for (int clients : {1, 16}) {
       auto [bl, br] = per_call(base_db, false, calls, clients);
       auto [cl, cr] = per_call(chain_db, true, calls, clients);
