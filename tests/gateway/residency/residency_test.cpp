@@ -112,6 +112,7 @@ class LeakyRouter final : public routing::ModelRouter {
     for (auto d : {se(), us()}) deployments_.push_back({d, std::make_shared<testing::ScriptedBackend>()});
   }
   std::atomic<bool> se_up{true};
+  testing::ScriptedBackend& backend(std::size_t i) const { return *deployments_[i].second; }
   Result<routing::Route> route(const routing::RouteQuery&) const override {
     const auto& d = se_up ? deployments_[0] : deployments_[1];
     return routing::Route{.backend = d.second, .deployment = d.first};
@@ -167,6 +168,8 @@ TEST(ResidencyRouting, AThousandCallsNeverReachTheOtherRegionAndRefusalsAreAudit
                  [&](std::optional<api::PreparedCall> call, std::optional<api::Refusal> refusal) {
                    if (call) {
                      ++served[call->route.deployment.name];
+                     // What the handler does next: start the call on the routed deployment's backend.
+                     EXPECT_TRUE(call->route.backend->start_text(api::TextCompletionRequest{}, [](api::TextEvent&&) {}));
                      api::CallFlow::end(*call, {}, [] {});
                    } else {
                      ASSERT_TRUE(refusal);
@@ -178,6 +181,8 @@ TEST(ResidencyRouting, AThousandCallsNeverReachTheOtherRegionAndRefusalsAreAudit
                  });
   }
   EXPECT_EQ(served["us"], 0) << "a call left the allowed region";
+  EXPECT_EQ(leaky->backend(1).text_requests.size(), 0u) << "the other region's backend was called";
+  EXPECT_EQ(leaky->backend(0).text_requests.size(), 700u);
   EXPECT_EQ(served["se"], 700);
   EXPECT_EQ(refused, 300);
   log->flush();
