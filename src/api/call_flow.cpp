@@ -32,10 +32,20 @@ Result<routing::Route> CallFlow::route_for(const http::Request& http_request, co
   return options_.router->route(query);
 }
 
+void CallFlow::refuse(const http::Request& http_request, const CallSpec& spec, Error error,
+                      const PrepareDone& done) const {
+  if (options_.on_refusal) {
+    routing::RoutingConstraints constraints;
+    if (options_.constraints) constraints = options_.constraints(principal_ptr(http_request).get());
+    options_.on_refusal(http_request, spec, constraints, error);
+  }
+  done(std::nullopt, Refusal{std::move(error), {}});
+}
+
 void CallFlow::prepare(const http::Request& http_request, CallSpec spec, PrepareDone done) const {
   auto route = route_for(http_request, spec);
   if (!route) {
-    done(std::nullopt, Refusal{route.error(), {}});
+    refuse(http_request, spec, route.error(), done);
     return;
   }
   admit_on(std::move(*route), http_request, std::move(spec), std::move(done));
@@ -45,12 +55,12 @@ void CallFlow::prepare_chat(const http::Request& http_request, const ChatRequest
                             PrepareDone done) const {
   auto route = route_for(http_request, spec);
   if (!route) {
-    done(std::nullopt, Refusal{route.error(), {}});
+    refuse(http_request, spec, route.error(), done);
     return;
   }
   auto count = route->backend->count_chat_tokens(request);
   if (!count) {
-    done(std::nullopt, Refusal{count.error(), {}});
+    refuse(http_request, spec, count.error(), done);
     return;
   }
   spec.prompt_tokens_hint = count->tokens;

@@ -58,10 +58,16 @@ using PrepareDone = std::function<void(std::optional<PreparedCall>, std::optiona
 // Residency constraints for a caller (gateway/residency provides it; absent: none).
 using ConstraintsFn = std::function<routing::RoutingConstraints(const platform::Principal*)>;
 
+// A call refused before admission (routing: unknown model, residency; prompt counting), with the residency
+// constraints that applied. The audit trail records these (the hooks never saw the call). Must not block.
+using PreAdmissionRefusalFn = std::function<void(const http::Request&, const CallSpec&,
+                                                 const routing::RoutingConstraints&, const Error&)>;
+
 struct CallFlowOptions {
   std::shared_ptr<const routing::ModelRouter> router;
   std::shared_ptr<const gateway::CallChain> chain;  // may be empty
   ConstraintsFn constraints;                        // may be empty
+  PreAdmissionRefusalFn on_refusal;                 // may be empty
 };
 
 class CallFlow {
@@ -82,6 +88,7 @@ class CallFlow {
  private:
   void admit_on(routing::Route route, const http::Request& http_request, CallSpec spec, PrepareDone done) const;
   Result<routing::Route> route_for(const http::Request& http_request, const CallSpec& spec) const;
+  void refuse(const http::Request& http_request, const CallSpec& spec, Error error, const PrepareDone& done) const;
 
   CallFlowOptions options_;
 };

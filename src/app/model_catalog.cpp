@@ -31,6 +31,18 @@ Result<api::ModelInfo> describe(const ModelSpec& spec) {
     for (std::uint64_t d : t.shape()) n *= d;
     info.parameters += n;
   }
+  auto text = [&reader](std::initializer_list<const char*> keys) -> std::string {
+    for (const char* k : keys) {
+      if (auto v = reader.get_string(k); v && !v->empty()) return std::string(*v);
+    }
+    return {};
+  };
+  auto& t = info.transparency;
+  t.provider = text({"general.author", "general.organization"});
+  t.license = text({"general.license", "general.license.name"});
+  t.source_url = text({"general.source.url", "general.url", "general.repo_url"});
+  t.training_data_url = text({"general.source.huggingface.repository", "general.datasets"});
+  t.intended_use = text({"general.description"});
   const bool encoder = info.architecture == "bert" || info.architecture == "nomic-bert" ||
                        info.architecture == "xlm-roberta" || info.architecture == "jina-bert-v2";
   info.capabilities.embeddings = encoder;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "api/openai/error.hpp"
+#include "app/audit_wiring.hpp"
 #include "common/logging.hpp"
 #include "gateway/auth/auth_filter.hpp"
 #include "platform/admin/admin_route.hpp"
@@ -25,6 +26,7 @@ struct Platform::Impl {
   std::condition_variable cv;
   bool stopping = false;
   std::thread flusher;
+  std::unique_ptr<AuditWiring> audit;
 };
 
 Platform::Platform(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -38,6 +40,7 @@ Platform::~Platform() {
   if (impl_->flusher.joinable()) impl_->flusher.join();
   (void)impl_->keys->flush_last_used();
   impl_->executor.reset();  // drains queued store work before the store closes
+  impl_->audit.reset();     // writes queued audit records and a final checkpoint
   impl_->store.reset();     // last reference: stops the change listener that calls into the key cache
   impl_->keys.reset();
 }
@@ -63,6 +66,7 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, const Pl
                                                                   .api_key = config.auth.api_key}));
     if (impl->bootstrap.created) log.info("created the first organization, project and keys");
   }
+  SOVRA_TRY(impl->audit, AuditWiring::start(config));
   impl->keys = std::make_shared<platform::KeyCache>(*impl->store);
   SOVRA_CHECK(impl->keys->reload_all());
   SOVRA_CHECK(impl->keys->follow_store_changes());
@@ -86,16 +90,26 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, const Pl
   return std::unique_ptr<Platform>(new Platform(std::move(impl)));
 }
 
+const AuditWiring& Platform::audit() const { return *impl_->audit; }
+
+platform::admin::AdminDeps Platform::admin_deps() const {
+  return {.store = impl_->store,
+          .executor = impl_->executor,
+          .default_rotation_grace_s = impl_->config.auth.rotation_grace_s,
+          .on_change = impl_->audit->admin_observer()};
+}
+
 void Platform::install(http::Router& router) const {
-  const auto auth =
-      gateway::auth::make_auth_filter({.keys = impl_->keys, .allow_anonymous = impl_->config.auth.insecure_no_auth});
+  const auto auth = gateway::auth::make_auth_filter({.keys = impl_->keys,
+                                                      .allow_anonymous = impl_->config.auth.insecure_no_auth,
+                                                      .on_failure = impl_->audit->auth_failure_recorder()});
   router.use("/v1/", auth);
   // vLLM's /tokenize and /detokenize live outside /v1 but read models like any /v1 route: same keys.
   router.use("/tokenize", auth);
   router.use("/detokenize", auth);
-  platform::admin::add_admin_routes(router, {.store = impl_->store,
-                                             .executor = impl_->executor,
-                                             .default_rotation_grace_s = impl_->config.auth.rotation_grace_s});
+  const auto deps = admin_deps();
+  platform::admin::add_admin_routes(router, deps);
+  impl_->audit->install_routes(router, deps);
   if (impl_->config.server.debug_routes) {
     // The same trivial handler without and with authentication: tests and bench/auth compare the two.
     auto ping = [](http::Request&) { return http::Response::json(200, R"({"object":"ping"})"); };

@@ -7,9 +7,12 @@
 #include "common/error.hpp"
 #include "config/config.hpp"
 #include "http/router.hpp"
+#include "platform/admin/admin_route.hpp"
 #include "platform/bootstrap.hpp"
 
 namespace sovra::app {
+
+class AuditWiring;  // app/audit_wiring.hpp
 
 struct PlatformOptions {
   bool bootstrap = true;  // create the first organisation and keys in an empty store
@@ -23,8 +26,14 @@ class Platform {
   Platform& operator=(const Platform&) = delete;
 
   // Auth filter on /v1/*, admin API routes, and (server.debug_routes) the /debug/ping and /v1/debug/* routes.
+  // With the audit trail on, auth failures and admin changes are recorded, and the audit-log, residency and
+  // content-retention routes are added.
   void install(http::Router& router) const;
   const platform::BootstrapResult& bootstrap_result() const;
+  // The audit trail, residency policies and content retention: the CallHook (add it FIRST to the CallChain), the
+  // CallFlow constraints and refusal recorder, the router guard (app/audit_wiring.hpp).
+  const AuditWiring& audit() const;
+  platform::admin::AdminDeps admin_deps() const;
 
  private:
   struct Impl;

@@ -67,12 +67,24 @@ struct EngineConfig {
   std::int64_t threads = 0;                 // compute threads per model; 0: one per core
 };
 
+struct AuditConfig {
+  bool enabled = true;                          // record inference calls, admin actions, auth failures, refusals
+  std::string signing_key_file;                 // Ed25519 PEM; empty: <data_dir>/audit-signing-key.pem (created 0600)
+  std::int64_t checkpoint_every = 1000;         // records between signed checkpoints
+  std::int64_t checkpoint_interval_s = 60;      // and at least this often while records arrive
+  std::string checkpoint_export_file;           // also append checkpoints here (JSON lines); empty: off
+  std::int64_t retention_days = 183;            // purge records older than this (0: keep forever)
+  bool wait_for_durable = true;                 // a response's last byte waits for its audit record's commit
+  std::string content_key;                      // secret: 64 hex digits, AES-256-GCM key for opt-in content retention
+};
+
 struct Config {
   ServerConfig server;
   EngineConfig engine;
   LogConfig log;
   AuthConfig auth;
   StoreConfig store;
+  AuditConfig audit;
   std::string data_dir = "./data";
   std::vector<ModelSpec> models;
 };

@@ -262,6 +262,15 @@ Status validate_config(const Config& c) {
     return Error::invalid("'engine.context_length' must be between 0 (the model's) and 1048576", "engine.context_length");
   if (c.engine.threads < 0 || c.engine.threads > 1024)
     return Error::invalid("'engine.threads' must be between 0 and 1024", "engine.threads");
+  SOVRA_CHECK(positive(c.audit.checkpoint_every, "audit.checkpoint_every"));
+  SOVRA_CHECK(positive(c.audit.checkpoint_interval_s, "audit.checkpoint_interval_s"));
+  if (c.audit.retention_days < 0)
+    return Error::invalid("'audit.retention_days' must not be negative (0 keeps everything)", "audit.retention_days");
+  if (!c.audit.content_key.empty() &&
+      (c.audit.content_key.size() != 64 ||
+       c.audit.content_key.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)) {
+    return Error::invalid("'audit.content_key' must be 64 hex digits (a 256-bit key)", "audit.content_key");
+  }
   SOVRA_CHECK(parse_log_level(c.log.level));
   if (c.log.format != "json" && c.log.format != "text") {
     return Error::invalid("'log.format' must be json or text, got '" + c.log.format + "'", "log.format");

@@ -47,6 +47,14 @@ const std::array kFields = {
     SOVRA_FIELD("auth.last_used_flush_ms", auth.last_used_flush_ms, false, "write-back interval of last-used times"),
     SOVRA_FIELD("store.url", store.url, true, "empty (SQLite in data_dir), sqlite:PATH or postgres://..."),
     SOVRA_FIELD("store.pool_size", store.pool_size, false, "PostgreSQL connections"),
+    SOVRA_FIELD("audit.enabled", audit.enabled, false, "keep the tamper-evident audit trail"),
+    SOVRA_FIELD("audit.signing_key_file", audit.signing_key_file, false, "Ed25519 checkpoint signing key (PEM)"),
+    SOVRA_FIELD("audit.checkpoint_every", audit.checkpoint_every, false, "records between signed checkpoints"),
+    SOVRA_FIELD("audit.checkpoint_interval_s", audit.checkpoint_interval_s, false, "seconds between checkpoints"),
+    SOVRA_FIELD("audit.checkpoint_export_file", audit.checkpoint_export_file, false, "also append checkpoints here"),
+    SOVRA_FIELD("audit.retention_days", audit.retention_days, false, "purge audit records older than this (0: never)"),
+    SOVRA_FIELD("audit.wait_for_durable", audit.wait_for_durable, false, "last byte waits for the audit commit"),
+    SOVRA_FIELD("audit.content_key", audit.content_key, true, "AES-256 key (hex) for opt-in content retention"),
 };
 
 #undef SOVRA_FIELD

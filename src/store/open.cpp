@@ -17,6 +17,12 @@ std::string redact_url(const std::string& url) {
 }
 
 Result<std::unique_ptr<Store>> open_store(const OpenOptions& o) {
+  SOVRA_TRY(auto db, open_database(o));
+  SOVRA_TRY(auto s, SqlStore::open(std::move(db)));
+  return std::unique_ptr<Store>(std::move(s));
+}
+
+Result<std::unique_ptr<SqlDatabase>> open_database(const OpenOptions& o) {
   std::unique_ptr<SqlDatabase> db;
   if (o.url.starts_with("postgres://") || o.url.starts_with("postgresql://")) {
     auto pg = open_postgres({.conninfo = o.url, .pool_size = o.pool_size});
@@ -29,8 +35,7 @@ Result<std::unique_ptr<Store>> open_store(const OpenOptions& o) {
     return Error::invalid("store.url must be empty (SQLite in the data directory), sqlite:PATH or postgres://…",
                           "store.url");
   }
-  SOVRA_TRY(auto s, SqlStore::open(std::move(db)));
-  return std::unique_ptr<Store>(std::move(s));
+  return db;
 }
 
 }  // namespace sovra::store

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "store/sql.hpp"
 #include "store/store.hpp"
 
 namespace sovra::store {
@@ -16,6 +17,10 @@ struct OpenOptions {
 };
 
 Result<std::unique_ptr<Store>> open_store(const OpenOptions& options);
+
+// The configured database itself (no migrations): for subsystems with their own tables on the same database
+// (platform/audit, gateway/residency), opened as a separate connection (pool) next to the Store's.
+Result<std::unique_ptr<SqlDatabase>> open_database(const OpenOptions& options);
 
 // The URL with any password replaced by "***", for logs and error messages.
 std::string redact_url(const std::string& url);

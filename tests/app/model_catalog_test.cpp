@@ -68,5 +68,23 @@ TEST(ModelsEncode, MatchesOpenAISchemas) {
   EXPECT_EQ(list->at("data").as_array().size(), 2u);
 }
 
+TEST(ModelsEncode, CarriesTransparencyMetadata) {
+  api::ModelInfo m{.id = "m", .context_length = 4096, .quantization = "Q8_0", .parameters = 42};
+  m.transparency.provider = "Example Lab";
+  m.transparency.license = "apache-2.0";
+  m.transparency.regions = {"se-sto-1", "fi-hel-1"};
+  auto v = parse_json(api::openai::encode_model(m));
+  ASSERT_TRUE(v);
+  const auto& t = v->at("transparency");
+  EXPECT_EQ(t.at("provider"), "Example Lab");
+  EXPECT_EQ(t.at("license"), "apache-2.0");
+  EXPECT_EQ(t.at("parameters"), 42);
+  EXPECT_EQ(t.at("quantization"), "Q8_0");
+  EXPECT_EQ(t.at("context_length"), 4096);
+  EXPECT_TRUE(t.at("intended_use").is_null());
+  EXPECT_EQ(t.at("regions").as_array().size(), 2u);
+  EXPECT_EQ(t.at("regions").as_array()[1], "fi-hel-1");
+}
+
 }  // namespace
 }  // namespace sovra::app

@@ -30,6 +30,13 @@ TEST(ModelsEndpoint, ListsAndRetrievesConfiguredModels) {
   EXPECT_EQ(m.at("object"), "model");
   EXPECT_EQ(m.at("architecture"), "llama");
   EXPECT_EQ(m.at("capabilities").at("chat"), true);
+  // Transparency metadata (issue #10): always present, null where the file does not say.
+  const auto& t = m.at("transparency");
+  EXPECT_GT(t.at("parameters").as_int64(), 0);
+  EXPECT_TRUE(t.at("regions").is_array());
+  for (const char* k : {"provider", "license", "source_url", "training_data_url", "intended_use", "limitations"}) {
+    EXPECT_TRUE(t.at(k).is_null() || t.at(k).is_string()) << k;
+  }
 
   auto one = http_request(server.port(), "GET", "/v1/models/stories", {}, "application/json", auth);
   EXPECT_EQ(one.status, 200) << one.body;

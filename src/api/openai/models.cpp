@@ -36,8 +36,41 @@ void append_model(std::string& out, const ModelInfo& m) {
   const ModelCapabilities& c = m.capabilities;
   fmt::format_to(std::back_inserter(out),
                  R"(,"parameters":{},"capabilities":{{"chat":{},"completions":{},"tools":{},"embeddings":{},)"
-                 R"("vision":{}}}}})",
+                 R"("vision":{}}})",
                  m.parameters, c.chat, c.completions, c.tools, c.embeddings, c.vision);
+  // Transparency metadata (Sovra extension): null where the model file and config do not say.
+  const ModelTransparency& t = m.transparency;
+  auto field = [&out](std::string_view name, const std::string& v) {
+    out += ",\"";
+    out += name;
+    out += "\":";
+    if (v.empty()) {
+      out += "null";
+    } else {
+      append_string(out, v);
+    }
+  };
+  out += R"(,"transparency":{"parameters":)";
+  fmt::format_to(std::back_inserter(out), "{}", m.parameters);
+  field("provider", t.provider);
+  field("license", t.license);
+  field("quantization", m.quantization);
+  out += R"(,"context_length":)";
+  if (m.context_length > 0) {
+    fmt::format_to(std::back_inserter(out), "{}", m.context_length);
+  } else {
+    out += "null";
+  }
+  field("source_url", t.source_url);
+  field("training_data_url", t.training_data_url);
+  field("intended_use", t.intended_use);
+  field("limitations", t.limitations);
+  out += R"(,"regions":[)";
+  for (std::size_t i = 0; i < t.regions.size(); ++i) {
+    if (i > 0) out += ',';
+    append_string(out, t.regions[i]);
+  }
+  out += "]}}";
 }
 
 }  // namespace

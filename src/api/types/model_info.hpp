@@ -2,6 +2,7 @@
 // What /v1/models tells a client about one served model: OpenAI's fields plus Sovra's facts from the GGUF file.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sovra::api {
 
@@ -13,6 +14,18 @@ struct ModelCapabilities {
   bool vision = false;
 };
 
+// What an operator or a deployer must be able to tell users about a model (EU AI Act transparency): from the
+// GGUF file's general.* metadata, and the regions of the deployments serving it (routing fills `regions`).
+struct ModelTransparency {
+  std::string provider;           // general.author / general.organization
+  std::string license;            // general.license
+  std::string source_url;         // general.source.url / general.url: where the weights and model card come from
+  std::string training_data_url;  // a training-data summary link (general.source.huggingface.repository's card)
+  std::string intended_use;       // general.description
+  std::string limitations;
+  std::vector<std::string> regions;  // where deployments serving the model run
+};
+
 struct ModelInfo {
   std::string id;
   std::int64_t created = 0;  // Unix seconds: when the model file was last modified
@@ -22,6 +35,7 @@ struct ModelInfo {
   std::string quantization;         // from general.file_type: Q4_K_M, Q8_0, F16, …; empty when unknown
   std::uint64_t parameters = 0;     // number of weights, from the tensor shapes
   ModelCapabilities capabilities;
+  ModelTransparency transparency;
 };
 
 }  // namespace sovra::api

@@ -6,6 +6,7 @@
 #include "common/json.hpp"
 #include "gateway/auth/auth_metrics.hpp"
 #include "platform/ids.hpp"
+#include "platform/key_secret.hpp"
 
 namespace sovra::gateway::auth {
 namespace {
@@ -39,6 +40,11 @@ std::string requested_model(const http::Request& req) {
   return std::string(m->as_string());
 }
 
+std::string_view key_id_of(std::string_view presented) {
+  auto parts = platform::parse_key(presented);
+  return parts ? parts->id : std::string_view();
+}
+
 http::Response forbidden(std::string message, std::string param = {}) {
   count_auth_failure(AuthFailureReason::kForbidden);
   return api::openai::error_response(Error{ErrorCode::kPermissionDenied, std::move(message), std::move(param), 403});
@@ -69,21 +75,32 @@ http::Filter make_auth_filter(AuthFilterOptions options) {
     if (!result.principal) {
       const bool missing = result.failure == platform::AuthFailure::kMissing;
       count_auth_failure(missing ? AuthFailureReason::kMissing : AuthFailureReason::kInvalid);
+      if (o.on_failure) {
+        o.on_failure({.request = req, .route = route, .status = 401, .reason = missing ? "missing" : "invalid",
+                      .key_id = key_id_of(key)});
+      }
       return invalid_api_key_response(missing);
     }
     const auto& p = *result.principal;
+    auto refuse = [&](http::Response r) {
+      if (o.on_failure) {
+        o.on_failure({.request = req, .route = route, .status = r.status, .reason = "forbidden",
+                      .key_id = p.key_id, .principal = &p});
+      }
+      return r;
+    };
     const bool admin_route = route.pattern.starts_with(kAdminPrefix);
     if (p.is_admin() != admin_route) {
-      return forbidden(p.is_admin() ? "Admin API keys can only call the administration API (/v1/organization/...)."
-                                    : "This endpoint needs an admin API key; project API keys cannot call it.");
+      return refuse(forbidden(p.is_admin() ? "Admin API keys can only call the administration API (/v1/organization/...)."
+                                           : "This endpoint needs an admin API key; project API keys cannot call it."));
     }
     if (!p.may_use_endpoint(route.pattern)) {
-      return forbidden("This API key is not allowed to call " + req.method + " " + route.pattern + ".");
+      return refuse(forbidden("This API key is not allowed to call " + req.method + " " + route.pattern + "."));
     }
     if (!p.allowed_models.empty()) {
       const auto model = requested_model(req);
       if (!model.empty() && !p.may_use_model(model)) {
-        return forbidden("This API key is not allowed to use model '" + model + "'.", "model");
+        return refuse(forbidden("This API key is not allowed to use model '" + model + "'.", "model"));
       }
     }
     req.principal = std::shared_ptr<const void>(result.principal, result.principal.get());

@@ -41,7 +41,7 @@ store::PageRequest AdminCall::page() const {
 void add_admin_route(http::Router& router, const AdminDeps& deps, std::string method, std::string pattern, AdminFn fn,
                      std::string summary) {
   const bool has_body = method == "POST";
-  auto handler = [deps, fn = std::move(fn)](http::Request& req) -> http::Response {
+  auto handler = [deps, fn = std::move(fn), method, pattern](http::Request& req) -> http::Response {
     const auto* who = gateway::auth::principal_of(req);
     if (who == nullptr) return gateway::auth::invalid_api_key_response(true);
     if (!who->is_admin()) {
@@ -49,6 +49,9 @@ void add_admin_route(http::Router& router, const AdminDeps& deps, std::string me
           Error{ErrorCode::kPermissionDenied, "This endpoint needs an admin API key.", {}, 403});
     }
     AdminCall call{*who, req.path_params, req.query, nullptr};
+    const bool observe = deps.on_change && method != "GET";
+    std::string request_id = observe ? req.request_id : std::string();
+    std::string request_body = observe ? req.body : std::string();
     if (!req.body.empty()) {
       auto v = parse_json(req.body);
       if (!v) return api::openai::error_response(v.error());
@@ -56,10 +59,22 @@ void add_admin_route(http::Router& router, const AdminDeps& deps, std::string me
       call.body = std::move(*v);
     }
     auto promise = std::make_shared<http::ResponsePromise>();
-    deps.executor->post([promise, fn, store = deps.store, call = std::move(call)] {
+    deps.executor->post([promise, fn, store = deps.store, call = std::move(call), observe, on_change = deps.on_change,
+                         method, pattern, request_id = std::move(request_id),
+                         request_body = std::move(request_body)] {
       http::Response r;
       try {
         auto reply = fn(*store, call);
+        if (observe && reply && reply->status < 400) {
+          on_change(AdminEvent{.call = call,
+                               .method = method,
+                               .pattern = pattern,
+                               .request_id = request_id,
+                               .request_body = request_body,
+                               .status = reply->status,
+                               .before = reply->before,
+                               .after = reply->body});
+        }
         r = reply ? http::Response::json(reply->status, std::move(reply->body))
                   : api::openai::error_response(reply.error());
         if (!reply && reply.error().status() >= 500) {

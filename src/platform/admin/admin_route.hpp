@@ -18,10 +18,27 @@
 
 namespace sovra::platform::admin {
 
+struct AdminCall;
+
+// What an observer (the audit trail) learns about each administration call that changed something (any method
+// but GET, status < 400). Called on the store executor thread, after the change committed.
+struct AdminEvent {
+  const AdminCall& call;
+  std::string_view method;
+  std::string_view pattern;
+  std::string_view request_id;
+  std::string_view request_body;  // as sent (may hold no secrets: admin bodies never carry key plaintext)
+  int status = 200;
+  std::string_view before;  // JSON of the object before the change when the handler knew it, else empty
+  std::string_view after;   // the reply body (may hold a new key's plaintext: observers must redact `value`)
+};
+using AdminObserver = std::function<void(const AdminEvent&)>;
+
 struct AdminDeps {
   std::shared_ptr<store::Store> store;
   std::shared_ptr<store::Executor> executor;
   std::int64_t default_rotation_grace_s = 86400;
+  AdminObserver on_change;  // optional
 };
 
 struct AdminCall {
@@ -38,6 +55,7 @@ struct AdminCall {
 struct AdminReply {
   int status = 200;
   std::string body;
+  std::string before;  // optional: the changed object's JSON before the change, for the audit trail
 };
 
 using AdminFn = std::function<Result<AdminReply>(store::Store&, const AdminCall&)>;

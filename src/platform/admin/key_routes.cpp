@@ -65,14 +65,14 @@ Result<AdminReply> retrieve_project_key(store::Store& s, const AdminCall& c) {
 Result<AdminReply> delete_project_key(store::Store& s, const AdminCall& c) {
   SOVRA_TRY(auto k, scoped_key(s, c, c.param("project_id")));
   SOVRA_CHECK(s.delete_key(c.who.org_id, k.id));
-  return AdminReply{200, deleted_json("organization.project.api_key.deleted", public_key_id(k.id))};
+  return AdminReply{200, deleted_json("organization.project.api_key.deleted", public_key_id(k.id)), to_string(key_json(k))};
 }
 
 Result<AdminReply> revoke(store::Store& s, const AdminCall& c, const std::string& project_id) {
   SOVRA_TRY(auto k, scoped_key(s, c, project_id));
   SOVRA_CHECK(s.revoke_key(c.who.org_id, k.id, now_seconds()));
   SOVRA_TRY(auto after, s.get_key(k.id));
-  return AdminReply{200, to_string(key_json(after))};
+  return AdminReply{200, to_string(key_json(after)), to_string(key_json(k))};
 }
 
 Result<AdminReply> rotate(store::Store& s, const AdminCall& c, const std::string& project_id, std::int64_t grace) {
@@ -80,7 +80,7 @@ Result<AdminReply> rotate(store::Store& s, const AdminCall& c, const std::string
   SOVRA_TRY(auto grace_s, int_field(c.body, "grace_period_seconds", grace));
   if (grace_s < 0) return Error::invalid("'grace_period_seconds' must not be negative.", "grace_period_seconds");
   SOVRA_TRY(auto issued, rotate_key(s, c.who.org_id, k.id, grace_s));
-  return AdminReply{200, to_string(key_json(issued.record, issued.plaintext))};
+  return AdminReply{200, to_string(key_json(issued.record, issued.plaintext)), to_string(key_json(k))};
 }
 
 Result<AdminReply> list_admin_keys(store::Store& s, const AdminCall& c) {
@@ -102,7 +102,7 @@ Result<AdminReply> retrieve_admin_key(store::Store& s, const AdminCall& c) {
 Result<AdminReply> delete_admin_key(store::Store& s, const AdminCall& c) {
   SOVRA_TRY(auto k, scoped_key(s, c, ""));
   SOVRA_CHECK(s.delete_key(c.who.org_id, k.id));
-  return AdminReply{200, deleted_json("organization.admin_api_key.deleted", public_key_id(k.id))};
+  return AdminReply{200, deleted_json("organization.admin_api_key.deleted", public_key_id(k.id)), to_string(key_json(k))};
 }
 
 }  // namespace

@@ -88,7 +88,7 @@ Result<AdminReply> modify_user(store::Store& s, const AdminCall& c) {
   SOVRA_TRY(auto role, role_field(c, true));
   SOVRA_TRY(auto existing, s.get_user(c.who.org_id, c.param("user_id")));
   SOVRA_TRY(auto u, s.set_user_role(c.who.org_id, existing.id, role));
-  return AdminReply{200, to_string(user_json(u))};
+  return AdminReply{200, to_string(user_json(u)), to_string(user_json(existing))};
 }
 
 Result<AdminReply> delete_user(store::Store& s, const AdminCall& c) {

@@ -31,12 +31,13 @@ Result<AdminReply> modify(store::Store& s, const AdminCall& c) {
   SOVRA_TRY(auto existing, s.get_project(c.who.org_id, c.param("project_id")));
   if (existing.archived_at != 0) return Error::invalid("An archived project cannot be modified.");
   SOVRA_TRY(auto p, s.rename_project(c.who.org_id, existing.id, name));
-  return AdminReply{200, to_string(project_json(p))};
+  return AdminReply{200, to_string(project_json(p)), to_string(project_json(existing))};
 }
 
 Result<AdminReply> archive(store::Store& s, const AdminCall& c) {
-  SOVRA_TRY(auto p, s.archive_project(c.who.org_id, c.param("project_id"), now_seconds()));
-  return AdminReply{200, to_string(project_json(p))};
+  SOVRA_TRY(auto before, s.get_project(c.who.org_id, c.param("project_id")));
+  SOVRA_TRY(auto p, s.archive_project(c.who.org_id, before.id, now_seconds()));
+  return AdminReply{200, to_string(project_json(p)), to_string(project_json(before))};
 }
 
 }  // namespace

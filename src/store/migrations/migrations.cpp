@@ -35,6 +35,31 @@ const std::vector<Migration> kMigrations = {
          " expires_at BIGINT NOT NULL)",
          "CREATE INDEX invites_by_org ON invites (org_id, id)",
      }},
+    // Audit trail (platform/audit/audit_sql.hpp), residency policies (gateway/residency) and opt-in content
+    // retention (platform/audit/content_store.hpp).
+    {2,
+     "audit_residency",
+     {
+         "CREATE TABLE audit_log (seq BIGINT PRIMARY KEY, id TEXT NOT NULL UNIQUE, at_ms BIGINT NOT NULL,"
+         " type TEXT NOT NULL, org_id TEXT NOT NULL DEFAULT '', project_id TEXT NOT NULL DEFAULT '',"
+         " actor_type TEXT NOT NULL DEFAULT '', actor_id TEXT NOT NULL DEFAULT '', request_id TEXT NOT NULL DEFAULT '',"
+         " details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+         "CREATE INDEX audit_log_by_org ON audit_log (org_id, seq)",
+         "CREATE INDEX audit_log_by_time ON audit_log (at_ms)",
+         "CREATE TABLE audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+         "CREATE TABLE audit_checkpoints (seq BIGINT PRIMARY KEY, hash TEXT NOT NULL, at_ms BIGINT NOT NULL,"
+         " key_id TEXT NOT NULL, signature TEXT NOT NULL)",
+         "CREATE TABLE residency_policies (scope_id TEXT PRIMARY KEY, org_id TEXT NOT NULL,"
+         " allowed_regions TEXT NOT NULL DEFAULT '[]', allowed_jurisdictions TEXT NOT NULL DEFAULT '[]',"
+         " updated_at BIGINT NOT NULL)",
+         "CREATE TABLE content_retention_settings (project_id TEXT PRIMARY KEY, org_id TEXT NOT NULL,"
+         " retention_days BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+         "CREATE TABLE retained_content (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, project_id TEXT NOT NULL,"
+         " request_id TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, key_id TEXT NOT NULL,"
+         " nonce TEXT NOT NULL, ciphertext TEXT NOT NULL, tag TEXT NOT NULL)",
+         "CREATE INDEX retained_content_by_request ON retained_content (project_id, request_id)",
+         "CREATE INDEX retained_content_by_expiry ON retained_content (expires_at)",
+     }},
 };
 
 std::int64_t now_seconds() {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "platform/ids.hpp"
 #include "platform/key_issuer.hpp"
 #include "store/store_backends.hpp"
@@ -121,6 +123,44 @@ TEST_F(AuthFilterTest, AnonymousModeLetsKeylessRequestsThroughButStillChecksKeys
   EXPECT_EQ(r.dispatch(*m.route, req).body, "anonymous");
   req.headers.push_back({"authorization", "Bearer " + platform::generate_key().plaintext});
   EXPECT_EQ(r.dispatch(*m.route, req).status, 401);
+}
+
+}  // namespace
+}  // namespace sovra::gateway::auth
+
+namespace sovra::gateway::auth {
+namespace {
+
+// The optional failure observer (the audit trail): told about every 401 and 403 with the key id, never a secret.
+TEST_F(AuthFilterTest, FailuresReachTheObserverWithKeyIdOnly) {
+  std::vector<std::tuple<int, std::string, std::string, std::string>> seen;  // status, reason, key id, org
+  http::Router router;
+  router.use("/v1/", make_auth_filter({.keys = cache_, .on_failure = [&](const AuthFailureEvent& e) {
+                                         seen.emplace_back(e.status, std::string(e.reason), std::string(e.key_id),
+                                                           e.principal != nullptr ? e.principal->org_id : "");
+                                       }}));
+  router.add("GET", "/v1/organization/projects", [](http::Request&) { return http::Response::json(200, "{}"); });
+  auto call_with = [&](const std::string& header) {
+    http::Request req;
+    req.method = "GET";
+    req.path = "/v1/organization/projects";
+    if (!header.empty()) req.headers.push_back({"authorization", header});
+    auto m = router.match(req.method, req.path);
+    return router.dispatch(*m.route, req).status;
+  };
+  const auto project_key = issue();
+  const auto unknown = platform::generate_key();
+  EXPECT_EQ(call_with(""), 401);
+  EXPECT_EQ(call_with("Bearer " + unknown.plaintext), 401);
+  EXPECT_EQ(call_with("Bearer " + project_key), 403);  // a project key on the admin API
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(std::get<1>(seen[0]), "missing");
+  EXPECT_EQ(std::get<1>(seen[1]), "invalid");
+  EXPECT_EQ(std::get<2>(seen[1]), unknown.id);
+  EXPECT_EQ(std::get<0>(seen[2]), 403);
+  EXPECT_EQ(std::get<1>(seen[2]), "forbidden");
+  EXPECT_EQ(std::get<3>(seen[2]), "org_a");
+  for (const auto& s : seen) EXPECT_EQ(std::get<2>(s).find("sk-sovra-"), std::string::npos);  // ids, not keys
 }
 
 }  // namespace
