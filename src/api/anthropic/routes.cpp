@@ -43,23 +43,24 @@ http::Response handle_messages(http::Request& request, const std::shared_ptr<con
                       .max_tokens = chat->params.max_tokens};
   auto promise = std::make_shared<http::ResponsePromise>();
   auto shared_chat = std::make_shared<ChatRequest>(std::move(*chat));
-  flow->prepare_chat(request, *shared_chat, spec,
-                     [promise, shared_chat, request_id = request.request_id, queue = options.sse_queue_events](
-                         std::optional<PreparedCall> prepared, std::optional<Refusal> refusal) mutable {
-                       if (refusal) {
-                         promise->complete(refusal_response(*refusal, request_id));
-                         return;
-                       }
-                       auto call =
-                           MessagesCall::create({.prepared = std::move(*prepared),
-                                                 .header = {.id = platform::new_id("msg"), .model = shared_chat->model},
-                                                 .stream = shared_chat->stream,
-                                                 .emit_thinking = shared_chat->enable_thinking.value_or(true),
-                                                 .request_id = request_id,
-                                                 .promise = promise,
-                                                 .sse_queue_events = queue});
-                       call->start(std::move(*shared_chat));
-                     });
+  flow->prepare_chat(
+      request, *shared_chat, spec,
+      [promise, shared_chat, request_id = request.request_id, queue = options.sse_queue_events](
+          std::optional<PreparedCall> prepared, std::optional<Refusal> refusal) mutable {
+        if (refusal || !prepared) {
+          promise->complete(refusal ? refusal_response(*refusal, request_id)
+                                    : error_response(Error::internal("admission gave no answer"), request_id));
+          return;
+        }
+        auto call = MessagesCall::create({.prepared = std::move(*prepared),
+                                          .header = {.id = platform::new_id("msg"), .model = shared_chat->model},
+                                          .stream = shared_chat->stream,
+                                          .emit_thinking = shared_chat->enable_thinking.value_or(true),
+                                          .request_id = request_id,
+                                          .promise = promise,
+                                          .sse_queue_events = queue});
+        call->start(std::move(*shared_chat));
+      });
   return http::Response::later(promise);
 }
 
