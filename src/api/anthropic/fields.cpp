@@ -2,9 +2,21 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "api/openai/fields.hpp"
 
 namespace sovra::api::anthropic {
+namespace {
+
+// A JSON number as a double (never throws; the caller checked is_number()).
+double as_double(const boost::json::value& v) {
+  if (v.is_double()) return v.get_double();
+  if (v.is_int64()) return static_cast<double>(v.get_int64());
+  return static_cast<double>(v.get_uint64());
+}
+
+}  // namespace
 
 Error field_error(std::string_view path, std::string_view message) {
   if (path.empty()) return Error::invalid(std::string(message));
@@ -56,7 +68,7 @@ Result<std::optional<double>> Fields::number(std::string_view key, double min, d
   const boost::json::value* v = find(key);
   if (v == nullptr) return std::optional<double>{};
   if (!v->is_number()) return fail(kind_error(param(key), "number"));
-  const double d = v->to_number<double>();
+  const double d = as_double(*v);
   if (!(d >= min))
     return fail(field_error(param(key), fmt::format("Input should be greater than or equal to {}", min)));
   if (!(d <= max)) return fail(field_error(param(key), fmt::format("Input should be less than or equal to {}", max)));
@@ -69,8 +81,13 @@ Result<std::optional<std::int64_t>> Fields::integer(std::string_view key, std::i
   if (!v->is_number()) return fail(kind_error(param(key), "integer"));
   const auto i = openai::as_integer(*v);
   if (!i) {
-    if (v->is_double())
+    const double d = as_double(*v);
+    if (!std::isfinite(d) || std::floor(d) != d)
       return fail(field_error(param(key), "Input should be a valid integer, got a number with a fractional part"));
+    // A whole number beyond int64: out of range on its side.
+    if (d < 0) {
+      return fail(field_error(param(key), fmt::format("Input should be greater than or equal to {}", min)));
+    }
     return fail(field_error(param(key), fmt::format("Input should be less than or equal to {}", max)));
   }
   if (*i < min) return fail(field_error(param(key), fmt::format("Input should be greater than or equal to {}", min)));

@@ -79,6 +79,10 @@ TEST(AnthropicMessagesRequest, WrongTypesAndRangesNameTheField) {
   EXPECT_EQ(refusal(R"({"model":"m","max_tokens":"5",)" + msgs + "}").first,
             "max_tokens: Input should be a valid integer");
   EXPECT_EQ(refusal(R"({"model":"m","max_tokens":1.5,)" + msgs + "}").second, "max_tokens");
+  EXPECT_EQ(refusal(R"({"model":"m","max_tokens":-1e30,)" + msgs + "}").first,
+            "max_tokens: Input should be greater than or equal to 1");
+  EXPECT_EQ(refusal(R"({"model":"m","max_tokens":1e30,)" + msgs + "}").first,
+            "max_tokens: Input should be less than or equal to 2147483647");
   EXPECT_EQ(refusal(R"({"model":"m","max_tokens":1,"temperature":1.5,)" + msgs + "}").first,
             "temperature: Input should be less than or equal to 1");
   EXPECT_EQ(refusal(R"({"model":"m","max_tokens":1,"top_p":"x",)" + msgs + "}").first,
