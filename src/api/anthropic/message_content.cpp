@@ -8,6 +8,8 @@
 namespace sovra::api::anthropic {
 namespace {
 
+void append_turn(ChatRequest& out, ChatMessage m);
+
 // Blocks a later release may accept (vision, documents, Anthropic's server tools): refused with a clear reason.
 Error unsupported_block(std::string_view path, std::string_view type) {
   if (type == "image") {
@@ -93,7 +95,7 @@ Status parse_tool_use(const Fields& block, ChatMessage& out) {
 Status parse_user_blocks(const boost::json::array& blocks, const std::string& path, ChatRequest& out) {
   ChatMessage pending{.role = Role::kUser};
   auto flush = [&] {
-    if (pending.has_content) out.messages.push_back(std::move(pending));
+    if (pending.has_content) append_turn(out, std::move(pending));
     pending = ChatMessage{.role = Role::kUser};
   };
   for (std::size_t i = 0; i < blocks.size(); ++i) {
@@ -161,7 +163,7 @@ Status parse_message(const boost::json::value& v, const std::string& path, ChatR
     ChatMessage m{.role = user ? Role::kUser : Role::kAssistant};
     m.content = std::string_view(content->get_string().data(), content->get_string().size());
     m.has_content = true;
-    out.messages.push_back(std::move(m));
+    append_turn(out, std::move(m));
     return {};
   }
   if (!content->is_array()) return fail(kind_error(fields.param("content"), "string or a list of content blocks"));
@@ -172,8 +174,27 @@ Status parse_message(const boost::json::value& v, const std::string& path, ChatR
   if (user) return parse_user_blocks(blocks, fields.param("content"), out);
   ChatMessage m{.role = Role::kAssistant};
   SOVRA_CHECK(parse_assistant_blocks(blocks, fields.param("content"), m));
-  out.messages.push_back(std::move(m));
+  append_turn(out, std::move(m));
   return {};
+}
+
+// Anthropic combines consecutive turns of one role into one turn; chat templates that insist on alternating roles
+// then accept what Anthropic accepts. Tool messages (from tool_result blocks) stay separate.
+void append_turn(ChatRequest& out, ChatMessage m) {
+  if (!out.messages.empty()) {
+    ChatMessage& last = out.messages.back();
+    if (last.role == m.role && (m.role == Role::kUser || m.role == Role::kAssistant)) {
+      if (last.has_content && m.has_content) last.content += "\n\n";
+      last.content += m.content;
+      last.has_content = last.has_content || m.has_content;
+      last.content_was_array = last.content_was_array || m.content_was_array;
+      for (auto& part : m.parts) last.parts.push_back(std::move(part));
+      for (auto& call : m.tool_calls) last.tool_calls.push_back(std::move(call));
+      if (m.reasoning_content) last.reasoning_content = last.reasoning_content.value_or("") + *m.reasoning_content;
+      return;
+    }
+  }
+  out.messages.push_back(std::move(m));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // ("messages.1.content.0.tool_use_id"). Unknown top-level fields are ignored (clients send newer and beta fields);
 // unknown content block types are refused, as is anything the served models cannot take yet (images, documents,
 // server tools, a final assistant message to continue). Mapping onto the protocol-neutral request:
+// - consecutive user (or assistant) turns are combined into one, as Anthropic does;
 // - `system` → a leading system message; `tool_use` blocks → the assistant's tool_calls (input serialized);
 //   `tool_result` blocks → tool messages (is_error prefixes the text with "Error: "); `thinking` blocks →
 //   reasoning_content;

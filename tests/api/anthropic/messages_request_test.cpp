@@ -216,6 +216,21 @@ TEST(AnthropicMessagesRequest, ImagesAndOtherBlocksAreRefusedClearly) {
             "messages.0.content.0.content.0");
 }
 
+TEST(AnthropicMessagesRequest, ConsecutiveTurnsOfOneRoleAreCombined) {
+  auto r = parse(R"({"model":"m","max_tokens":8,"messages":[{"role":"user","content":"One."},)"
+                 R"({"role":"user","content":[{"type":"text","text":"Two."}]},{"role":"assistant","content":"A"},)"
+                 R"({"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"f","input":{}}]},)"
+                 R"({"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"r"}]},)"
+                 R"({"role":"user","content":"Three."}]})");
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->messages.size(), 4u);
+  EXPECT_EQ(r->messages[0].content, "One.\n\nTwo.");
+  EXPECT_EQ(r->messages[1].content, "A");
+  ASSERT_EQ(r->messages[1].tool_calls.size(), 1u);
+  EXPECT_EQ(r->messages[2].role, Role::kTool);
+  EXPECT_EQ(r->messages[3].content, "Three.");
+}
+
 TEST(AnthropicMessagesRequest, FinalAssistantPrefillIsRefused) {
   auto [message, param] = refusal(R"({"model":"m","max_tokens":8,"messages":[{"role":"user","content":"x"},)"
                                   R"({"role":"assistant","content":"The answer is"}]})");
