@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "api/anthropic/models.hpp"
 #include "api/openai/error.hpp"
 #include "common/json_escape.hpp"
 
@@ -93,11 +94,16 @@ std::string encode_model_list(const std::vector<ModelInfo>& models) {
 
 void add_model_routes(http::Router& router, std::shared_ptr<const std::vector<ModelInfo>> catalog) {
   router.add("GET", "/v1/models",
-             [catalog](http::Request&) { return http::Response::json(200, encode_model_list(*catalog)); },
+             [catalog](http::Request& request) {
+               // Anthropic's SDKs call the same path: they get Anthropic's list shape (they send anthropic-version).
+               if (anthropic::is_anthropic_client(request)) return anthropic::model_list_response(request, *catalog);
+               return http::Response::json(200, encode_model_list(*catalog));
+             },
              {.summary = "List the served models"});
   router.add("GET", "/v1/models/{id}",
              [catalog](http::Request& request) {
                const std::string_view id = request.path_param("id");
+               if (anthropic::is_anthropic_client(request)) return anthropic::model_response(request, *catalog, id);
                for (const ModelInfo& m : *catalog) {
                  if (m.id == id) return http::Response::json(200, encode_model(m));
                }

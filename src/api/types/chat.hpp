@@ -80,6 +80,9 @@ struct ChatRequest {
   bool include_usage = false;  // stream_options.include_usage
   std::string user;
   std::map<std::string, std::string> metadata;
+  // Reasoning ("thinking": Anthropic's `thinking`, the templates' `enable_thinking`). Absent: the model's default.
+  std::optional<bool> enable_thinking;
+  std::int64_t thinking_budget_tokens = 0;  // tokens the model may spend reasoning; 0: no budget given
 };
 
 }  // namespace sovra::api

@@ -71,6 +71,9 @@ struct ChatDelta {
   std::vector<ToolCallDelta> tool_calls;
   std::optional<FinishReason> finish_reason;
   std::optional<std::vector<TokenLogprob>> logprobs;
+  // With finish_reason kStop: the request's stop string that ended the choice (never part of the text); empty
+  // when EOS or a stop token ended it. Anthropic reports it as stop_reason "stop_sequence" + stop_sequence.
+  std::string stop_sequence;
 };
 
 }  // namespace sovra::api

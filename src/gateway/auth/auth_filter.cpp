@@ -2,6 +2,7 @@
 
 #include <boost/json/monotonic_resource.hpp>
 
+#include "api/anthropic/error.hpp"
 #include "api/openai/error.hpp"
 #include "common/json.hpp"
 #include "gateway/auth/auth_metrics.hpp"
@@ -45,14 +46,24 @@ std::string_view key_id_of(std::string_view presented) {
   return parts ? parts->id : std::string_view();
 }
 
-http::Response forbidden(std::string message, std::string param = {}) {
+http::Response forbidden(bool anthropic, std::string message, std::string param = {}) {
   count_auth_failure(AuthFailureReason::kForbidden);
-  return api::openai::error_response(Error{ErrorCode::kPermissionDenied, std::move(message), std::move(param), 403});
+  const Error e{ErrorCode::kPermissionDenied, std::move(message), std::move(param), 403};
+  return anthropic ? api::anthropic::error_response(e) : api::openai::error_response(e);
 }
 
 }  // namespace
 
-http::Response invalid_api_key_response(bool missing) {
+http::Response invalid_api_key_response(bool missing, bool anthropic) {
+  if (anthropic) {
+    auto r = api::anthropic::error_response(Error{ErrorCode::kUnauthenticated,
+                                                  missing ? "x-api-key header is required" : "invalid x-api-key",
+                                                  {},
+                                                  401,
+                                                  "invalid_api_key"});
+    r.headers.push_back({"www-authenticate", "Bearer"});
+    return r;
+  }
   auto r = http::Response::json(
       401, missing ? R"({"error":{"message":"You didn't provide an API key. Send it in an Authorization header: )"
                      R"(Authorization: Bearer sk-sovra-...","type":"invalid_request_error","param":null,)"
@@ -71,6 +82,8 @@ http::Filter make_auth_filter(AuthFilterOptions options) {
   return [o = std::move(options)](http::Request& req, const http::Route& route) -> std::optional<http::Response> {
     const auto key = presented_key(req);
     if (key.empty() && o.allow_anonymous) return std::nullopt;
+    // Anthropic clients (and Anthropic-only routes) get errors in Anthropic's shape.
+    const auto anthropic = [&] { return api::anthropic::wants_anthropic_errors(req, route.pattern); };
     auto result = o.keys->authenticate(key, platform::now_seconds());
     if (!result.principal) {
       const bool missing = result.failure == platform::AuthFailure::kMissing;
@@ -79,7 +92,7 @@ http::Filter make_auth_filter(AuthFilterOptions options) {
         o.on_failure({.request = req, .route = route, .status = 401, .reason = missing ? "missing" : "invalid",
                       .key_id = key_id_of(key)});
       }
-      return invalid_api_key_response(missing);
+      return invalid_api_key_response(missing, anthropic());
     }
     const auto& p = *result.principal;
     auto refuse = [&](http::Response r) {
@@ -91,16 +104,17 @@ http::Filter make_auth_filter(AuthFilterOptions options) {
     };
     const bool admin_route = route.pattern.starts_with(kAdminPrefix);
     if (p.is_admin() != admin_route) {
-      return refuse(forbidden(p.is_admin() ? "Admin API keys can only call the administration API (/v1/organization/...)."
-                                           : "This endpoint needs an admin API key; project API keys cannot call it."));
+      return refuse(forbidden(anthropic(), p.is_admin()
+                                               ? "Admin API keys can only call the administration API (/v1/organization/...)."
+                                               : "This endpoint needs an admin API key; project API keys cannot call it."));
     }
     if (!p.may_use_endpoint(route.pattern)) {
-      return refuse(forbidden("This API key is not allowed to call " + req.method + " " + route.pattern + "."));
+      return refuse(forbidden(anthropic(), "This API key is not allowed to call " + req.method + " " + route.pattern + "."));
     }
     if (!p.allowed_models.empty()) {
       const auto model = requested_model(req);
       if (!model.empty() && !p.may_use_model(model)) {
-        return refuse(forbidden("This API key is not allowed to use model '" + model + "'.", "model"));
+        return refuse(forbidden(anthropic(), "This API key is not allowed to use model '" + model + "'.", "model"));
       }
     }
     req.principal = std::shared_ptr<const void>(result.principal, result.principal.get());

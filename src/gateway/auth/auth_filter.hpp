@@ -2,7 +2,8 @@
 // The authentication filter of the gateway chain, applied to every /v1/* route (router.use("/v1/", …)):
 //
 // - takes the key from `Authorization: Bearer <key>` (or `x-api-key`, as Anthropic clients send it);
-// - missing, malformed, unknown, wrong, expired or revoked keys → 401 in OpenAI's shape with code
+// - errors have OpenAI's shape, or Anthropic's for Anthropic clients (anthropic-version header) and /v1/messages*;
+// - missing, malformed, unknown, wrong, expired or revoked keys → 401 with code
 //   `invalid_api_key` and one message for all of the latter (nothing tells which);
 // - a key limited to some endpoints or models used elsewhere → 403;
 // - admin keys reach only the administration API (/v1/organization/…), project keys everything else;
@@ -41,6 +42,6 @@ http::Filter make_auth_filter(AuthFilterOptions options);
 const platform::Principal* principal_of(const http::Request& request);
 
 // The 401 response (exposed for tests and for handlers that authenticate by other means).
-http::Response invalid_api_key_response(bool missing);
+http::Response invalid_api_key_response(bool missing, bool anthropic = false);
 
 }  // namespace sovra::gateway::auth

@@ -30,6 +30,7 @@ class AuthFilterTest : public ::testing::Test {
     router_.add("GET", "/v1/models/{model}", who);
     router_.add("GET", "/v1/organization/projects", who);
     router_.add("GET", "/healthz", who);
+    router_.add("POST", "/v1/messages", who);
   }
 
   std::string issue(platform::KeySpec spec = {}) {
@@ -79,6 +80,25 @@ TEST_F(AuthFilterTest, BadKeysGetOpenAIsInvalidApiKeyError) {
   }
   EXPECT_NE(unknown.body.find(R"("type":"invalid_request_error")"), std::string::npos);
   EXPECT_EQ(unknown.body.find("sk-sovra-"), std::string::npos);  // the key is not echoed
+}
+
+TEST_F(AuthFilterTest, AnthropicClientsGetAnthropicsErrorShape) {
+  // Anthropic-only routes, and any route called by an Anthropic SDK (it sends anthropic-version).
+  const auto missing = call("POST", "/v1/messages", {}, R"({"model":"tiny"})");
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_EQ(missing.body,
+            R"({"type":"error","error":{"type":"authentication_error","message":"x-api-key header is required"},)"
+            R"("request_id":null})");
+  const auto wrong = call("GET", "/v1/thing", {{"anthropic-version", "2023-06-01"}, {"x-api-key", "sk-garbage"}});
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_NE(wrong.body.find(R"("type":"authentication_error","message":"invalid x-api-key")"), std::string::npos);
+  const auto key = issue({.allowed_models = {"tiny"}});
+  const auto denied = call("POST", "/v1/messages", {{"x-api-key", key}}, R"({"model":"big"})");
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_NE(denied.body.find(R"({"type":"error","error":{"type":"permission_error")"), std::string::npos);
+  EXPECT_EQ(call("POST", "/v1/messages", {{"x-api-key", key}}, R"({"model":"tiny"})").status, 200);
+  // OpenAI clients keep OpenAI's shape.
+  EXPECT_NE(call("GET", "/v1/thing").body.find(R"("code":"invalid_api_key")"), std::string::npos);
 }
 
 TEST_F(AuthFilterTest, AValidKeyReachesTheHandlerWithItsPrincipal) {
