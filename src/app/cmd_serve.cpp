@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include "api/openai/inference_routes.hpp"
 #include "api/openai/models.hpp"
 #include "app/command.hpp"
 #include "app/config_flags.hpp"
@@ -77,6 +78,15 @@ int serve(const ConfigFlags& flags) {
                               .debug_routes = config->server.debug_routes,
                               .sse_queue_events = static_cast<std::size_t>(config->server.sse_queue_events)});
   api::openai::add_model_routes(*router, std::make_shared<const std::vector<api::ModelInfo>>(std::move(*catalog)));
+  // The inference routes need the embedded engine's model router and the admission hooks (rate limits, budgets,
+  // metering, audit); without a router they stay unrouted (404), which the e2e tests read as "not wired yet".
+  std::shared_ptr<const routing::ModelRouter> model_router;  // TODO(#5): the engine's router, from the serve wiring
+  std::shared_ptr<const gateway::CallChain> call_chain;      // TODO(#8): the gateway hooks
+  if (model_router) {
+    api::openai::install_openai_inference(*router, {.router = model_router,
+                                                    .chain = call_chain,
+                                                    .options = {}});
+  }
   (*platform)->install(*router);
 
   return run_server(*config, router, **platform, log);
