@@ -40,6 +40,23 @@ InferenceResponse::InferenceResponse(PreparedCall call, std::shared_ptr<http::Re
                                      ResponseOptions options)
     : call_(std::move(call)), backend_(call_.route.backend), promise_(std::move(promise)), options_(options) {}
 
+InferenceResponse::~InferenceResponse() {
+  if (finished_) return;  // the last owner is going away: no other thread can touch the members now
+  const Error lost = Error::internal("The inference backend ended the call without a result.");
+  log().error("backend dropped a call", {{"request_id", call_.info.request_id}});
+  gateway::CallResult result = gateway::refusal_result(lost);
+  result.cancelled = cancel_requested_;
+  // Still the tickets first, the final byte after them.
+  CallFlow::end(call_, result, [promise = promise_, channel = channel_, headers = call_.headers, lost] {
+    if (channel) {
+      channel->send_raw(sse_data(error_json(lost)));
+      channel->close();
+    } else {
+      promise->complete(error_with_headers(lost, headers));
+    }
+  });
+}
+
 std::vector<http::Header> InferenceResponse::headers() const {
   std::vector<http::Header> out = call_.headers;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -

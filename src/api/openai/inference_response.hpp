@@ -50,6 +50,11 @@ class InferenceResponse final : public std::enable_shared_from_this<InferenceRes
  public:
   static std::shared_ptr<InferenceResponse> create(PreparedCall call, std::shared_ptr<http::ResponsePromise> promise,
                                                    ResponseOptions options);
+  // A backend that dropped its sink without kFinished broke its contract: the client still gets an answer (a 500,
+  // or an error frame) and the tickets are finished with an internal error by their destructor.
+  ~InferenceResponse();
+  InferenceResponse(const InferenceResponse&) = delete;
+  InferenceResponse& operator=(const InferenceResponse&) = delete;
 
   routing::InferenceBackend& backend() const { return *backend_; }
   bool streaming() const { return options_.stream; }

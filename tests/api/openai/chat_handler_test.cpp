@@ -370,6 +370,26 @@ TEST(ChatHandler, DoneWaitsForTheTicketsToFinish) {
   EXPECT_EQ(plain.response()->status, 200);
 }
 
+TEST(ChatHandler, ABackendThatDropsItsSinkStillGetsTheClientAnAnswer) {
+  World w;
+  w.backend->chat_script = {};  // accepts the call, then forgets it: no kFinished ever
+  auto ex = testing::post(w.router, kPath, chat_body());
+  const http::Response* r = ex.response();
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->status, 500);
+  expect_valid(r->body, "ErrorResponse");
+  ASSERT_EQ(w.hook->finished().size(), 1u);
+  EXPECT_EQ(w.hook->finished()[0].http_status, 500);
+
+  w.backend->chat_script = {delta({.index = 0, .role = true, .content = "a"})};
+  auto streamed = testing::post(w.router, kPath, chat_body(R"("stream":true)"));
+  ASSERT_NE(streamed.response(), nullptr);
+  ASSERT_TRUE(streamed.read_to_end());
+  const auto payloads = sse_payloads(streamed.streamed());
+  ASSERT_EQ(payloads.size(), 2u);
+  EXPECT_NE(payloads[1].find("server_error"), std::string::npos);
+}
+
 TEST(ChatHandler, AClientTooSlowForTheQueueIsTreatedAsGone) {
   World w({.headers = {}}, false, /*queue_events=*/2);
   w.backend->manual = true;
