@@ -88,7 +88,10 @@ e2e('streaming with include_usage matches the plain answer at temperature 0', as
   }
   const last = chunks.at(-1);
   assert.deepEqual(last.choices, []);
-  assert.deepEqual(last.usage, plain.usage);
+  // The same counts; cached_tokens may differ (the second request finds the prompt in the prefix cache).
+  assert.equal(last.usage.prompt_tokens, plain.usage.prompt_tokens);
+  assert.equal(last.usage.completion_tokens, plain.usage.completion_tokens);
+  assert.equal(last.usage.total_tokens, plain.usage.total_tokens);
   assert.equal(text, plain.choices[0].message.content);
   assert.equal(finish, plain.choices[0].finish_reason);
 });
@@ -153,7 +156,7 @@ e2e('response_format json_schema (strict) always parses and validates', async ()
   };
   for (const seed of [1, 2, 3]) {
     const r = await client.chat.completions.create({
-      model, messages, max_tokens: 64, temperature: 1, seed,
+      model, messages, max_tokens: 200, temperature: 1, seed,
       response_format: { type: 'json_schema', json_schema: { name: 'mood', schema, strict: true } },
     });
     const value = JSON.parse(r.choices[0].message.content);
@@ -177,7 +180,7 @@ e2e('tools with tool_choice required, plain and streamed', async () => {
       },
     },
   }];
-  const r = await client.chat.completions.create({ model, messages, tools, tool_choice: 'required', max_tokens: 64 });
+  const r = await client.chat.completions.create({ model, messages, tools, tool_choice: 'required', max_tokens: 200 });
   assert.equal(r.choices[0].finish_reason, 'tool_calls');
   const call = r.choices[0].message.tool_calls[0];
   assert.equal(call.type, 'function');
@@ -185,7 +188,7 @@ e2e('tools with tool_choice required, plain and streamed', async () => {
   assert.ok(['Paris', 'Umeå'].includes(JSON.parse(call.function.arguments).city));
 
   const stream = await client.chat.completions.create({
-    model, messages, tools, tool_choice: 'required', max_tokens: 64, stream: true,
+    model, messages, tools, tool_choice: 'required', max_tokens: 200, stream: true,
   });
   let name = '';
   let args = '';
@@ -223,7 +226,8 @@ e2e('errors are the SDK typed errors', async () => {
 
 e2e('aborting mid-stream cancels the generation; the server keeps serving', async () => {
   const before = await metric('sovra_http_streams_cancelled_total');
-  const stream = await client.chat.completions.create({ model, messages, max_tokens: 2000, stream: true });
+  // No max_tokens: up to the context (a large explicit value could exceed this small model's context).
+  const stream = await client.chat.completions.create({ model, messages, stream: true });
   let n = 0;
   // The SDK ends the iteration quietly when its own controller aborts (an AbortError is not rethrown).
   for await (const chunk of stream) {
@@ -266,7 +270,8 @@ e2e('legacy completions: plain, echo with logprobs, streamed', async () => {
     if (c.usage) usage = c.usage;
   }
   assert.equal(text, r.choices[0].text);
-  assert.deepEqual(usage, r.usage);
+  assert.equal(usage.prompt_tokens, r.usage.prompt_tokens);
+  assert.equal(usage.completion_tokens, r.usage.completion_tokens);
 
   const batch = await client.completions.create({ model, prompt: ['Once', 'The cat'], max_tokens: 2, n: 2 });
   assert.deepEqual(batch.choices.map((c) => c.index), [0, 1, 2, 3]);
