@@ -33,7 +33,8 @@ class InstantBackend final : public routing::InferenceBackend {
       if (i + 1 == kTokens) e.delta.finish_reason = api::FinishReason::kLength;
       sink(std::move(e));
     }
-    sink(api::ChatEvent{.kind = api::ChatEvent::Kind::kFinished, .usage = {.prompt_tokens = 7, .completion_tokens = kTokens}});
+    sink(api::ChatEvent{.kind = api::ChatEvent::Kind::kFinished,
+                        .usage = {.prompt_tokens = 7, .completion_tokens = kTokens}});
     return ++id_;
   }
   Result<routing::CallId> start_text(api::TextCompletionRequest, api::TextSink) override {
@@ -51,7 +52,8 @@ class InstantBackend final : public routing::InferenceBackend {
 class OneModel final : public routing::ModelRouter {
  public:
   Result<routing::Route> route(const routing::RouteQuery&) const override {
-    return routing::Route{.backend = backend_, .deployment = {.name = "bench", .model = "stories", .context_length = 4096}};
+    return routing::Route{.backend = backend_,
+                          .deployment = {.name = "bench", .model = "stories", .context_length = 4096}};
   }
   std::vector<api::ModelInfo> models() const override { return {api::ModelInfo{.id = "stories"}}; }
 

@@ -83,9 +83,7 @@ int serve(const ConfigFlags& flags) {
   std::shared_ptr<const routing::ModelRouter> model_router;  // TODO(#5): the engine's router, from the serve wiring
   std::shared_ptr<const gateway::CallChain> call_chain;      // TODO(#8): the gateway hooks
   if (model_router) {
-    api::openai::install_openai_inference(*router, {.router = model_router,
-                                                    .chain = call_chain,
-                                                    .options = {}});
+    api::openai::install_openai_inference(*router, {.router = model_router, .chain = call_chain});
   }
   (*platform)->install(*router);
 

@@ -65,8 +65,8 @@ void start_chat(PreparedCall call, ChatRequest request, std::shared_ptr<http::Re
                 ResponseOptions options) {
   CompletionHeader header{
       .id = "chatcmpl-" + platform::random_hex(12),
-      .created = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-                     .count(),
+      .created =
+          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count(),
       .model = request.model};
   auto response = InferenceResponse::create(std::move(call), std::move(promise), options);
   auto sink = std::make_shared<ChatCall>(response, std::move(header), request);
@@ -116,15 +116,15 @@ http::Handler chat_completions_handler(std::shared_ptr<const CallFlow> flow, Inf
         .stream = parsed->stream, .queue_events = options.stream_queue_events, .received = received};
     auto request = std::make_shared<ChatRequest>(std::move(*parsed));
     auto promise = std::make_shared<http::ResponsePromise>();
-    flow->prepare_chat(http_request, *request, std::move(spec),
-                       [request, promise, response_options](std::optional<PreparedCall> call,
-                                                            std::optional<Refusal> refusal) {
-                         if (!call) {
-                           promise->complete(error_with_headers(refusal->error, std::move(refusal->headers)));
-                           return;
-                         }
-                         start_chat(std::move(*call), std::move(*request), promise, response_options);
-                       });
+    flow->prepare_chat(
+        http_request, *request, std::move(spec),
+        [request, promise, response_options](std::optional<PreparedCall> call, std::optional<Refusal> refusal) {
+          if (!call) {
+            promise->complete(error_with_headers(refusal->error, std::move(refusal->headers)));
+            return;
+          }
+          start_chat(std::move(*call), std::move(*request), promise, response_options);
+        });
     return http::Response::later(promise);
   };
 }

@@ -72,8 +72,8 @@ void start_text(PreparedCall call, TextCompletionRequest request, std::shared_pt
                 ResponseOptions options) {
   CompletionHeader header{
       .id = "cmpl-" + platform::random_hex(12),
-      .created = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-                     .count(),
+      .created =
+          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count(),
       .model = request.model};
   // Choice i answers prompt i / n; with echo it starts with that prompt's text.
   std::vector<std::string> echo;
@@ -125,15 +125,15 @@ http::Handler completions_handler(std::shared_ptr<const CallFlow> flow, Inferenc
         .stream = parsed->stream, .queue_events = options.stream_queue_events, .received = received};
     auto request = std::make_shared<TextCompletionRequest>(std::move(*parsed));
     auto promise = std::make_shared<http::ResponsePromise>();
-    flow->prepare(http_request, std::move(spec),
-                  [request, promise, response_options](std::optional<PreparedCall> call,
-                                                       std::optional<Refusal> refusal) {
-                    if (!call) {
-                      promise->complete(error_with_headers(refusal->error, std::move(refusal->headers)));
-                      return;
-                    }
-                    start_text(std::move(*call), std::move(*request), promise, response_options);
-                  });
+    flow->prepare(
+        http_request, std::move(spec),
+        [request, promise, response_options](std::optional<PreparedCall> call, std::optional<Refusal> refusal) {
+          if (!call) {
+            promise->complete(error_with_headers(refusal->error, std::move(refusal->headers)));
+            return;
+          }
+          start_text(std::move(*call), std::move(*request), promise, response_options);
+        });
     return http::Response::later(promise);
   };
 }

@@ -59,9 +59,9 @@ InferenceResponse::~InferenceResponse() {
 
 std::vector<http::Header> InferenceResponse::headers() const {
   std::vector<http::Header> out = call_.headers;
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                        options_.received)
-                      .count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - options_.received)
+          .count();
   out.push_back({"openai-processing-ms", std::to_string(ms)});
   return out;
 }
@@ -99,8 +99,8 @@ std::shared_ptr<http::SseChannel> InferenceResponse::channel() {
 
 void InferenceResponse::push(const std::shared_ptr<http::SseChannel>& ch, std::string frame) {
   if (ch->send_raw(std::move(frame)) == http::SseChannel::SendResult::kFull && client_gone()) {
-    log().warn("client too slow: cancelling the call", {{"request_id", call_.info.request_id},
-                                                        {"queued_events", options_.queue_events}});
+    log().warn("client too slow: cancelling the call",
+               {{"request_id", call_.info.request_id}, {"queued_events", options_.queue_events}});
   }
 }
 
@@ -136,13 +136,11 @@ void InferenceResponse::finish(CallEnding ending) {
     result.http_status = ending.error->status();
     result.error_code =
         ending.error->api_code.empty() ? std::string(error_code_name(ending.error->code)) : ending.error->api_code;
-    log().info("call failed", {{"request_id", call_.info.request_id},
-                               {"status", result.http_status},
-                               {"code", result.error_code}});
+    log().info("call failed",
+               {{"request_id", call_.info.request_id}, {"status", result.http_status}, {"code", result.error_code}});
   }
   auto self = shared_from_this();
-  CallFlow::end(call_, result,
-                [self, ending = std::move(ending)]() mutable { self->write_ending(std::move(ending)); });
+  CallFlow::end(call_, result, [self, ending = std::move(ending)]() mutable { self->write_ending(std::move(ending)); });
 }
 
 void InferenceResponse::write_ending(CallEnding ending) {

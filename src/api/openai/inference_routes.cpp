@@ -12,8 +12,9 @@ void add_inference_routes(http::Router& router, std::shared_ptr<const CallFlow> 
 }
 
 void install_openai_inference(http::Router& router, InferenceWiring wiring) {
-  auto flow = std::make_shared<const CallFlow>(CallFlowOptions{
-      .router = std::move(wiring.router), .chain = std::move(wiring.chain), .constraints = std::move(wiring.constraints)});
+  auto flow = std::make_shared<const CallFlow>(CallFlowOptions{.router = std::move(wiring.router),
+                                                               .chain = std::move(wiring.chain),
+                                                               .constraints = std::move(wiring.constraints)});
   add_inference_routes(router, std::move(flow), wiring.options);
 }
 

@@ -33,7 +33,7 @@ struct TextChoice {
   std::string text;  // with the echoed prompt in front when the request asked for echo
   FinishReason finish_reason = FinishReason::kStop;
   std::optional<std::vector<TokenLogprob>> logprobs;  // completion tokens only; set when the request asked
-  std::size_t logprobs_text_offset = 0;  // bytes of `text` before the first token of `logprobs` (the echo)
+  std::size_t logprobs_text_offset = 0;               // bytes of `text` before the first token of `logprobs` (the echo)
 };
 
 struct TextCompletion {

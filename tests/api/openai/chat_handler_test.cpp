@@ -1,8 +1,8 @@
 // POST /v1/chat/completions through the real router, handler, CallFlow and encoders, over a scripted backend.
 #include <gtest/gtest.h>
 
-#include "api/openai/inference_routes.hpp"
 #include "api/openai/handler_world.hpp"
+#include "api/openai/inference_routes.hpp"
 #include "api/openai/sse_checks.hpp"
 
 namespace sovra::api::openai {
@@ -64,7 +64,9 @@ TEST(ChatHandler, NonStreamingCollectsEveryChoiceWithToolsReasoningLogprobsAndUs
              .content = " upon",
              .finish_reason = FinishReason::kLength,
              .logprobs = std::vector<TokenLogprob>{{.token = " upon", .logprob = -1.5f, .top = {{" upon", -1.5f}}}}}),
-      delta({.index = 1, .tool_calls = {{.index = 0, .arguments = "ty\":\"Umeå\"}"}}, .finish_reason = FinishReason::kToolCalls}),
+      delta({.index = 1,
+             .tool_calls = {{.index = 0, .arguments = "ty\":\"Umeå\"}"}},
+             .finish_reason = FinishReason::kToolCalls}),
       finished({.prompt_tokens = 7, .completion_tokens = 6, .cached_prompt_tokens = 4, .reasoning_tokens = 1}),
   };
   auto ex = testing::post(w.router, kPath, chat_body(R"("n":2,"logprobs":true,"top_logprobs":1,"user":"u1")"));
@@ -192,11 +194,11 @@ TEST(ChatHandler, StreamToolCallDeltasMatchGolden) {
       delta({.index = 0, .finish_reason = FinishReason::kToolCalls}),
       finished({.prompt_tokens = 30, .completion_tokens = 12}),
   };
-  auto ex = testing::post(
-      w.router, kPath,
-      chat_body(R"("stream":true,"tool_choice":"required","tools":[)"
-                R"({"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}},)"
-                R"({"type":"function","function":{"name":"get_time"}}])"));
+  auto ex =
+      testing::post(w.router, kPath,
+                    chat_body(R"("stream":true,"tool_choice":"required","tools":[)"
+                              R"({"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}},)"
+                              R"({"type":"function","function":{"name":"get_time"}}])"));
   ASSERT_NE(ex.response(), nullptr);
   ASSERT_TRUE(ex.read_to_end());
   const auto chunks = check_chat_stream(ex.streamed());
@@ -276,7 +278,8 @@ TEST(ChatHandler, UnknownModelAndBadRequestsAreOpenAIErrors) {
 
 TEST(ChatHandler, BackendRefusalAtStartEndsTheCallWithItsStatus) {
   World w;
-  Error overflow = Error::invalid("This model's maximum context length is 2048 tokens; you requested 3000.", "messages");
+  Error overflow =
+      Error::invalid("This model's maximum context length is 2048 tokens; you requested 3000.", "messages");
   overflow.api_code = "context_length_exceeded";
   w.backend->refuse = overflow;
   for (const bool stream : {false, true}) {
@@ -398,7 +401,8 @@ TEST(ChatHandler, AClientTooSlowForTheQueueIsTreatedAsGone) {
   World w({.headers = {}}, false, /*queue_events=*/2);
   w.backend->manual = true;
   w.backend->chat_script = {delta({.index = 0, .role = true, .content = "a"}), delta({.index = 0, .content = "b"}),
-                            delta({.index = 0, .content = "c"}), finished({.prompt_tokens = 7, .completion_tokens = 3})};
+                            delta({.index = 0, .content = "c"}),
+                            finished({.prompt_tokens = 7, .completion_tokens = 3})};
   auto ex = testing::post(w.router, kPath, chat_body(R"("stream":true)"));
   w.backend->release_all();  // the client reads nothing meanwhile
   ASSERT_NE(ex.response(), nullptr);

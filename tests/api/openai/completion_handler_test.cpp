@@ -45,9 +45,12 @@ boost::json::value expect_valid_text_chunk(const std::string& json) {
 TEST(CompletionHandler, NonStreamingWithTwoPromptsEchoAndLegacyLogprobs) {
   World w;
   w.backend->text_script = {
-      delta({.index = 0, .text = " world", .logprobs = std::vector<TokenLogprob>{lp(" world", -0.5f, " there", -1.5f)}}),
+      delta(
+          {.index = 0, .text = " world", .logprobs = std::vector<TokenLogprob>{lp(" world", -0.5f, " there", -1.5f)}}),
       delta({.index = 1, .text = " cat", .logprobs = std::vector<TokenLogprob>{lp(" cat", -0.25f, " dog", -2.0f)}}),
-      delta({.index = 0, .text = "!", .logprobs = std::vector<TokenLogprob>{lp("!", -0.75f, ".", -1.0f)},
+      delta({.index = 0,
+             .text = "!",
+             .logprobs = std::vector<TokenLogprob>{lp("!", -0.75f, ".", -1.0f)},
              .finish_reason = FinishReason::kLength}),
       delta({.index = 1, .finish_reason = FinishReason::kStop}),
       finished({.prompt_tokens = 4, .completion_tokens = 3}),
@@ -88,7 +91,9 @@ TEST(CompletionHandler, StreamWithUsageAndLogprobsMatchesGolden) {
   World w;
   w.backend->text_script = {
       delta({.index = 0, .text = " upon", .logprobs = std::vector<TokenLogprob>{lp(" upon", -0.5f, " a", -1.25f)}}),
-      delta({.index = 0, .text = " a", .logprobs = std::vector<TokenLogprob>{lp(" a", -0.125f, " the", -3.0f)},
+      delta({.index = 0,
+             .text = " a",
+             .logprobs = std::vector<TokenLogprob>{lp(" a", -0.125f, " the", -3.0f)},
              .finish_reason = FinishReason::kLength}),
       finished({.prompt_tokens = 3, .completion_tokens = 2}),
   };
@@ -154,7 +159,8 @@ TEST(CompletionHandler, RefusalAndDisconnect) {
   }
   World w;
   w.backend->manual = true;
-  w.backend->text_script = {delta({.index = 0, .text = "Once"}), finished({.prompt_tokens = 1, .completion_tokens = 1})};
+  w.backend->text_script = {delta({.index = 0, .text = "Once"}),
+                            finished({.prompt_tokens = 1, .completion_tokens = 1})};
   auto ex = testing::post(w.router, kPath, R"({"model":"stories","prompt":"a","stream":true})");
   ASSERT_TRUE(w.backend->release_next());
   ASSERT_NE(ex.response(), nullptr);

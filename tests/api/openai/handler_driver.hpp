@@ -60,7 +60,8 @@ class PendingExchange {
         response_ = std::move(*r);
         break;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0 || !waker_.wait(left)) {
         if (auto late = promise_->take([] {})) {
           response_ = std::move(*late);
@@ -97,7 +98,8 @@ class PendingExchange {
       const bool end = pull();
       if (body_.find(needle) != std::string::npos) return true;
       if (end) return false;
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
       stream_waker_.wait(left);
     }
@@ -106,7 +108,8 @@ class PendingExchange {
   bool read_to_end(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!pull()) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
       stream_waker_.wait(left);
     }

@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "api/openai/handler_world.hpp"
-#include "api/openai/sse_checks.hpp"
 #include "api/openai/server_world.hpp"
+#include "api/openai/sse_checks.hpp"
 #include "support/eventually.hpp"
 #include "support/raw_http.hpp"
 

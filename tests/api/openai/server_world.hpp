@@ -18,7 +18,8 @@ class ServerWorld {
     config.shutdown_grace_ms = 200;
     // The router outlives the server (both belong to the test).
     std::shared_ptr<const http::Router> shared(&router, [](const http::Router*) {});
-    auto server = http::Server::create(config, shared, {.render_error = api::openai::error_response, .access_log = false});
+    auto server =
+        http::Server::create(config, shared, {.render_error = api::openai::error_response, .access_log = false});
     if (!server) {
       error_ = server.error().message;
       return;

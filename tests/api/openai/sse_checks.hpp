@@ -26,7 +26,8 @@ inline boost::json::value expect_valid(const std::string& json, std::string_view
   EXPECT_TRUE(parsed) << json;
   if (!parsed) return {};
   if (openai_spec() != nullptr) {
-    for (const auto& e : openai_spec()->validate(*parsed, component)) ADD_FAILURE() << component << ": " << e << "\n" << json;
+    for (const auto& e : openai_spec()->validate(*parsed, component))
+      ADD_FAILURE() << component << ": " << e << "\n" << json;
   }
   return *parsed;
 }

@@ -17,8 +17,9 @@ TEST(TextEncode, CompletionWithLegacyLogprobs) {
   c.choices.push_back({.index = 0,
                        .text = "Hi there",
                        .finish_reason = FinishReason::kLength,
-                       .logprobs = std::vector<TokenLogprob>{
-                           {.token = " there", .logprob = -0.5f, .top = {{" there", -0.5f}, {" you", -1.0f}}}},
+                       .logprobs =
+                           std::vector<TokenLogprob>{
+                               {.token = " there", .logprob = -0.5f, .top = {{" there", -0.5f}, {" you", -1.0f}}}},
                        .logprobs_text_offset = 2});
   c.choices.push_back({.index = 1, .text = "\xff", .finish_reason = FinishReason::kStop});
   c.usage = {.prompt_tokens = 2, .completion_tokens = 1};
