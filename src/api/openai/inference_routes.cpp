@@ -7,7 +7,7 @@ namespace sovra::api::openai {
 void add_inference_routes(http::Router& router, std::shared_ptr<const CallFlow> flow, InferenceRouteOptions options) {
   router.add("POST", "/v1/chat/completions", chat_completions_handler(flow, options),
              {.json_body = true, .summary = "Create a chat completion (OpenAI)"});
-  router.add("POST", "/v1/completions", completions_handler(flow, options),
+  router.add("POST", "/v1/completions", completions_handler(std::move(flow), options),
              {.json_body = true, .summary = "Create a completion (OpenAI legacy)"});
 }
 
