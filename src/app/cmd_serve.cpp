@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include "api/openai/inference_routes.hpp"
 #include "api/openai/models.hpp"
 #include "api/openai/tokenize.hpp"
 #include "app/command.hpp"

@@ -64,6 +64,16 @@ class ScriptedBackend final : public routing::InferenceBackend {
     return routing::TokenCount{.tokens = prompt_tokens, .exact = true};
   }
 
+  // Thread-safe views of the observations, for tests where another thread (an HTTP server) drives the backend.
+  std::size_t cancel_count() {
+    std::lock_guard lock(mu_);
+    return cancelled.size();
+  }
+  std::size_t chat_request_count() {
+    std::lock_guard lock(mu_);
+    return chat_requests.size();
+  }
+
   // Delivers the next pending event (chat first, then text); false when none is left.
   bool release_next() {
     std::unique_lock lock(mu_);

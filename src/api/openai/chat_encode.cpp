@@ -30,19 +30,6 @@ void append_bytes(std::string& out, std::string_view s) {
   out += ']';
 }
 
-void append_header(std::string& out, const CompletionHeader& h, std::string_view object) {
-  out += R"({"id":)";
-  append_string(out, h.id);
-  out += R"(,"object":")";
-  out += object;
-  fmt::format_to(std::back_inserter(out), R"(","created":{},"model":)", h.created);
-  append_string(out, h.model);
-  if (!h.system_fingerprint.empty()) {
-    out += R"(,"system_fingerprint":)";
-    append_string(out, h.system_fingerprint);
-  }
-}
-
 void append_tool_calls(std::string& out, const std::vector<ToolCall>& calls) {
   out += '[';
   for (std::size_t i = 0; i < calls.size(); ++i) {
@@ -70,6 +57,19 @@ void append_choice_logprobs(std::string& out, const std::optional<std::vector<To
 }
 
 }  // namespace
+
+void append_header(std::string& out, const CompletionHeader& h, std::string_view object) {
+  out += R"({"id":)";
+  append_string(out, h.id);
+  out += R"(,"object":")";
+  out += object;
+  fmt::format_to(std::back_inserter(out), R"(","created":{},"model":)", h.created);
+  append_string(out, h.model);
+  if (!h.system_fingerprint.empty()) {
+    out += R"(,"system_fingerprint":)";
+    append_string(out, h.system_fingerprint);
+  }
+}
 
 void append_logprobs(std::string& out, const std::vector<TokenLogprob>& logprobs) {
   out += '[';

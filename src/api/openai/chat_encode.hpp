@@ -3,6 +3,8 @@
 // Output is compact JSON; strings are escaped with invalid UTF-8 replaced by U+FFFD (token bytes that split a
 // character), so every frame is valid JSON whatever the model produced.
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "api/types/completion.hpp"
 
@@ -20,5 +22,7 @@ std::string encode_usage_chunk(const CompletionHeader& header, const Usage& usag
 // The usage object alone: {"prompt_tokens":…,"completion_tokens":…,"total_tokens":…,…details}.
 void append_usage(std::string& out, const Usage& usage);
 void append_logprobs(std::string& out, const std::vector<TokenLogprob>& logprobs);
+// `{"id":…,"object":"<object>","created":…,"model":…[,"system_fingerprint":…]` (left open for more fields).
+void append_header(std::string& out, const CompletionHeader& header, std::string_view object);
 
 }  // namespace sovra::api::openai
