@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/logging.hpp"
+#include "config/routing_yaml.hpp"
 #include "config/schema.hpp"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
@@ -95,6 +96,10 @@ Status apply_map(Config& c, const YAML::Node& map, const std::string& prefix, co
     const std::string path = prefix.empty() ? key : prefix + "." + key;
     if (path == "models") {
       SOVRA_CHECK(apply_models_yaml(c, kv.second, origin));
+      continue;
+    }
+    if (is_routing_list(path)) {
+      SOVRA_CHECK(apply_routing_list_yaml(c, path, kv.second, origin));
       continue;
     }
     if (const auto* f = schema::find(path)) {
@@ -266,6 +271,7 @@ Status validate_config(const Config& c) {
     }
     if (!names.insert(m.name).second) return Error::invalid("model name '" + m.name + "' is listed twice", "models");
   }
+  SOVRA_CHECK(validate_routing(c));
   return {};
 }
 
@@ -303,6 +309,11 @@ std::string print_config_redacted(const Config& config) {
   for (const auto& m : config.models) {
     out << "  - name: " << YAML::Dump(YAML::Node(m.name)) << "\n    path: " << YAML::Dump(YAML::Node(m.path)) << "\n";
   }
+  // The routing lists (deployments, aliases, fallbacks) under a key of their own: the schema loop printed the
+  // scalar routing.* settings already.
+  out << "routing_lists:\n";
+  std::stringstream lists(print_routing_lists_redacted(config.routing));
+  for (std::string line; std::getline(lists, line);) out << "  " << line << "\n";
   return out.str();
 }
 
