@@ -279,11 +279,17 @@ std::string print_config_redacted(const Config& config) {
   Config copy = config;
   std::ostringstream out;
   std::string open_section;
+  // The routing lists (deployments, aliases, fallbacks) go inside the routing section, after its scalars.
+  auto print_lists = [&] {
+    std::stringstream lists(print_routing_lists_redacted(config.routing));
+    for (std::string line; std::getline(lists, line);) out << "  " << line << "\n";
+  };
   for (const auto& f : config_schema::fields()) {
     std::string_view path = f.path;
     const auto dot = path.rfind('.');
     std::string section = dot == std::string_view::npos ? "" : std::string(path.substr(0, dot));
     std::string leaf(dot == std::string_view::npos ? path : path.substr(dot + 1));
+    if (section != open_section && open_section == "routing") print_lists();
     if (section != open_section) {
       // Print the section headers that differ from the open one.
       std::string common;
@@ -303,17 +309,13 @@ std::string print_config_redacted(const Config& config) {
     const auto depth = section.empty() ? 0 : 1 + std::count(section.begin(), section.end(), '.');
     out << std::string(static_cast<std::size_t>(depth) * 2, ' ') << leaf << ": " << redact(f, copy) << "\n";
   }
+  if (open_section == "routing") print_lists();
   out << "models:";
   if (config.models.empty()) out << " []";
   out << "\n";
   for (const auto& m : config.models) {
     out << "  - name: " << YAML::Dump(YAML::Node(m.name)) << "\n    path: " << YAML::Dump(YAML::Node(m.path)) << "\n";
   }
-  // The routing lists (deployments, aliases, fallbacks) under a key of their own: the schema loop printed the
-  // scalar routing.* settings already.
-  out << "routing_lists:\n";
-  std::stringstream lists(print_routing_lists_redacted(config.routing));
-  for (std::string line; std::getline(lists, line);) out << "  " << line << "\n";
   return out.str();
 }
 

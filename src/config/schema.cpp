@@ -38,6 +38,7 @@ const std::array kFields = {
     SOVRA_FIELD("auth.last_used_flush_ms", auth.last_used_flush_ms, false, "write-back interval of last-used times"),
     SOVRA_FIELD("store.url", store.url, true, "empty (SQLite in data_dir), sqlite:PATH or postgres://..."),
     SOVRA_FIELD("store.pool_size", store.pool_size, false, "PostgreSQL connections"),
+    SOVRA_FIELD("worker.secret", worker.secret, true, "shared secret gateways present to `sovra worker`"),
     SOVRA_FIELD("routing.local_region", routing.local_region, false, "region label of the local engine"),
     SOVRA_FIELD("routing.local_jurisdiction", routing.local_jurisdiction, false, "jurisdiction of the local engine"),
     SOVRA_FIELD("routing.local_zones", routing.local_zones, false, "zones of the local engine (comma-separated)"),
@@ -52,7 +53,6 @@ const std::array kFields = {
                 "most of a model's deployments ejected at once"),
     SOVRA_FIELD("routing.max_retries", routing.max_retries, false, "retries per call before its first byte"),
     SOVRA_FIELD("routing.retry_budget_percent", routing.retry_budget_percent, false, "retries as a share of calls"),
-    SOVRA_FIELD("worker.secret", worker.secret, true, "shared secret gateways present to `sovra worker`"),
 };
 
 #undef SOVRA_FIELD
