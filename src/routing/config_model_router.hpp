@@ -49,6 +49,9 @@ class ConfigModelRouter final : public ModelRouter {
   Result<Route> route(const RouteQuery& query) const override;
   std::vector<api::ModelInfo> models() const override;
 
+  // Keeps a companion (the active health checker) alive as long as the router.
+  void keep(std::shared_ptr<void> companion) { companions_.push_back(std::move(companion)); }
+
   // The active health checker's verdict for a deployment (by name); unknown names are ignored.
   void set_healthy(const std::string& deployment, bool healthy);
 
@@ -63,9 +66,11 @@ class ConfigModelRouter final : public ModelRouter {
   std::vector<DeploymentState> states() const;
 
   struct State;  // shared with the call wrappers
+  struct Pick;
 
  private:
   std::shared_ptr<State> state_;
+  std::vector<std::shared_ptr<void>> companions_;
 };
 
 }  // namespace sovra::routing

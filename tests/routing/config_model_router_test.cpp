@@ -264,3 +264,101 @@ TEST(ConfigModelRouter, OutstandingEndsWithTheCallAndWhenStartRefuses) {
 
 }  // namespace
 }  // namespace sovra::routing
+
+namespace sovra::routing {
+namespace {
+
+api::ChatEvent delta(std::string text) {
+  api::ChatEvent e;
+  e.delta.content = std::move(text);
+  return e;
+}
+
+struct Outcome {
+  std::string text;
+  std::optional<Error> error;
+  int finished = 0;
+};
+
+Outcome run_call(const ConfigModelRouter& router) {
+  Outcome out;
+  auto r = router.route({.model = "m"});
+  if (!r) {
+    out.error = r.error();
+    return out;
+  }
+  auto started = r->backend->start_chat(api::ChatRequest{.model = "m"}, [&](api::ChatEvent&& e) {
+    if (e.kind == api::ChatEvent::Kind::kDelta) out.text += e.delta.content.value_or("");
+    if (e.kind == api::ChatEvent::Kind::kFinished) {
+      ++out.finished;
+      out.error = e.error;
+    }
+  });
+  if (!started) out.error = started.error();
+  return out;
+}
+
+TEST(ConfigModelRouter, FailsOverToAnotherDeploymentBeforeTheFirstDelta) {
+  auto refusing = std::make_shared<testing::ScriptedBackend>();
+  refusing->refuse = Error::unavailable("overloaded");
+  auto dropping = std::make_shared<testing::ScriptedBackend>();
+  dropping->chat_script = {finished(Error::io("cannot connect to upstream"))};
+  auto up = std::make_shared<testing::ScriptedBackend>();
+  up->chat_script = {delta("ok"), finished()};
+  ConfigModelRouter router({deployment("refusing", "m", refusing), deployment("dropping", "m", dropping),
+                            deployment("up", "m", up)},
+                           {.health = {.breaker_failures = 1000, .outlier_min_requests = 1000}});
+  for (int i = 0; i < 60; ++i) {
+    auto out = run_call(router);
+    EXPECT_FALSE(out.error.has_value()) << out.error->message;
+    EXPECT_EQ(out.text, "ok");
+    EXPECT_EQ(out.finished, 1);
+  }
+  EXPECT_EQ(up->chat_requests.size(), 60u);
+  EXPECT_GT(dropping->chat_requests.size(), 0u);  // it was tried, and its failure stayed invisible
+  for (const auto& s : router.states()) EXPECT_EQ(s.outstanding, 0) << s.name;
+}
+
+TEST(ConfigModelRouter, NoFailoverOnceADeltaWasDeliveredNorForClientErrors) {
+  auto broken = std::make_shared<testing::ScriptedBackend>();
+  broken->chat_script = {delta("par"), finished(Error::io("upstream broke off the response"))};
+  auto up = std::make_shared<testing::ScriptedBackend>();
+  up->chat_script = {delta("ok"), finished()};
+  ConfigModelRouter router({deployment("broken", "m", broken, 1000), deployment("up", "m", up, 1)},
+                           {.health = {.breaker_failures = 1000, .outlier_min_requests = 1000}});
+  int broken_calls = 0;
+  for (int i = 0; i < 20; ++i) {
+    const auto before = up->chat_requests.size();
+    auto out = run_call(router);
+    if (up->chat_requests.size() > before) continue;  // routed to `up` in the first place
+    ++broken_calls;
+    ASSERT_TRUE(out.error.has_value());
+    EXPECT_EQ(out.text, "par");
+    EXPECT_EQ(out.finished, 1);
+  }
+  EXPECT_GT(broken_calls, 10);
+
+  auto invalid = std::make_shared<testing::ScriptedBackend>();
+  invalid->chat_script = {finished(Error::invalid("prompt too long", "messages"))};
+  ConfigModelRouter only_invalid({deployment("a", "m", invalid), deployment("b", "m", invalid)}, {});
+  auto out = run_call(only_invalid);
+  ASSERT_TRUE(out.error.has_value());
+  EXPECT_EQ(out.error->status(), 400);
+  EXPECT_EQ(invalid->chat_requests.size(), 1u);
+}
+
+TEST(ConfigModelRouter, CancelReachesTheCurrentDeployment) {
+  auto b = std::make_shared<testing::ScriptedBackend>();
+  b->manual = true;
+  ConfigModelRouter router({deployment("a", "m", b)}, {});
+  auto r = router.route({.model = "m"});
+  ASSERT_TRUE(r.has_value());
+  auto id = r->backend->start_chat({}, [](api::ChatEvent&&) {});
+  ASSERT_TRUE(id.has_value());
+  r->backend->cancel(*id);
+  r->backend->cancel(999);  // unknown: ignored
+  ASSERT_EQ(b->cancelled.size(), 1u);
+}
+
+}  // namespace
+}  // namespace sovra::routing
