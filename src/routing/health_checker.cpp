@@ -1,5 +1,7 @@
 #include "routing/health_checker.hpp"
 
+#include <algorithm>
+
 namespace sovra::routing {
 
 HealthChecker::HealthChecker(std::weak_ptr<ConfigModelRouter> router, std::vector<Target> targets,
@@ -28,7 +30,7 @@ void HealthChecker::run() {
   while (!cv_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [&] { return stop_; })) {
     lock.unlock();
     for (std::size_t i = 0; i < targets_.size(); ++i) {
-      targets_[i].backend->probe(interval_ms_, [router = router_, shared = shared_, i,
+      targets_[i].backend->probe(std::clamp<std::int64_t>(interval_ms_, 1000, 5000), [router = router_, shared = shared_, i,
                                                 name = targets_[i].deployment](bool healthy) {
         int failures = 0;
         {

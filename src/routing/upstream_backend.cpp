@@ -22,7 +22,7 @@ struct UpstreamBackend::Call {
   bool cancelled = false;
 
   // Relay state of the current attempt (touched only by its exchange's callbacks, one at a time).
-  int attempts = 0;
+  std::atomic<int> attempts{0};
   int status = 0;
   bool event_stream = false;
   std::string body;  // error body, or a non-streaming JSON answer
@@ -135,7 +135,7 @@ CallId UpstreamBackend::begin(std::shared_ptr<Call> call) {
 }
 
 void UpstreamBackend::attempt(const std::shared_ptr<Call>& call) {
-  ++call->attempts;
+  const int attempt_no = ++call->attempts;
   call->status = 0;
   call->body.clear();
   call->decoder = SseDecoder();
@@ -189,6 +189,7 @@ void UpstreamBackend::attempt(const std::shared_ptr<Call>& call) {
   };
   auto handle = client_->start(call->request, std::move(cb));
   std::lock_guard lock(call->mu);
+  if (call->attempts != attempt_no) return;  // this attempt already ended and a retry owns the call
   call->handle = std::move(handle);
   if (call->cancelled) call->handle->cancel();
 }
@@ -272,12 +273,11 @@ std::int64_t UpstreamBackend::calls_in_flight() const {
 }
 
 void UpstreamBackend::probe(std::int64_t timeout_ms, std::function<void(bool)> done) {
-  (void)timeout_ms;  // the client's first-byte and idle deadlines bound the probe
   struct Probe {
     int status = 0;
   };
   auto p = std::make_shared<Probe>();
-  HttpExchangeRequest req{.method = "GET", .path = "/models", .headers = {}, .body = {}};
+  HttpExchangeRequest req{.method = "GET", .path = "/models", .headers = {}, .body = {}, .first_byte_timeout_ms = timeout_ms};
   if (!options_.api_key.empty()) req.headers.push_back({"authorization", "Bearer " + options_.api_key});
   client_->start(std::move(req), {.on_head = [p](int status, const auto&) { p->status = status; },
                                   .on_body = {},

@@ -131,6 +131,8 @@ class Exchange final : public ExchangeHandle, public std::enable_shared_from_thi
     request_.set(bhttp::field::user_agent, "sovra");
     for (const auto& h : request.headers) request_.set(h.name, h.value);
     request_.body() = std::move(request.body);
+    first_byte_timeout_ms_ =
+        request.first_byte_timeout_ms > 0 ? request.first_byte_timeout_ms : pool_->options.first_byte_timeout_ms;
     request_.keep_alive(true);
     request_.prepare_payload();
   }
@@ -254,7 +256,7 @@ class Exchange final : public ExchangeHandle, public std::enable_shared_from_thi
   void write() {
     if (stop_if_cancelled()) return;
     // The first-byte deadline covers writing the request and receiving the response head.
-    lowest().expires_after(std::chrono::milliseconds(pool_->options.first_byte_timeout_ms));
+    lowest().expires_after(std::chrono::milliseconds(first_byte_timeout_ms_));
     bhttp::async_write(conn_->stream, request_,
                        [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                          self->on_write(ec);
@@ -286,7 +288,7 @@ class Exchange final : public ExchangeHandle, public std::enable_shared_from_thi
 
   Error first_byte_timeout() const {
     return upstream_failure("upstream " + pool_->where() + " sent no response within " +
-                                std::to_string(pool_->options.first_byte_timeout_ms) + " ms",
+                                std::to_string(first_byte_timeout_ms_) + " ms",
                             504);
   }
 
@@ -367,6 +369,7 @@ class Exchange final : public ExchangeHandle, public std::enable_shared_from_thi
   std::optional<bhttp::response_parser<bhttp::buffer_body>> parser_;
   std::optional<tcp::resolver> resolver_;
   char buf_[16 * 1024];
+  std::int64_t first_byte_timeout_ms_ = 0;
 
   std::mutex mu_;  // guards conn_ against cancel() from other threads
   std::unique_ptr<Conn<Stream>> conn_;

@@ -50,6 +50,7 @@ struct HttpExchangeRequest {
   std::string path;  // appended to the endpoint's base_path, e.g. "/chat/completions"
   std::vector<http::Header> headers;
   std::string body;
+  std::int64_t first_byte_timeout_ms = 0;  // 0: the client's; health probes ask for less
 };
 
 struct ExchangeFacts {
