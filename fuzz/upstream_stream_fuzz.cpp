@@ -1,5 +1,5 @@
 // Fuzzes what an upstream server controls in a streamed answer: the SSE bytes (split at a position chosen by the
-// input, as TCP may split them), each event's chunk JSON (chat and text), and an error response body. Every
+// input, as TCP may split them), each event's chunk JSON (chat and text), embedding and rerank answers, and an error response body. Every
 // input must end in events or a clear error, never a crash.
 #include <cstdint>
 #include <set>
@@ -21,6 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)decoder.feed(std::string_view(input).substr(split), on_message);
   }
   (void)sovra::routing::decode_chat_chunk(input, seen);
+  (void)sovra::routing::decode_embedding_response(input, split % 4);
+  (void)sovra::routing::decode_rerank_response(input, split % 4);
   const auto e = sovra::routing::upstream_error(400 + static_cast<int>(split % 200), input);
   if (e.message.empty() || e.status() < 400) __builtin_trap();
   return 0;

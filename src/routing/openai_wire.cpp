@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "common/json.hpp"
 
 namespace sovra::routing {
@@ -284,6 +286,99 @@ Result<TextChunk> decode_text_chunk(std::string_view text) {
       if (auto* fr = co.if_contains("finish_reason")) d.finish_reason = finish_reason(*fr);
       out.deltas.push_back(std::move(d));
     }
+  }
+  return out;
+}
+
+namespace {
+
+json::array prompts_json(const std::vector<api::Prompt>& prompts) {
+  json::array out;
+  for (const auto& p : prompts) {
+    if (const auto* text = std::get_if<std::string>(&p)) {
+      out.push_back(json::string(*text));
+    } else {
+      json::array ids;
+      for (auto id : std::get<std::vector<std::int32_t>>(p)) ids.push_back(id);
+      out.push_back(std::move(ids));
+    }
+  }
+  return out;
+}
+
+Error bad_answer(const std::string& what) {
+  return Error{ErrorCode::kCorruptData, "upstream sent an unusable answer: " + what, {}, 502};
+}
+
+}  // namespace
+
+std::string encode_embedding_request(const api::EmbeddingRequest& r, const std::string& upstream_model) {
+  json::object o{{"model", upstream_model}, {"input", prompts_json(r.inputs)}, {"encoding_format", "float"}};
+  if (r.dimensions) o["dimensions"] = *r.dimensions;
+  if (!r.user.empty()) o["user"] = r.user;
+  return json::serialize(o);
+}
+
+std::string encode_rerank_request(const api::RerankRequest& r, const std::string& upstream_model) {
+  json::array docs;
+  for (const auto& d : r.documents) docs.push_back(json::string(d));
+  return json::serialize(json::object{{"model", upstream_model}, {"query", r.query}, {"documents", std::move(docs)},
+                                      {"return_documents", false}});
+}
+
+Result<api::EmbeddingResult> decode_embedding_response(std::string_view text, std::size_t inputs) {
+  auto v = parse_json(text);
+  if (!v || !v->is_object()) return bad_answer("not a JSON object");
+  const auto* data = v->get_object().if_contains("data");
+  if (data == nullptr || !data->is_array() || data->get_array().size() != inputs) {
+    return bad_answer("expected " + std::to_string(inputs) + " embeddings");
+  }
+  api::EmbeddingResult out;
+  out.embeddings.resize(inputs);
+  std::vector<bool> filled(inputs, false);
+  for (const auto& item : data->get_array()) {
+    if (!item.is_object()) return bad_answer("an embedding is not an object");
+    const auto index = int_of(item.get_object(), "index");
+    const auto* e = item.get_object().if_contains("embedding");
+    if (index < 0 || static_cast<std::size_t>(index) >= inputs || filled[static_cast<std::size_t>(index)] ||
+        e == nullptr || !e->is_array()) {
+      return bad_answer("embedding index or vector missing or out of range");
+    }
+    auto& vec = out.embeddings[static_cast<std::size_t>(index)];
+    for (const auto& x : e->get_array()) {
+      if (!x.is_number()) return bad_answer("an embedding holds a non-number");
+      vec.push_back(static_cast<float>(x.to_number<double>()));
+    }
+    filled[static_cast<std::size_t>(index)] = true;
+  }
+  if (const auto* u = v->get_object().if_contains("usage"); u != nullptr && u->is_object()) {
+    out.prompt_tokens = int_of(u->get_object(), "prompt_tokens");
+  }
+  return out;
+}
+
+Result<api::RerankResult> decode_rerank_response(std::string_view text, std::size_t documents) {
+  auto v = parse_json(text);
+  if (!v || !v->is_object()) return bad_answer("not a JSON object");
+  const auto* results = v->get_object().if_contains("results");
+  if (results == nullptr || !results->is_array()) return bad_answer("no results");
+  api::RerankResult out;
+  out.scores.assign(documents, 0.0f);
+  std::vector<bool> filled(documents, false);
+  for (const auto& item : results->get_array()) {
+    if (!item.is_object()) return bad_answer("a result is not an object");
+    const auto index = int_of(item.get_object(), "index");
+    const auto* s = item.get_object().if_contains("relevance_score");
+    if (index < 0 || static_cast<std::size_t>(index) >= documents || s == nullptr || !s->is_number()) {
+      return bad_answer("result index or relevance_score missing or out of range");
+    }
+    out.scores[static_cast<std::size_t>(index)] = static_cast<float>(s->to_number<double>());
+    filled[static_cast<std::size_t>(index)] = true;
+  }
+  if (std::find(filled.begin(), filled.end(), false) != filled.end()) return bad_answer("not every document was scored");
+  if (const auto* u = v->get_object().if_contains("usage"); u != nullptr && u->is_object()) {
+    out.prompt_tokens = int_of(u->get_object(), "prompt_tokens");
+    if (out.prompt_tokens == 0) out.prompt_tokens = int_of(u->get_object(), "total_tokens");
   }
   return out;
 }

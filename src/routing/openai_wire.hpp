@@ -10,6 +10,7 @@
 
 #include "api/types/chat.hpp"
 #include "api/types/completion.hpp"
+#include "api/types/embedding.hpp"
 #include "api/types/events.hpp"
 #include "api/types/text_completion.hpp"
 #include "common/error.hpp"
@@ -20,6 +21,13 @@ namespace sovra::routing {
 std::string encode_chat_request(const api::ChatRequest& request, const std::string& upstream_model);
 // JSON body for POST <base>/completions.
 std::string encode_text_request(const api::TextCompletionRequest& request, const std::string& upstream_model);
+
+// Bodies for POST <base>/embeddings and <base>/rerank (all documents scored: top_n is applied by the caller).
+std::string encode_embedding_request(const api::EmbeddingRequest& request, const std::string& upstream_model);
+std::string encode_rerank_request(const api::RerankRequest& request, const std::string& upstream_model);
+// Their answers: {"data":[{"index","embedding"}],"usage"} and {"results":[{"index","relevance_score"}],"usage"}.
+Result<api::EmbeddingResult> decode_embedding_response(std::string_view json, std::size_t inputs);
+Result<api::RerankResult> decode_rerank_response(std::string_view json, std::size_t documents);
 
 // One decoded stream chunk: the deltas it carries and, on the usage chunk, the usage.
 struct ChatChunk {

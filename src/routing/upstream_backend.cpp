@@ -272,6 +272,56 @@ std::int64_t UpstreamBackend::calls_in_flight() const {
   return static_cast<std::int64_t>(calls_.size());
 }
 
+void UpstreamBackend::unary(std::string path, std::string body, std::function<void(Result<std::string>)> done,
+                            int attempt) {
+  struct Answer {
+    int status = 0;
+    std::string body;
+  };
+  auto answer = std::make_shared<Answer>();
+  HttpExchangeRequest req{.method = "POST", .path = path, .headers = {{"content-type", "application/json"}}, .body = body};
+  if (!options_.api_key.empty()) req.headers.push_back({"authorization", "Bearer " + options_.api_key});
+  if (attempt == 1) budget_.on_call();
+  std::weak_ptr<UpstreamBackend> weak = weak_from_this();
+  client_->start(
+      std::move(req),
+      {.on_head = [answer](int status, const auto&) { answer->status = status; },
+       .on_body = [answer](std::string_view bytes) {
+         if (answer->body.size() + bytes.size() <= kMaxJsonBody) answer->body.append(bytes);
+       },
+       .on_done = [weak, answer, path = std::move(path), body = std::move(body), done = std::move(done),
+                   attempt](Status st, ExchangeFacts facts) mutable {
+         auto self = weak.lock();
+         if (!st) {
+           if (self && !facts.received_head && attempt <= self->options_.max_retries && self->budget_.try_retry()) {
+             ++self->retries_;
+             return self->unary(std::move(path), std::move(body), std::move(done), attempt + 1);
+           }
+           return done(st.error());
+         }
+         if (answer->status >= 400) return done(upstream_error(answer->status, answer->body));
+         done(std::move(answer->body));
+       }});
+}
+
+void UpstreamBackend::embed(api::EmbeddingRequest request, std::function<void(Result<api::EmbeddingResult>)> done) {
+  const auto inputs = request.inputs.size();
+  unary("/embeddings", encode_embedding_request(request, options_.upstream_model),
+        [inputs, done = std::move(done)](Result<std::string> body) {
+          if (!body) return done(body.error());
+          done(decode_embedding_response(*body, inputs));
+        });
+}
+
+void UpstreamBackend::rerank(api::RerankRequest request, std::function<void(Result<api::RerankResult>)> done) {
+  const auto documents = request.documents.size();
+  unary("/rerank", encode_rerank_request(request, options_.upstream_model),
+        [documents, done = std::move(done)](Result<std::string> body) {
+          if (!body) return done(body.error());
+          done(decode_rerank_response(*body, documents));
+        });
+}
+
 void UpstreamBackend::probe(std::int64_t timeout_ms, std::function<void(bool)> done) {
   struct Probe {
     int status = 0;

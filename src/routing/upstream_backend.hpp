@@ -38,6 +38,9 @@ class UpstreamBackend final : public InferenceBackend, public std::enable_shared
   Result<CallId> start_text(api::TextCompletionRequest request, api::TextSink sink) override;
   void cancel(CallId id) override;
   Result<TokenCount> count_chat_tokens(const api::ChatRequest& request) override;
+  // POST <base>/embeddings and <base>/rerank; retried like chat calls (only before the response head).
+  void embed(api::EmbeddingRequest request, std::function<void(Result<api::EmbeddingResult>)> done) override;
+  void rerank(api::RerankRequest request, std::function<void(Result<api::RerankResult>)> done) override;
 
   // Active health check: GET <base>/models answers 200 within `timeout_ms`.
   void probe(std::int64_t timeout_ms, std::function<void(bool healthy)> done);
@@ -55,6 +58,8 @@ class UpstreamBackend final : public InferenceBackend, public std::enable_shared
   void attempt(const std::shared_ptr<Call>& call);
   void on_done(const std::shared_ptr<Call>& call, Status status, ExchangeFacts facts);
   void end(const std::shared_ptr<Call>& call);
+  // One JSON request/response exchange with the same retry rules; `done` gets the body of a 2xx answer.
+  void unary(std::string path, std::string body, std::function<void(Result<std::string>)> done, int attempt = 1);
 
   std::shared_ptr<UpstreamClient> client_;
   UpstreamBackendOptions options_;

@@ -363,3 +363,64 @@ TEST(UpstreamBackend, TextCompletionsStream) {
 
 }  // namespace
 }  // namespace sovra::routing
+
+namespace sovra::routing {
+namespace {
+
+TEST(UpstreamBackend, EmbeddingsAndRerankThroughTheUpstream) {
+  MockUpstream mock([](MockConnection& c, const MockRequest& r) {
+    if (r.target == "/v1/embeddings") {
+      c.write(test::json_response(
+          200, R"({"data":[{"index":1,"embedding":[0.5,0.25]},{"index":0,"embedding":[1,0]}],"usage":{"prompt_tokens":4}})"));
+    } else if (r.target == "/v1/rerank") {
+      c.write(test::json_response(200, R"({"results":[{"index":1,"relevance_score":0.9},{"index":0,"relevance_score":0.1}]})"));
+    } else {
+      c.write(test::json_response(404, "{}"));
+    }
+  });
+  auto b = backend_for(mock.base_url());
+  std::mutex mu;
+  std::optional<Result<api::EmbeddingResult>> emb;
+  b->embed({.model = "e", .inputs = {std::string("a"), std::string("b")}}, [&](Result<api::EmbeddingResult> r) {
+    std::lock_guard lock(mu);
+    emb = std::move(r);
+  });
+  ASSERT_TRUE(test::eventually([&] {
+    std::lock_guard lock(mu);
+    return emb.has_value();
+  }));
+  ASSERT_TRUE(emb->has_value()) << emb->error().message;
+  EXPECT_EQ((*emb)->embeddings[0], (std::vector<float>{1, 0}));
+  EXPECT_EQ((*emb)->embeddings[1], (std::vector<float>{0.5f, 0.25f}));
+  EXPECT_EQ((*emb)->prompt_tokens, 4);
+  EXPECT_NE(mock.received().at(0).body.find("\"model\":\"upstream-name\""), std::string::npos);
+
+  std::optional<Result<api::RerankResult>> rr;
+  b->rerank({.model = "r", .query = "q", .documents = {"x", "y"}}, [&](Result<api::RerankResult> r) {
+    std::lock_guard lock(mu);
+    rr = std::move(r);
+  });
+  ASSERT_TRUE(test::eventually([&] {
+    std::lock_guard lock(mu);
+    return rr.has_value();
+  }));
+  ASSERT_TRUE(rr->has_value()) << rr->error().message;
+  EXPECT_EQ((*rr)->scores, (std::vector<float>{0.1f, 0.9f}));
+
+  // An answer with the wrong number of embeddings is a clear error.
+  std::optional<Result<api::EmbeddingResult>> short_answer;
+  b->embed({.model = "e", .inputs = {std::string("a"), std::string("b"), std::string("c")}},
+           [&](Result<api::EmbeddingResult> r) {
+             std::lock_guard lock(mu);
+             short_answer = std::move(r);
+           });
+  ASSERT_TRUE(test::eventually([&] {
+    std::lock_guard lock(mu);
+    return short_answer.has_value();
+  }));
+  ASSERT_FALSE(short_answer->has_value());
+  EXPECT_EQ(short_answer->error().status(), 502);
+}
+
+}  // namespace
+}  // namespace sovra::routing
