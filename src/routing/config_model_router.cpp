@@ -261,7 +261,6 @@ class RoutedBackend final : public InferenceBackend, public std::enable_shared_f
     const auto tried_before = call->tried.size();
     auto backend = state_->deployments[i].backend;
     state_->start(i);
-    std::weak_ptr<RoutedBackend> weak = weak_from_this();
     auto self = shared_from_this();
     auto wrapped = [self, call, i, id](Event&& e) {
       if (e.kind != Event::Kind::kFinished) {
