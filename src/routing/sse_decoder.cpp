@@ -3,20 +3,23 @@
 namespace sovra::routing {
 
 Status SseDecoder::feed(std::string_view bytes, const std::function<void(SseMessage&&)>& on_message) {
-  for (char c : bytes) {
-    if (c == '\n' && last_was_cr_) {  // the \n of a \r\n split from its \r
+  while (!bytes.empty()) {
+    if (last_was_cr_ && bytes.front() == '\n') {  // the \n of a \r\n split from its \r
+      bytes.remove_prefix(1);
       last_was_cr_ = false;
       continue;
     }
-    last_was_cr_ = c == '\r';
-    if (c == '\n' || c == '\r') {
-      SOVRA_CHECK(line_done(on_message));
-      continue;
-    }
-    line_ += c;
-    if (line_.size() + current_.data.size() > max_) {
+    last_was_cr_ = false;
+    const auto eol = bytes.find_first_of("\r\n");
+    const auto take = eol == std::string_view::npos ? bytes.size() : eol;
+    if (line_.size() + take + current_.data.size() > max_) {
       return Error::corrupt("upstream event stream: an event is larger than " + std::to_string(max_) + " bytes");
     }
+    line_.append(bytes.substr(0, take));
+    if (eol == std::string_view::npos) return {};
+    last_was_cr_ = bytes[eol] == '\r';
+    bytes.remove_prefix(eol + 1);
+    SOVRA_CHECK(line_done(on_message));
   }
   return {};
 }

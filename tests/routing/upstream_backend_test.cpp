@@ -424,3 +424,53 @@ TEST(UpstreamBackend, EmbeddingsAndRerankThroughTheUpstream) {
 
 }  // namespace
 }  // namespace sovra::routing
+
+namespace sovra::routing {
+namespace {
+
+TEST(UpstreamBackend, MisbehavingUpstreamsLeakNoConnections) {
+  std::atomic<int> n{0};
+  MockUpstream mock([&](MockConnection& c, const MockRequest&) {
+    switch (n++ % 5) {
+      case 0: full_stream(c); break;                                                  // fine, kept alive
+      case 1: c.write(test::json_response(500, R"({"error":{"message":"boom"}})")); break;  // error, kept alive
+      case 2: c.write(test::sse_head() + test::sse_event("garbage")); break;           // bad chunk: we close
+      case 3: c.write(test::sse_head() + test::sse_event(test::chat_chunk("x"))); c.close(); break;  // early close
+      default: c.write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 5\r\n\r\nda"); c.close();
+    }
+  });
+  auto b = backend_for(mock.base_url(), {.max_retries = 0});
+  for (int i = 0; i < 25; ++i) {
+    Collector out;
+    ASSERT_TRUE(b->start_chat(hello(), out.sink()).has_value());
+    ASSERT_TRUE(out.wait_finished()) << i;
+    EXPECT_EQ(out.last().error.has_value(), i % 5 != 0) << i;
+  }
+  // Every connection still open is an idle pooled one, and the upstream sees no more than that.
+  EXPECT_TRUE(test::eventually([&] { return b->client().open_connections() == b->client().idle_connections(); }));
+  EXPECT_LE(b->client().open_connections(), 2);
+  EXPECT_TRUE(test::eventually([&] { return mock.open_connections() == b->client().open_connections(); }));
+  EXPECT_EQ(b->calls_in_flight(), 0);
+}
+
+TEST(UpstreamBackend, AnOversizedEventIsRefused) {
+  MockUpstream mock([](MockConnection& c, const MockRequest&) {
+    c.write(test::sse_head());
+    const std::string piece(1 << 20, 'x');
+    std::string frame = "data: ";
+    for (int i = 0; i < 9; ++i) frame += piece;  // 9 MiB, no end of line
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx\r\n", frame.size());
+    c.write(size + frame + "\r\n");
+  });
+  auto b = backend_for(mock.base_url());
+  Collector out;
+  ASSERT_TRUE(b->start_chat(hello(), out.sink()).has_value());
+  ASSERT_TRUE(out.wait_finished());
+  ASSERT_TRUE(out.last().error.has_value());
+  EXPECT_NE(out.last().error->message.find("larger than"), std::string::npos) << out.last().error->message;
+  EXPECT_TRUE(test::eventually([&] { return b->client().open_connections() == 0; }));
+}
+
+}  // namespace
+}  // namespace sovra::routing
