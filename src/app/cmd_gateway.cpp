@@ -1,10 +1,12 @@
 // `sovra gateway`: the HTTP server and the tenancy platform without the embedded engine; several replicas share
-// one PostgreSQL store (store.url). Routing to workers and upstreams comes with issue #11.
+// one PostgreSQL store (store.url). Models are served by the upstream deployments of routing.deployments (sovra
+// workers, vLLM, llama.cpp's server, …) through routing::ConfigModelRouter.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 #include <memory>
 
+#include "api/openai/models.hpp"
 #include "app/command.hpp"
 #include "app/config_flags.hpp"
 #include "app/data_dir.hpp"
@@ -14,6 +16,7 @@
 #include "common/build_info.hpp"
 #include "common/logging.hpp"
 #include "observability/metrics.hpp"
+#include "routing/build_router.hpp"
 
 namespace sovra::app {
 namespace {
@@ -32,6 +35,15 @@ int gateway(const ConfigFlags& flags) {
   log.info("starting gateway", {{"version", build::kVersion}, {"commit", build::kCommit}});
   Logger("config").info("effective configuration", {{"config", print_config_redacted(*config)}});
   observability::register_build_info();
+
+  // The gateway runs no engine: every model is an upstream deployment. Validated here, before listening.
+  auto models = routing::build_model_router(*config, {});
+  if (!models) {
+    log.error("invalid routing configuration", {{"error", models.error().message}});
+    std::cerr << "sovra: invalid configuration: " << models.error().message << "\n";
+    return 2;
+  }
+  if ((*models)->models().empty()) log.warn("no upstream deployments configured (routing.deployments)");
 
   auto readiness = std::make_shared<observability::Readiness>();
   readiness->set("store", false, "opening the store");
@@ -52,6 +64,9 @@ int gateway(const ConfigFlags& flags) {
   add_system_routes(*router, {.readiness = readiness,
                               .debug_routes = config->server.debug_routes,
                               .sse_queue_events = static_cast<std::size_t>(config->server.sse_queue_events)});
+  api::openai::add_model_routes(*router, std::make_shared<const std::vector<api::ModelInfo>>((*models)->models()));
+  // TODO(#11): the /v1/chat/completions and /v1/completions handlers (api/openai, over api::CallFlow) take
+  // `*models` as their routing::ModelRouter once merged.
   (*platform)->install(*router);
   return run_server(*config, router, **platform, log);
 }

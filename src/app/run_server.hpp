@@ -12,5 +12,7 @@
 namespace sovra::app {
 
 int run_server(const Config& config, std::shared_ptr<http::Router> router, const Platform& platform, const Logger& log);
+// The same without a tenancy platform (`sovra worker`): no bootstrap keys to print.
+int run_server(const Config& config, std::shared_ptr<http::Router> router, const Logger& log);
 
 }  // namespace sovra::app

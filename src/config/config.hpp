@@ -78,6 +78,63 @@ struct AuditConfig {
   std::string content_key;                      // secret: 64 hex digits, AES-256-GCM key for opt-in content retention
 };
 
+// One place a model runs: the local engine (`local` names an entry of Config::models) or an upstream
+// OpenAI-compatible server (`base_url`). Exactly one of the two is set.
+struct DeploymentSpec {
+  std::string name;            // unique deployment name
+  std::string model;           // the model name clients send (after alias resolution)
+  std::string local;           // local engine model (an entry of `models`)
+  std::string base_url;        // upstream, e.g. https://vllm.internal:8000/v1
+  std::string api_key;         // secret: sent as "Authorization: Bearer …" to the upstream
+  std::string upstream_model;  // the model's name at the upstream; empty: same as `model`
+  std::string region;
+  std::string jurisdiction;
+  std::vector<std::string> zones;
+  std::int64_t weight = 1;               // relative share of the load
+  std::int64_t max_concurrency = 0;      // requests in flight at most; 0: unlimited
+  std::int64_t connect_timeout_ms = 5000;
+  std::int64_t first_byte_timeout_ms = 60000;  // request sent → response head
+  std::int64_t idle_timeout_ms = 60000;        // gap between two body chunks
+  std::int64_t context_length = 0;             // 0: unknown
+  std::string ca_file;                         // extra PEM trust anchors for this upstream (private CAs)
+  bool operator==(const DeploymentSpec&) const = default;
+};
+
+struct AliasSpec {
+  std::string name;   // what clients send, e.g. "gpt-4o"
+  std::string model;  // the model it stands for
+  bool operator==(const AliasSpec&) const = default;
+};
+
+struct FallbackSpec {
+  std::string model;
+  std::vector<std::string> to;  // tried in order when no deployment of `model` can take the call
+  bool operator==(const FallbackSpec&) const = default;
+};
+
+struct RoutingConfig {
+  std::vector<DeploymentSpec> deployments;  // local models without a deployment get one implicitly
+  std::vector<AliasSpec> aliases;
+  std::vector<FallbackSpec> fallbacks;
+  std::string local_region;        // residency labels of the implicit local deployments
+  std::string local_jurisdiction;
+  std::string local_zones;         // comma-separated, e.g. "EU,EEA"
+  bool affinity = true;            // same RouteQuery::affinity_key → same deployment when it is healthy
+  std::int64_t health_interval_ms = 5000;     // active checks of upstreams (GET <base_url>/models); 0: off
+  std::int64_t breaker_failures = 5;          // consecutive failures that open an upstream's breaker
+  std::int64_t breaker_open_ms = 10000;       // open time before one trial call (half-open)
+  std::int64_t outlier_min_requests = 10;     // outcomes in the window before ejection is considered
+  std::int64_t outlier_failure_percent = 50;  // failure share in the window that ejects a deployment
+  std::int64_t outlier_ejection_ms = 30000;   // first ejection; doubles on each repeat
+  std::int64_t outlier_max_ejection_percent = 50;  // of a model's deployments, at most this many ejected
+  std::int64_t max_retries = 2;               // per call, only before the first byte of the answer
+  std::int64_t retry_budget_percent = 20;     // retries at most this share of calls (plus 3 in reserve)
+};
+
+struct WorkerConfig {
+  std::string secret;  // secret: `sovra worker` requires "Authorization: Bearer <secret>" on /v1/*
+};
+
 struct Config {
   ServerConfig server;
   EngineConfig engine;
@@ -87,6 +144,8 @@ struct Config {
   AuditConfig audit;
   std::string data_dir = "./data";
   std::vector<ModelSpec> models;
+  RoutingConfig routing;  // deployments (local and upstream), aliases, fallbacks, health; issue #11
+  WorkerConfig worker;
 };
 
 }  // namespace sovra

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/logging.hpp"
+#include "config/routing_yaml.hpp"
 #include "config/schema.hpp"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
@@ -95,6 +96,10 @@ Status apply_map(Config& c, const YAML::Node& map, const std::string& prefix, co
     const std::string path = prefix.empty() ? key : prefix + "." + key;
     if (path == "models") {
       SOVRA_CHECK(apply_models_yaml(c, kv.second, origin));
+      continue;
+    }
+    if (is_routing_list(path)) {
+      SOVRA_CHECK(apply_routing_list_yaml(c, path, kv.second, origin));
       continue;
     }
     if (const auto* f = schema::find(path)) {
@@ -286,6 +291,7 @@ Status validate_config(const Config& c) {
     }
     if (!names.insert(m.name).second) return Error::invalid("model name '" + m.name + "' is listed twice", "models");
   }
+  SOVRA_CHECK(validate_routing(c));
   return {};
 }
 
@@ -293,11 +299,17 @@ std::string print_config_redacted(const Config& config) {
   Config copy = config;
   std::ostringstream out;
   std::string open_section;
+  // The routing lists (deployments, aliases, fallbacks) go inside the routing section, after its scalars.
+  auto print_lists = [&] {
+    std::stringstream lists(print_routing_lists_redacted(config.routing));
+    for (std::string line; std::getline(lists, line);) out << "  " << line << "\n";
+  };
   for (const auto& f : config_schema::fields()) {
     std::string_view path = f.path;
     const auto dot = path.rfind('.');
     std::string section = dot == std::string_view::npos ? "" : std::string(path.substr(0, dot));
     std::string leaf(dot == std::string_view::npos ? path : path.substr(dot + 1));
+    if (section != open_section && open_section == "routing") print_lists();
     if (section != open_section) {
       // Print the section headers that differ from the open one.
       std::string common;
@@ -317,6 +329,7 @@ std::string print_config_redacted(const Config& config) {
     const auto depth = section.empty() ? 0 : 1 + std::count(section.begin(), section.end(), '.');
     out << std::string(static_cast<std::size_t>(depth) * 2, ' ') << leaf << ": " << redact(f, copy) << "\n";
   }
+  if (open_section == "routing") print_lists();
   out << "models:";
   if (config.models.empty()) out << " []";
   out << "\n";

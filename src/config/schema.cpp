@@ -55,6 +55,21 @@ const std::array kFields = {
     SOVRA_FIELD("audit.retention_days", audit.retention_days, false, "purge audit records older than this (0: never)"),
     SOVRA_FIELD("audit.wait_for_durable", audit.wait_for_durable, false, "last byte waits for the audit commit"),
     SOVRA_FIELD("audit.content_key", audit.content_key, true, "AES-256 key (hex) for opt-in content retention"),
+    SOVRA_FIELD("worker.secret", worker.secret, true, "shared secret gateways present to `sovra worker`"),
+    SOVRA_FIELD("routing.local_region", routing.local_region, false, "region label of the local engine"),
+    SOVRA_FIELD("routing.local_jurisdiction", routing.local_jurisdiction, false, "jurisdiction of the local engine"),
+    SOVRA_FIELD("routing.local_zones", routing.local_zones, false, "zones of the local engine (comma-separated)"),
+    SOVRA_FIELD("routing.affinity", routing.affinity, false, "same conversation prefix -> same deployment"),
+    SOVRA_FIELD("routing.health_interval_ms", routing.health_interval_ms, false, "active upstream checks (0: off)"),
+    SOVRA_FIELD("routing.breaker_failures", routing.breaker_failures, false, "consecutive failures opening a breaker"),
+    SOVRA_FIELD("routing.breaker_open_ms", routing.breaker_open_ms, false, "breaker open time before a trial call"),
+    SOVRA_FIELD("routing.outlier_min_requests", routing.outlier_min_requests, false, "outcomes before ejection"),
+    SOVRA_FIELD("routing.outlier_failure_percent", routing.outlier_failure_percent, false, "failure share ejecting"),
+    SOVRA_FIELD("routing.outlier_ejection_ms", routing.outlier_ejection_ms, false, "first ejection time (doubles)"),
+    SOVRA_FIELD("routing.outlier_max_ejection_percent", routing.outlier_max_ejection_percent, false,
+                "most of a model's deployments ejected at once"),
+    SOVRA_FIELD("routing.max_retries", routing.max_retries, false, "retries per call before its first byte"),
+    SOVRA_FIELD("routing.retry_budget_percent", routing.retry_budget_percent, false, "retries as a share of calls"),
 };
 
 #undef SOVRA_FIELD

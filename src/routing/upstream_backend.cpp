@@ -1,0 +1,339 @@
+#include "routing/upstream_backend.hpp"
+
+#include <set>
+#include <utility>
+
+#include "common/logging.hpp"
+#include "routing/openai_wire.hpp"
+#include "routing/sse_decoder.hpp"
+
+namespace sovra::routing {
+
+struct UpstreamBackend::Call {
+  CallId id = 0;
+  bool chat = true;
+  api::ChatSink chat_sink;
+  api::TextSink text_sink;
+  HttpExchangeRequest request;
+  std::int64_t prompt_estimate = 0;
+
+  std::mutex mu;  // guards handle and cancelled against cancel() from other threads
+  std::shared_ptr<ExchangeHandle> handle;
+  bool cancelled = false;
+
+  // Relay state of the current attempt (touched only by its exchange's callbacks, one at a time).
+  std::atomic<int> attempts{0};
+  int status = 0;
+  bool event_stream = false;
+  std::string body;  // error body, or a non-streaming JSON answer
+  SseDecoder decoder;
+  std::set<std::int32_t> seen;
+  std::optional<api::Usage> usage;
+  std::int64_t completion_bytes = 0;
+  std::optional<Error> error;  // a protocol failure found while relaying
+  bool finished = false;
+};
+
+namespace {
+
+constexpr std::size_t kMaxErrorBody = 64 * 1024;
+constexpr std::size_t kMaxJsonBody = 64 * 1024 * 1024;
+
+const Logger& log() {
+  static const Logger l("routing");
+  return l;
+}
+
+// Delivers one chunk's JSON to the call's sink. Returns an error for a chunk the upstream got wrong.
+Status relay_chunk(UpstreamBackend::Call& c, std::string_view data) {
+  if (c.chat) {
+    SOVRA_TRY(auto chunk, decode_chat_chunk(data, c.seen));
+    if (chunk.usage) c.usage = chunk.usage;
+    for (auto& d : chunk.deltas) {
+      c.completion_bytes += static_cast<std::int64_t>((d.content ? d.content->size() : 0) +
+                                                      (d.reasoning_content ? d.reasoning_content->size() : 0));
+      for (const auto& t : d.tool_calls) c.completion_bytes += static_cast<std::int64_t>(t.arguments.size());
+      api::ChatEvent e;
+      e.delta = std::move(d);
+      c.chat_sink(std::move(e));
+    }
+    return {};
+  }
+  SOVRA_TRY(auto chunk, decode_text_chunk(data));
+  if (chunk.usage) c.usage = chunk.usage;
+  for (auto& d : chunk.deltas) {
+    c.completion_bytes += static_cast<std::int64_t>(d.text.size());
+    api::TextEvent e;
+    e.delta = std::move(d);
+    c.text_sink(std::move(e));
+  }
+  return {};
+}
+
+std::int64_t estimate_chat_prompt(const api::ChatRequest& r) {
+  std::int64_t bytes = 0;
+  for (const auto& m : r.messages) {
+    bytes += static_cast<std::int64_t>(m.content.size() + m.name.size()) + 16;  // + role and template framing
+    for (const auto& t : m.tool_calls) bytes += static_cast<std::int64_t>(t.arguments.size() + t.name.size());
+  }
+  for (const auto& t : r.tools) bytes += static_cast<std::int64_t>(t.parameters_json.size() + t.description.size());
+  return (bytes + 3) / 4;
+}
+
+}  // namespace
+
+UpstreamBackend::UpstreamBackend(std::shared_ptr<UpstreamClient> client, UpstreamBackendOptions options)
+    : client_(std::move(client)), options_(std::move(options)), budget_(options_.retry_budget_percent) {}
+
+std::shared_ptr<UpstreamBackend> UpstreamBackend::create(std::shared_ptr<UpstreamClient> client,
+                                                         UpstreamBackendOptions options) {
+  return std::shared_ptr<UpstreamBackend>(new UpstreamBackend(std::move(client), std::move(options)));
+}
+
+Result<TokenCount> UpstreamBackend::count_chat_tokens(const api::ChatRequest& request) {
+  return TokenCount{.tokens = estimate_chat_prompt(request), .exact = false};
+}
+
+Result<CallId> UpstreamBackend::start_chat(api::ChatRequest request, api::ChatSink sink) {
+  auto call = std::make_shared<Call>();
+  call->chat = true;
+  call->chat_sink = std::move(sink);
+  call->prompt_estimate = estimate_chat_prompt(request);
+  call->request.path = "/chat/completions";
+  call->request.body = encode_chat_request(request, options_.upstream_model);
+  return begin(std::move(call));
+}
+
+Result<CallId> UpstreamBackend::start_text(api::TextCompletionRequest request, api::TextSink sink) {
+  auto call = std::make_shared<Call>();
+  call->chat = false;
+  call->text_sink = std::move(sink);
+  std::int64_t bytes = 0;
+  for (const auto& p : request.prompts) {
+    if (const auto* t = std::get_if<std::string>(&p)) bytes += static_cast<std::int64_t>(t->size()) / 4;
+    else bytes += static_cast<std::int64_t>(std::get<std::vector<std::int32_t>>(p).size());
+  }
+  call->prompt_estimate = bytes;
+  call->request.path = "/completions";
+  call->request.body = encode_text_request(request, options_.upstream_model);
+  return begin(std::move(call));
+}
+
+CallId UpstreamBackend::begin(std::shared_ptr<Call> call) {
+  call->id = ++next_id_;
+  call->request.method = "POST";
+  call->request.headers = {{"content-type", "application/json"}, {"accept", "text/event-stream"}};
+  if (!options_.api_key.empty()) call->request.headers.push_back({"authorization", "Bearer " + options_.api_key});
+  {
+    std::lock_guard lock(mu_);
+    calls_.emplace(call->id, call);
+  }
+  budget_.on_call();
+  const auto id = call->id;
+  attempt(call);
+  return id;
+}
+
+void UpstreamBackend::attempt(const std::shared_ptr<Call>& call) {
+  const int attempt_no = ++call->attempts;
+  call->status = 0;
+  call->body.clear();
+  call->decoder = SseDecoder();
+  std::weak_ptr<UpstreamBackend> weak = weak_from_this();
+  ExchangeCallbacks cb;
+  cb.on_head = [call](int status, const std::vector<http::Header>& headers) {
+    call->status = status;
+    for (const auto& h : headers) {
+      if (http::iequals(h.name, "content-type")) call->event_stream = h.value.find("text/event-stream") != std::string::npos;
+    }
+  };
+  cb.on_body = [call](std::string_view bytes) {
+    if (call->error) return;
+    if (call->status >= 400 || !call->event_stream) {
+      const auto cap = call->status >= 400 ? kMaxErrorBody : kMaxJsonBody;
+      if (call->body.size() + bytes.size() > cap) {
+        if (call->status < 400) call->error = Error{ErrorCode::kCorruptData, "upstream answer exceeds 64 MiB", {}, 502};
+        return;
+      }
+      call->body.append(bytes);
+      return;
+    }
+    auto st = call->decoder.feed(bytes, [&](SseMessage&& m) {
+      if (call->error || m.data == "[DONE]") return;
+      if (auto r = relay_chunk(*call, m.data); !r) call->error = r.error();
+    });
+    if (!st && !call->error) call->error = Error{ErrorCode::kCorruptData, st.error().message, {}, 502};
+    if (call->error) {
+      std::lock_guard lock(call->mu);
+      if (call->handle) call->handle->cancel();  // stop reading a stream we cannot trust
+    }
+  };
+  cb.on_done = [weak, call](Status status, ExchangeFacts facts) {
+    if (auto self = weak.lock()) {
+      self->on_done(call, std::move(status), facts);
+    } else {
+      call->error = Error::unavailable("the upstream backend was shut down");
+      // No backend: end the stream here.
+      if (call->chat) {
+        api::ChatEvent e;
+        e.kind = api::ChatEvent::Kind::kFinished;
+        e.error = call->error;
+        call->chat_sink(std::move(e));
+      } else {
+        api::TextEvent e;
+        e.kind = api::TextEvent::Kind::kFinished;
+        e.error = call->error;
+        call->text_sink(std::move(e));
+      }
+    }
+  };
+  auto handle = client_->start(call->request, std::move(cb));
+  std::lock_guard lock(call->mu);
+  if (call->attempts != attempt_no) return;  // this attempt already ended and a retry owns the call
+  call->handle = std::move(handle);
+  if (call->cancelled) call->handle->cancel();
+}
+
+void UpstreamBackend::on_done(const std::shared_ptr<Call>& call, Status status, ExchangeFacts facts) {
+  bool cancelled = false;
+  {
+    std::lock_guard lock(call->mu);
+    cancelled = call->cancelled;
+  }
+  if (cancelled) return end(call);
+  if (!call->error && !status) {
+    if (!facts.received_head && call->attempts <= options_.max_retries && budget_.try_retry()) {
+      ++retries_;
+      log().info("retrying upstream call",
+                 {{"deployment", options_.deployment}, {"attempt", call->attempts + 1}, {"error", status.error().message}});
+      return attempt(call);
+    }
+    call->error = status.error();
+  }
+  if (!call->error && call->status >= 400) call->error = upstream_error(call->status, call->body);
+  if (!call->error && !call->event_stream && !call->body.empty()) {
+    // A non-streaming answer (the upstream ignored stream: true): one chunk with `message` in place of `delta`.
+    if (auto r = relay_chunk(*call, call->body); !r) call->error = r.error();
+  }
+  if (!call->error && call->event_stream && call->decoder.has_partial()) {
+    call->error = Error{ErrorCode::kUnavailable, "upstream ended the stream in the middle of an event", {}, 502};
+  }
+  end(call);
+}
+
+void UpstreamBackend::end(const std::shared_ptr<Call>& call) {
+  if (call->finished) return;
+  call->finished = true;
+  {
+    std::lock_guard lock(mu_);
+    calls_.erase(call->id);
+  }
+  api::Usage usage;
+  if (call->usage) {
+    usage = *call->usage;
+  } else {
+    usage.prompt_tokens = call->prompt_estimate;
+    usage.completion_tokens = (call->completion_bytes + 3) / 4;
+    if (!call->error) log().debug("upstream sent no usage: estimated", {{"deployment", options_.deployment}});
+  }
+  if (call->error) {
+    log().warn("upstream call failed", {{"deployment", options_.deployment}, {"error", call->error->message}});
+  }
+  if (call->chat) {
+    api::ChatEvent e;
+    e.kind = api::ChatEvent::Kind::kFinished;
+    e.usage = usage;
+    e.error = call->error;
+    call->chat_sink(std::move(e));
+  } else {
+    api::TextEvent e;
+    e.kind = api::TextEvent::Kind::kFinished;
+    e.usage = usage;
+    e.error = call->error;
+    call->text_sink(std::move(e));
+  }
+}
+
+void UpstreamBackend::cancel(CallId id) {
+  std::shared_ptr<Call> call;
+  {
+    std::lock_guard lock(mu_);
+    auto it = calls_.find(id);
+    if (it == calls_.end()) return;
+    call = it->second;
+  }
+  std::lock_guard lock(call->mu);
+  call->cancelled = true;
+  if (call->handle) call->handle->cancel();
+}
+
+std::int64_t UpstreamBackend::calls_in_flight() const {
+  std::lock_guard lock(mu_);
+  return static_cast<std::int64_t>(calls_.size());
+}
+
+void UpstreamBackend::unary(std::string path, std::string body, std::function<void(Result<std::string>)> done,
+                            int attempt) {
+  struct Answer {
+    int status = 0;
+    std::string body;
+  };
+  auto answer = std::make_shared<Answer>();
+  HttpExchangeRequest req{.method = "POST", .path = path, .headers = {{"content-type", "application/json"}}, .body = body};
+  if (!options_.api_key.empty()) req.headers.push_back({"authorization", "Bearer " + options_.api_key});
+  if (attempt == 1) budget_.on_call();
+  std::weak_ptr<UpstreamBackend> weak = weak_from_this();
+  client_->start(
+      std::move(req),
+      {.on_head = [answer](int status, const auto&) { answer->status = status; },
+       .on_body = [answer](std::string_view bytes) {
+         if (answer->body.size() + bytes.size() <= kMaxJsonBody) answer->body.append(bytes);
+       },
+       .on_done = [weak, answer, path = std::move(path), body = std::move(body), done = std::move(done),
+                   attempt](Status st, ExchangeFacts facts) mutable {
+         auto self = weak.lock();
+         if (!st) {
+           if (self && !facts.received_head && attempt <= self->options_.max_retries && self->budget_.try_retry()) {
+             ++self->retries_;
+             return self->unary(std::move(path), std::move(body), std::move(done), attempt + 1);
+           }
+           return done(st.error());
+         }
+         if (answer->status >= 400) return done(upstream_error(answer->status, answer->body));
+         done(std::move(answer->body));
+       }});
+}
+
+void UpstreamBackend::embed(api::EmbeddingRequest request, std::function<void(Result<api::EmbeddingResult>)> done) {
+  const auto inputs = request.inputs.size();
+  unary("/embeddings", encode_embedding_request(request, options_.upstream_model),
+        [inputs, done = std::move(done)](Result<std::string> body) {
+          if (!body) return done(body.error());
+          done(decode_embedding_response(*body, inputs));
+        });
+}
+
+void UpstreamBackend::rerank(api::RerankRequest request, std::function<void(Result<api::RerankResult>)> done) {
+  const auto documents = request.documents.size();
+  unary("/rerank", encode_rerank_request(request, options_.upstream_model),
+        [documents, done = std::move(done)](Result<std::string> body) {
+          if (!body) return done(body.error());
+          done(decode_rerank_response(*body, documents));
+        });
+}
+
+void UpstreamBackend::probe(std::int64_t timeout_ms, std::function<void(bool)> done) {
+  struct Probe {
+    int status = 0;
+  };
+  auto p = std::make_shared<Probe>();
+  HttpExchangeRequest req{.method = "GET", .path = "/models", .headers = {}, .body = {}, .first_byte_timeout_ms = timeout_ms};
+  if (!options_.api_key.empty()) req.headers.push_back({"authorization", "Bearer " + options_.api_key});
+  client_->start(std::move(req), {.on_head = [p](int status, const auto&) { p->status = status; },
+                                  .on_body = {},
+                                  .on_done = [p, done = std::move(done)](Status st, ExchangeFacts) {
+                                    done(st.has_value() && p->status == 200);
+                                  }});
+}
+
+}  // namespace sovra::routing

@@ -1,0 +1,95 @@
+// `sovra worker` (shared-secret API, no platform) and `sovra gateway` with upstream deployments, as real processes.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/json.hpp"
+#include "integration/auth_support.hpp"
+#include "support/raw_http.hpp"
+#include "support/server_process.hpp"
+
+namespace sovra::test {
+namespace {
+
+const std::string kModel = SOVRA_SHARED_DIR "/models/stories260K-chat.gguf";
+const std::string kSecret = "worker-shared-secret-0123456789";
+
+// Writes a YAML file for SOVRA_CONFIG; returns its path.
+std::string write_config(const std::string& name, const std::string& yaml) {
+  const auto path = std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()) + ".yaml");
+  std::ofstream(path) << yaml;
+  return path.string();
+}
+
+constexpr const char* kRouting = R"(
+routing:
+  deployments:
+    - name: worker-a
+      model: llama
+      base_url: http://127.0.0.1:9/v1
+      api_key: sk-upstream-secret
+      region: se-sto-1
+      jurisdiction: SE
+      zones: [EU]
+  aliases:
+    gpt-4o: llama
+)";
+
+constexpr const char* kLocal = R"(
+routing:
+  deployments:
+    - name: local-m
+      model: m
+      local: m
+)";
+
+TEST(Worker, RequiresItsSharedSecretOnTheApi) {
+  if (!std::filesystem::exists(kModel)) GTEST_SKIP() << kModel << " absent";
+  ServerProcess worker("worker", {"--model", "stories=" + kModel, "--set", "worker.secret=" + kSecret});
+  ASSERT_TRUE(worker.started()) << worker.log();
+  EXPECT_EQ(http_request(worker.port(), "GET", "/v1/models").status, 401);
+  EXPECT_EQ(http_request(worker.port(), "GET", "/v1/models", {}, "application/json",
+                         {{"authorization", "Bearer not-the-secret"}})
+                .status,
+            401);
+  auto ok = http_request(worker.port(), "GET", "/v1/models", {}, "application/json",
+                         {{"authorization", "Bearer " + kSecret}});
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_NE(ok.body.find("stories"), std::string::npos);
+  EXPECT_EQ(http_request(worker.port(), "GET", "/healthz").status, 200);  // operational routes stay open
+  EXPECT_EQ(worker.log().find(kSecret), std::string::npos);              // the secret is never logged
+}
+
+TEST(Worker, RefusesToStartWithoutASecret) {
+  std::string out;
+  std::string err;
+  EXPECT_EQ(run_sovra({"worker", "--listen", "127.0.0.1:0"}, &out, &err), 2);
+  EXPECT_NE(err.find("worker.secret"), std::string::npos) << err;
+}
+
+TEST(Gateway, ListsItsUpstreamModelsAndRefusesABadRoutingConfig) {
+  ServerProcess gateway("gateway", {"--set", "routing.health_interval_ms=0"},
+                        {"SOVRA_CONFIG=" + write_config("gateway-routing", kRouting)});
+  ASSERT_TRUE(gateway.started()) << gateway.log();
+  const std::map<std::string, std::string> auth{
+      {"authorization", "Bearer " + read_file(gateway.data_dir() + "/data/initial-api-key")}};
+  auto list = http_request(gateway.port(), "GET", "/v1/models", {}, "application/json", auth);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_NE(list.body.find("\"llama\""), std::string::npos) << list.body;
+  EXPECT_NE(list.body.find("\"gpt-4o\""), std::string::npos) << list.body;
+  EXPECT_EQ(gateway.log().find("sk-upstream-secret"), std::string::npos);
+
+  std::string out;
+  std::string err;
+  EXPECT_EQ(run_sovra({"gateway", "--listen", "127.0.0.1:0", "--model", "m=" + kModel, "--set",
+                       "routing.local_region=x"},
+                      &out, &err, {"SOVRA_CONFIG=" + write_config("gateway-local", kLocal)}),
+            2);
+  EXPECT_NE(err.find("runs no engine"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace sovra::test
