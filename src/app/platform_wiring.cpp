@@ -8,6 +8,7 @@
 #include "api/openai/error.hpp"
 #include "common/logging.hpp"
 #include "gateway/auth/auth_filter.hpp"
+#include "gateway/rate_limit/rate_limiter.hpp"
 #include "platform/admin/admin_route.hpp"
 #include "platform/key_cache.hpp"
 #include "store/executor.hpp"
@@ -25,6 +26,7 @@ struct Platform::Impl {
   std::condition_variable cv;
   bool stopping = false;
   std::thread flusher;
+  std::shared_ptr<gateway::CallHook> rate_limits;
 };
 
 Platform::Platform(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -43,6 +45,8 @@ Platform::~Platform() {
 }
 
 const platform::BootstrapResult& Platform::bootstrap_result() const { return impl_->bootstrap; }
+
+std::shared_ptr<gateway::CallHook> Platform::rate_limit_hook() const { return impl_->rate_limits; }
 
 Result<std::unique_ptr<Platform>> Platform::start(const Config& config, const PlatformOptions& options) {
   const Logger log("store");
@@ -67,6 +71,10 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, const Pl
   SOVRA_CHECK(impl->keys->reload_all());
   SOVRA_CHECK(impl->keys->follow_store_changes());
   log.info("key cache loaded", {{"keys", impl->keys->size()}});
+  if (config.rate_limits.enabled) {
+    SOVRA_TRY(auto limiter, gateway::rate_limit::start_rate_limiter(config.rate_limits, *impl->store));
+    impl->rate_limits = limiter.hook;
+  }
   if (config.auth.insecure_no_auth) {
     log.warn("--insecure-no-auth: /v1/* requests without an API key are served without authentication");
   }

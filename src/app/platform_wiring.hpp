@@ -9,6 +9,10 @@
 #include "http/router.hpp"
 #include "platform/bootstrap.hpp"
 
+namespace sovra::gateway {
+class CallHook;
+}
+
 namespace sovra::app {
 
 struct PlatformOptions {
@@ -25,6 +29,10 @@ class Platform {
   // Auth filter on /v1/*, admin API routes, and (server.debug_routes) the /debug/ping and /v1/debug/* routes.
   void install(http::Router& router) const;
   const platform::BootstrapResult& bootstrap_result() const;
+
+  // The rate limiter (gateway/rate_limit) as a CallHook for the CallChain: rules from the store (followed across
+  // processes), defaults and Redis from config.rate_limits. Null when rate_limits.enabled is false.
+  std::shared_ptr<gateway::CallHook> rate_limit_hook() const;
 
  private:
   struct Impl;

@@ -12,6 +12,7 @@
 
 #include "platform/admin/admin_json.hpp"
 #include "platform/admin/admin_route.hpp"
+#include "platform/admin/rate_limit_json.hpp"
 #include "platform/ids.hpp"
 
 namespace sovra::platform::admin {
@@ -25,7 +26,9 @@ struct Scope {
   const char* object;
 };
 
-std::string id_for_model(const std::string& model) {
+}  // namespace
+
+std::string rate_limit_id(const std::string& model) {
   std::string id = "rl-";
   for (char c : model) {
     if (c == '/') id += "%2F";
@@ -34,6 +37,26 @@ std::string id_for_model(const std::string& model) {
   }
   return id;
 }
+
+const char* rate_limit_object(const store::RateLimitRecord& r) {
+  return !r.key_id.empty() ? "organization.project.api_key.rate_limit"
+         : !r.project_id.empty() ? "project.rate_limit"
+                                 : "organization.rate_limit";
+}
+
+boost::json::object rate_limit_json(const store::RateLimitRecord& r, const char* object) {
+  return {{"object", object},
+          {"id", r.id},
+          {"model", r.model},
+          {"max_requests_per_1_minute", r.requests_per_minute},
+          {"max_tokens_per_1_minute", r.tokens_per_minute},
+          {"max_requests_per_1_day", r.requests_per_day},
+          {"max_tokens_per_1_day", r.tokens_per_day},
+          {"max_concurrent_requests", r.concurrent_requests},
+          {"updated_at", r.updated_at}};
+}
+
+namespace {
 
 Result<std::string> model_for_id(const std::string& id) {
   if (!id.starts_with("rl-") || id.size() == 3) {
@@ -52,18 +75,6 @@ Result<std::string> model_for_id(const std::string& id) {
     }
   }
   return model;
-}
-
-boost::json::object limit_json(const store::RateLimitRecord& r, const char* object) {
-  return {{"object", object},
-          {"id", r.id},
-          {"model", r.model},
-          {"max_requests_per_1_minute", r.requests_per_minute},
-          {"max_tokens_per_1_minute", r.tokens_per_minute},
-          {"max_requests_per_1_day", r.requests_per_day},
-          {"max_tokens_per_1_day", r.tokens_per_day},
-          {"max_concurrent_requests", r.concurrent_requests},
-          {"updated_at", r.updated_at}};
 }
 
 // The scope named by the path, if it belongs to the caller's organisation; anything else is not-found.
@@ -109,20 +120,20 @@ Result<AdminReply> list(store::Store& s, const AdminCall& c) {
   SOVRA_TRY(auto page, s.list_rate_limits(c.who.org_id, scope.project_id, scope.key_id, c.page()));
   const char* object = scope.object;
   return AdminReply{200, list_json<store::RateLimitRecord>(
-                             page, [object](const auto& r) { return limit_json(r, object); },
+                             page, [object](const auto& r) { return rate_limit_json(r, object); },
                              [](const store::RateLimitRecord& r) { return r.id; })};
 }
 
 Result<AdminReply> retrieve(store::Store& s, const AdminCall& c) {
   SOVRA_TRY(auto scope, scope_of(s, c));
   SOVRA_TRY(auto r, s.get_rate_limit(c.who.org_id, scope.project_id, scope.key_id, c.param("rate_limit_id")));
-  return AdminReply{200, to_string(limit_json(r, scope.object))};
+  return AdminReply{200, to_string(rate_limit_json(r, scope.object))};
 }
 
 Result<AdminReply> upsert(store::Store& s, const AdminCall& c, const Scope& scope, const std::string& model) {
   if (model.empty() || model.size() > 256) return Error::invalid("'model' must have 1 to 256 characters.", "model");
   store::RateLimitRecord r;
-  const auto id = id_for_model(model);
+  const auto id = rate_limit_id(model);
   if (auto existing = s.get_rate_limit(c.who.org_id, scope.project_id, scope.key_id, id)) {
     r = *existing;
   } else if (existing.error().code != ErrorCode::kNotFound) {
@@ -136,7 +147,7 @@ Result<AdminReply> upsert(store::Store& s, const AdminCall& c, const Scope& scop
   SOVRA_CHECK(apply_body(r, c.body));
   r.updated_at = now_seconds();
   SOVRA_CHECK(s.put_rate_limit(r));
-  return AdminReply{200, to_string(limit_json(r, scope.object))};
+  return AdminReply{200, to_string(rate_limit_json(r, scope.object))};
 }
 
 Result<AdminReply> modify(store::Store& s, const AdminCall& c) {
