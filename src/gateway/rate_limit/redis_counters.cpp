@@ -110,6 +110,63 @@ class RedisCounters::Connection {
     return Error::unavailable("Redis does not keep the rate-limit script");
   }
 
+  // Several EVALSHA in one pipeline (one write, one round trip): the replies in order. A script Redis lost
+  // (NOSCRIPT) is run again alone through eval(), which loads it.
+  struct Call {
+    const char* script;
+    const std::string* sha;
+    const std::vector<std::string>* argv;
+  };
+  std::vector<Result<Reply>> eval_pipelined(const std::vector<Call>& calls) {
+    std::vector<Result<Reply>> out;
+    out.reserve(calls.size());
+    if (calls.size() == 1) {
+      out.push_back(eval(calls[0].script, *calls[0].sha, *calls[0].argv));
+      return out;
+    }
+    if (auto st = ensure(); !st) {
+      for (std::size_t i = 0; i < calls.size(); ++i) out.emplace_back(st.error());
+      return out;
+    }
+    std::vector<const char*> args;
+    std::vector<std::size_t> lens;
+    for (const auto& c : calls) {
+      args.assign({"EVALSHA", c.sha->c_str()});
+      lens.assign({7, c.sha->size()});
+      for (const auto& a : *c.argv) {
+        args.push_back(a.data());
+        lens.push_back(a.size());
+      }
+      if (redisAppendCommandArgv(ctx_, static_cast<int>(args.size()), args.data(), lens.data()) != REDIS_OK) {
+        auto e = failed().error();
+        for (std::size_t i = 0; i < calls.size(); ++i) out.emplace_back(e);
+        return out;
+      }
+    }
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      void* raw = nullptr;
+      if (ctx_ == nullptr || redisGetReply(ctx_, &raw) != REDIS_OK) {
+        auto e = ctx_ != nullptr ? failed().error() : Error::unavailable("Redis is unreachable (" + last_error_ + ")");
+        while (out.size() < calls.size()) out.emplace_back(e);
+        return out;
+      }
+      Reply r(static_cast<redisReply*>(raw));
+      if (r->type == REDIS_REPLY_ERROR && std::string_view(r->str, r->len).starts_with("NOSCRIPT")) {
+        out.emplace_back(Error::unavailable("NOSCRIPT"));  // retried below, after the pipeline is drained
+        continue;
+      }
+      if (r->type == REDIS_REPLY_ERROR) {
+        out.emplace_back(Error::unavailable("Redis script error: " + std::string(r->str, r->len)));
+        continue;
+      }
+      out.emplace_back(std::move(r));
+    }
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      if (!out[i] && out[i].error().message == "NOSCRIPT") out[i] = eval(calls[i].script, *calls[i].sha, *calls[i].argv);
+    }
+    return out;
+  }
+
  private:
   Status ensure() {
     if (ctx_ != nullptr) return {};
@@ -230,22 +287,36 @@ Result<Acquisition> parse_acquire(const redisReply& r, std::size_t counters) {
 void RedisCounters::run() {
   static const std::string kAcquireSha = sha1_hex(kAcquireScript);
   static const std::string kSettleSha = sha1_hex(kSettleScript);
+  constexpr std::size_t kMaxBatch = 64;
   Connection conn(options_);
+  std::vector<Job> jobs;
   while (true) {
-    Job job;
+    jobs.clear();
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, nothing left
-      job = std::move(queue_.front());
-      queue_.pop_front();
+      // Everything waiting (up to kMaxBatch) goes out in one pipeline: under load, one round trip serves many calls.
+      while (!queue_.empty() && jobs.size() < kMaxBatch) {
+        jobs.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
     }
-    if (job.acquire) {
-      auto r = conn.eval(kAcquireScript, kAcquireSha, job.argv);
-      job.on_acquire(r ? parse_acquire(**r, job.counters) : Result<Acquisition>(r.error()));
-    } else {
-      auto r = conn.eval(kSettleScript, kSettleSha, job.argv);
-      job.on_settle(r ? Status{} : Status(r.error()));
+    std::vector<Connection::Call> calls;
+    calls.reserve(jobs.size());
+    for (const auto& j : jobs) {
+      calls.push_back(j.acquire ? Connection::Call{kAcquireScript, &kAcquireSha, &j.argv}
+                                : Connection::Call{kSettleScript, &kSettleSha, &j.argv});
+    }
+    auto replies = conn.eval_pipelined(calls);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      auto& job = jobs[i];
+      auto& r = replies[i];
+      if (job.acquire) {
+        job.on_acquire(r ? parse_acquire(**r, job.counters) : Result<Acquisition>(r.error()));
+      } else {
+        job.on_settle(r ? Status{} : Status(r.error()));
+      }
     }
   }
 }

@@ -3,6 +3,7 @@
 #include "gateway/rate_limit/redis_counters.hpp"
 
 #include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
 
 #include <atomic>
 #include <chrono>
@@ -173,6 +174,32 @@ TEST_F(RedisCountersTest, MatchesTheInProcessCountersStepForStep) {
                 static_cast<double>(limit / kTicks + 1))
         << i;
   }
+}
+
+TEST_F(RedisCountersTest, SurvivesRedisForgettingItsScripts) {
+  auto c = make(1);
+  const std::vector<CounterSpec> spec = {{"f:*:rpd", CounterKind::kRate, 1000, kDayMs, 1}};
+  ASSERT_TRUE(acquire_sync(*c, spec, "l"));
+  // SCRIPT FLUSH (or a Redis restart) drops the cached scripts: the next EVALSHA gets NOSCRIPT and reloads.
+  redisContext* raw = redisConnect(address_.host.c_str(), address_.port);
+  ASSERT_TRUE(raw != nullptr && raw->err == 0);
+  freeReplyObject(redisCommand(raw, "SCRIPT FLUSH"));
+  redisFree(raw);
+  // Several at once, so that some go out in one pipeline.
+  std::vector<std::future<Result<Acquisition>>> pending;
+  for (int i = 0; i < 20; ++i) {
+    auto p = std::make_shared<std::promise<Result<Acquisition>>>();
+    pending.push_back(p->get_future());
+    c->acquire(spec, "l", [p](Result<Acquisition> r) { p->set_value(std::move(r)); });
+  }
+  for (auto& f : pending) {
+    auto r = f.get();
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_TRUE(r->admitted);
+  }
+  auto last = acquire_sync(*c, spec, "l");
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->states[0].remaining, 1000 - 22);
 }
 
 TEST(RedisCountersDown, FailsFastAndTheHookAppliesThePolicy) {
