@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include "app/admin_limits_cli.hpp"
 #include "app/command.hpp"
 #include "app/config_flags.hpp"
 #include "app/platform_wiring.hpp"
@@ -221,6 +222,7 @@ const CommandRegistration kAdmin([](CLI::App& root, int& exit_code) {
   ua->add_option("--name", args->name, "display name");
   ua->add_option("--role", args->role, "owner, admin, member, billing or auditor");
   leaf(users, "list", "List users", users_list)->add_option("--org", args->org, "organization id");
+  add_limit_commands(*admin, exit_code);
 });
 
 }  // namespace

@@ -9,6 +9,9 @@
 #include "app/audit_wiring.hpp"
 #include "common/logging.hpp"
 #include "gateway/auth/auth_filter.hpp"
+#include "gateway/rate_limit/rate_limiter.hpp"
+#include "common/json.hpp"
+#include "http/deferred.hpp"
 #include "platform/admin/admin_route.hpp"
 #include "platform/key_cache.hpp"
 #include "store/executor.hpp"
@@ -27,6 +30,7 @@ struct Platform::Impl {
   bool stopping = false;
   std::thread flusher;
   std::unique_ptr<AuditWiring> audit;
+  std::shared_ptr<gateway::CallHook> rate_limits;
 };
 
 Platform::Platform(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -46,6 +50,8 @@ Platform::~Platform() {
 }
 
 const platform::BootstrapResult& Platform::bootstrap_result() const { return impl_->bootstrap; }
+
+std::shared_ptr<gateway::CallHook> Platform::rate_limit_hook() const { return impl_->rate_limits; }
 
 Result<std::unique_ptr<Platform>> Platform::start(const Config& config, const PlatformOptions& options) {
   const Logger log("store");
@@ -71,6 +77,10 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, const Pl
   SOVRA_CHECK(impl->keys->reload_all());
   SOVRA_CHECK(impl->keys->follow_store_changes());
   log.info("key cache loaded", {{"keys", impl->keys->size()}});
+  if (config.rate_limits.enabled) {
+    SOVRA_TRY(auto limiter, gateway::rate_limit::start_rate_limiter(config.rate_limits, *impl->store));
+    impl->rate_limits = limiter.hook;
+  }
   if (config.auth.insecure_no_auth) {
     log.warn("--insecure-no-auth: /v1/* requests without an API key are served without authentication");
   }
@@ -117,6 +127,44 @@ void Platform::install(http::Router& router) const {
     router.add("GET", "/v1/debug/ping", ping, {.summary = "Trivial authenticated endpoint", .hidden = true});
     router.add("POST", "/v1/debug/echo", [](http::Request& req) { return http::Response::json(200, std::move(req.body)); },
                {.json_body = true, .summary = "Authenticated echo (model allow-list tests)", .hidden = true});
+    if (impl_->rate_limits) {
+      // The rate limiter alone, as an inference call would meet it (tests of limits across replicas):
+      // {"model","prompt_tokens","max_tokens","completion_tokens"} → admit, then finish with that usage.
+      router.add("POST", "/v1/debug/admit", [hook = impl_->rate_limits](http::Request& req) {
+        auto body = parse_json(req.body);
+        if (!body || !body->is_object()) return api::openai::error_response(Error::invalid("expected a JSON object"));
+        const auto& o = body->as_object();
+        auto num = [&](const char* k) -> std::int64_t {
+          const auto* v = o.if_contains(k);
+          return v != nullptr && v->is_int64() ? v->as_int64() : 0;
+        };
+        gateway::CallInfo info;
+        info.endpoint = "/v1/debug/admit";
+        info.principal = std::static_pointer_cast<const platform::Principal>(req.principal);
+        if (const auto* m = o.if_contains("model"); m != nullptr && m->is_string()) info.model = std::string(m->as_string());
+        info.prompt_tokens = num("prompt_tokens");
+        info.max_output_tokens = num("max_tokens");
+        gateway::CallResult result;
+        result.usage.prompt_tokens = info.prompt_tokens;
+        result.usage.completion_tokens = num("completion_tokens");
+        auto promise = std::make_shared<http::ResponsePromise>();
+        struct State {
+          std::vector<http::Header> headers;
+        };
+        auto st = std::make_shared<State>();
+        hook->admit(info, st->headers, [promise, st, result](Result<gateway::Admission> a) {
+          http::Response r = a ? http::Response::json(200, R"({"object":"admitted"})") : api::openai::error_response(a.error());
+          for (auto& h : st->headers) r.headers.push_back(h);
+          if (a && a->ticket) {
+            auto ticket = std::shared_ptr<gateway::CallTicket>(std::move(a->ticket));
+            ticket->finish(result, [promise, ticket, r = std::move(r)]() mutable { promise->complete(std::move(r)); });
+            return;
+          }
+          promise->complete(std::move(r));
+        });
+        return http::Response::later(promise);
+      }, {.json_body = true, .summary = "Rate-limit admission only (tests)", .hidden = true});
+    }
   }
 }
 

@@ -10,6 +10,10 @@
 #include "platform/admin/admin_route.hpp"
 #include "platform/bootstrap.hpp"
 
+namespace sovra::gateway {
+class CallHook;
+}
+
 namespace sovra::app {
 
 class AuditWiring;  // app/audit_wiring.hpp
@@ -34,6 +38,10 @@ class Platform {
   // CallFlow constraints and refusal recorder, the router guard (app/audit_wiring.hpp).
   const AuditWiring& audit() const;
   platform::admin::AdminDeps admin_deps() const;
+
+  // The rate limiter (gateway/rate_limit) as a CallHook for the CallChain: rules from the store (followed across
+  // processes), defaults and Redis from config.rate_limits. Null when rate_limits.enabled is false.
+  std::shared_ptr<gateway::CallHook> rate_limit_hook() const;
 
  private:
   struct Impl;

@@ -135,6 +135,27 @@ struct WorkerConfig {
   std::string secret;  // secret: `sovra worker` requires "Authorization: Bearer <secret>" on /v1/*
 };
 
+// Limits for one scope (organisation, project or API key) when the store has no rule for it; 0: no limit.
+struct RateLimitDefaults {
+  std::int64_t requests_per_minute = 0;
+  std::int64_t requests_per_day = 0;
+  std::int64_t tokens_per_minute = 0;  // prompt + completion
+  std::int64_t tokens_per_day = 0;
+  std::int64_t concurrent_requests = 0;
+};
+
+struct RateLimitConfig {
+  bool enabled = true;
+  std::string redis_url;                 // secret (may hold a password): empty = counters in this process
+  std::string redis_failure = "open";    // Redis unreachable: "closed" (refuse, 503) or "open" (local counters)
+  std::int64_t replicas = 1;             // fail-open: each replica enforces its share, limit / replicas
+  std::int64_t redis_timeout_ms = 250;   // connect and command timeout
+  std::int64_t redis_connections = 2;    // connections (and threads) to Redis
+  RateLimitDefaults organization;
+  RateLimitDefaults project;
+  RateLimitDefaults key;
+};
+
 struct Config {
   ServerConfig server;
   EngineConfig engine;
@@ -142,6 +163,9 @@ struct Config {
   AuthConfig auth;
   StoreConfig store;
   AuditConfig audit;
+};
+
+  RateLimitConfig rate_limits;
   std::string data_dir = "./data";
   std::vector<ModelSpec> models;
   RoutingConfig routing;  // deployments (local and upstream), aliases, fallbacks, health; issue #11

@@ -280,6 +280,21 @@ Status validate_config(const Config& c) {
   if (c.log.format != "json" && c.log.format != "text") {
     return Error::invalid("'log.format' must be json or text, got '" + c.log.format + "'", "log.format");
   }
+  if (c.rate_limits.redis_failure != "open" && c.rate_limits.redis_failure != "closed") {
+    return Error::invalid("'rate_limits.redis_failure' must be open or closed, got '" + c.rate_limits.redis_failure + "'",
+                          "rate_limits.redis_failure");
+  }
+  SOVRA_CHECK(positive(c.rate_limits.replicas, "rate_limits.replicas"));
+  SOVRA_CHECK(positive(c.rate_limits.redis_timeout_ms, "rate_limits.redis_timeout_ms"));
+  SOVRA_CHECK(positive(c.rate_limits.redis_connections, "rate_limits.redis_connections"));
+  for (const auto* d : {&c.rate_limits.organization, &c.rate_limits.project, &c.rate_limits.key}) {
+    for (auto v : {d->requests_per_minute, d->requests_per_day, d->tokens_per_minute, d->tokens_per_day,
+                   d->concurrent_requests}) {
+      if (v < 0 || v > 100'000'000'000) {
+        return Error::invalid("rate_limits defaults must be between 0 (no limit) and 1e11", "rate_limits");
+      }
+    }
+  }
   std::set<std::string> names;
   for (const auto& m : c.models) {
     if (m.name.empty() || m.path.empty()) return Error::invalid("every model needs a name and a path", "models");

@@ -83,6 +83,24 @@ struct Invite {
   bool operator==(const Invite&) const = default;
 };
 
+// A rate-limit rule (src/gateway/rate_limit). Its scope is the organisation (project_id and key_id empty), a project
+// (key_id empty) or one project API key; `model` is a model id or "*" for all models together. A value of 0 means
+// no limit on that measure. The id is "rl-<model>", unique within its scope.
+struct RateLimitRecord {
+  std::string id;
+  std::string org_id;
+  std::string project_id;
+  std::string key_id;
+  std::string model = "*";
+  std::int64_t requests_per_minute = 0;
+  std::int64_t requests_per_day = 0;
+  std::int64_t tokens_per_minute = 0;  // prompt + completion tokens
+  std::int64_t tokens_per_day = 0;
+  std::int64_t concurrent_requests = 0;
+  Timestamp updated_at = 0;
+  bool operator==(const RateLimitRecord&) const = default;
+};
+
 // Cursor pagination as OpenAI does it: items after the object id `after`, at most `limit` of them.
 struct PageRequest {
   std::string after;

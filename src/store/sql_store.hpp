@@ -60,16 +60,28 @@ class SqlStore final : public Store {
   Result<Page<Invite>> list_invites(const std::string& org_id, const PageRequest& page) override;
   Status delete_invite(const std::string& org_id, const std::string& id) override;
 
+  Result<Page<RateLimitRecord>> list_rate_limits(const std::string& org_id, const std::string& project_id,
+                                                 const std::string& key_id, const PageRequest& page) override;
+  Result<RateLimitRecord> get_rate_limit(const std::string& org_id, const std::string& project_id,
+                                         const std::string& key_id, const std::string& id) override;
+  Status put_rate_limit(const RateLimitRecord& rule) override;
+  Status delete_rate_limit(const std::string& org_id, const std::string& project_id, const std::string& key_id,
+                           const std::string& id) override;
+  Result<std::vector<RateLimitRecord>> all_rate_limits() override;
+  Status on_rate_limit_change(std::function<void()> fn) override;
+
  private:
   SqlStore(std::unique_ptr<SqlDatabase> db, std::int64_t version) : db_(std::move(db)), schema_version_(version) {}
   // Runs `fn` in a transaction and, after commit, tells this process's key listeners about `changed_key`.
   Status write_key(const std::string& changed_key, const std::function<Status(SqlSession&)>& fn);
   void notify_local(std::string_view key_id);
+  void notify_limits_local();
 
   std::unique_ptr<SqlDatabase> db_;
   std::int64_t schema_version_;
   std::mutex listeners_mu_;
   std::vector<std::function<void(std::string_view)>> listeners_;
+  std::vector<std::function<void()>> limit_listeners_;  // guarded by listeners_mu_
 };
 
 }  // namespace sovra::store

@@ -73,6 +73,19 @@ class Store {
   virtual Result<Invite> get_invite(const std::string& org_id, const std::string& id) = 0;
   virtual Result<Page<Invite>> list_invites(const std::string& org_id, const PageRequest& page) = 0;
   virtual Status delete_invite(const std::string& org_id, const std::string& id) = 0;
+
+  // Rate-limit rules. A scope is (org_id, project_id, key_id) as in RateLimitRecord; ids are unique per scope.
+  // put_rate_limit creates or replaces the rule (scope, id). Writes notify every process (on_rate_limit_change).
+  virtual Result<Page<RateLimitRecord>> list_rate_limits(const std::string& org_id, const std::string& project_id,
+                                                         const std::string& key_id, const PageRequest& page) = 0;
+  virtual Result<RateLimitRecord> get_rate_limit(const std::string& org_id, const std::string& project_id,
+                                                 const std::string& key_id, const std::string& id) = 0;
+  virtual Status put_rate_limit(const RateLimitRecord& rule) = 0;
+  virtual Status delete_rate_limit(const std::string& org_id, const std::string& project_id, const std::string& key_id,
+                                   const std::string& id) = 0;
+  virtual Result<std::vector<RateLimitRecord>> all_rate_limits() = 0;
+  // Calls `fn` from a background thread whenever rate limits may have changed in any process. Call once.
+  virtual Status on_rate_limit_change(std::function<void()> fn) = 0;
 };
 
 }  // namespace sovra::store

@@ -99,6 +99,7 @@ void add_admin_routes(http::Router& router, const AdminDeps& deps) {
   add_project_routes(router, deps);
   add_key_routes(router, deps);
   add_member_routes(router, deps);
+  add_rate_limit_routes(router, deps);
 }
 
 }  // namespace sovra::platform::admin

@@ -68,5 +68,6 @@ void add_admin_routes(http::Router& router, const AdminDeps& deps);
 void add_project_routes(http::Router& router, const AdminDeps& deps);
 void add_key_routes(http::Router& router, const AdminDeps& deps);
 void add_member_routes(http::Router& router, const AdminDeps& deps);
+void add_rate_limit_routes(http::Router& router, const AdminDeps& deps);
 
 }  // namespace sovra::platform::admin

@@ -60,6 +60,17 @@ const std::vector<Migration> kMigrations = {
          "CREATE INDEX retained_content_by_request ON retained_content (project_id, request_id)",
          "CREATE INDEX retained_content_by_expiry ON retained_content (expires_at)",
      }},
+    {3,
+     "rate_limits",
+     {
+         // Scope columns are '' when not set (organisation scope: project_id = key_id = '').
+         "CREATE TABLE rate_limits (org_id TEXT NOT NULL REFERENCES organizations(id),"
+         " project_id TEXT NOT NULL DEFAULT '', key_id TEXT NOT NULL DEFAULT '', id TEXT NOT NULL,"
+         " model TEXT NOT NULL, requests_per_minute BIGINT NOT NULL DEFAULT 0,"
+         " requests_per_day BIGINT NOT NULL DEFAULT 0, tokens_per_minute BIGINT NOT NULL DEFAULT 0,"
+         " tokens_per_day BIGINT NOT NULL DEFAULT 0, concurrent_requests BIGINT NOT NULL DEFAULT 0,"
+         " updated_at BIGINT NOT NULL, PRIMARY KEY (org_id, project_id, key_id, id))",
+     }},
 };
 
 std::int64_t now_seconds() {

@@ -1,0 +1,157 @@
+// Two `sovra gateway` replicas sharing PostgreSQL (rules) and Redis (counters): under concurrent load from both
+// sides, the total admitted is the limit. Through /v1/debug/admit (server.debug_routes), which runs the rate-limit
+// hook exactly as an inference call meets it. Needs SOVRA_TEST_POSTGRES_URL and SOVRA_TEST_REDIS_URL (scripts/test).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <random>
+#include <thread>
+
+#include "integration/auth_support.hpp"
+#include "store/store_backends.hpp"
+#include "support/server_process.hpp"
+
+namespace sovra::test {
+namespace {
+
+TEST(RateLimitReplicas, TwoGatewaysSharingRedisAdmitExactlyTheLimit) {
+  store::test::PostgresBackend pg;
+  if (auto why = pg.skip_reason(); !why.empty()) GTEST_SKIP() << why;
+  const char* redis = std::getenv("SOVRA_TEST_REDIS_URL");
+  if (redis == nullptr) GTEST_SKIP() << "SOVRA_TEST_REDIS_URL is not set (scripts/test starts a throw-away Redis)";
+  const std::vector<std::string> args = {"--set", "server.debug_routes=true", "--set", "store.url=" + pg.url(),
+                                         "--set", std::string("rate_limits.redis_url=") + redis};
+  ServerProcess first("gateway", args);
+  ASSERT_TRUE(first.started()) << first.log();
+  ServerProcess second("gateway", args);
+  ASSERT_TRUE(second.started()) << second.log();
+  const auto admin = read_file(first.data_dir() + "/data/initial-admin-key");
+  auto project = call(first.port(), "POST", "/v1/organization/projects", admin, R"({"name":"limited"})");
+  ASSERT_EQ(project.status, 201) << project.body;
+  const auto pid = str(json_of(project), "id");
+  auto created = call(first.port(), "POST", "/v1/organization/projects/" + pid + "/api_keys", admin, "{}");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto key = str(json_of(created), "value");
+  // A day window: nothing refills while the test runs, so the total must be exactly the limit.
+  const int limit = 150;
+  ASSERT_EQ(call(first.port(), "POST", "/v1/organization/projects/" + pid + "/rate_limits/rl-*", admin,
+                 R"({"max_requests_per_1_day":150})")
+                .status,
+            200);
+  // Both replicas know the key and the rule (one request each, admitted, counted).
+  ASSERT_TRUE(eventually([&] {
+    auto r = call(second.port(), "POST", "/v1/debug/admit", key, R"({"model":"m"})");
+    return r.status == 200 && r.header("x-ratelimit-limit-requests") == "150";
+  }));
+  ASSERT_EQ(call(first.port(), "POST", "/v1/debug/admit", key, R"({"model":"m"})").header("x-ratelimit-limit-requests"),
+            "150");
+  std::atomic<int> admitted{2};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    const int port = t % 2 == 0 ? first.port() : second.port();
+    clients.emplace_back([&, port] {
+      for (int i = 0; i < 60; ++i) {
+        auto r = call(port, "POST", "/v1/debug/admit", key, R"({"model":"m"})");
+        if (r.status == 200) ++admitted;
+        else if (r.status == 429) ++refused;
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(admitted.load(), limit);
+  EXPECT_EQ(refused.load(), 240 + 2 - limit);
+  auto last = call(first.port(), "POST", "/v1/debug/admit", key, R"({"model":"m"})");
+  EXPECT_EQ(last.status, 429);
+  EXPECT_EQ(last.header("x-ratelimit-remaining-requests"), "0");
+  EXPECT_FALSE(last.header("retry-after").empty());
+  EXPECT_NE(last.body.find("rate_limit_exceeded"), std::string::npos) << last.body;
+}
+
+// A redis-server of the test's own on a random loopback port, which the test stops and starts again.
+class OwnRedis {
+ public:
+  OwnRedis() : port_(20000 + static_cast<int>(std::random_device{}() % 20000)) {}
+  ~OwnRedis() { stop(); }
+  bool start() {
+    const auto cmd = "redis-server --port " + std::to_string(port_) + " --bind 127.0.0.1 --save '' --appendonly no" +
+                     " --daemonize yes --pidfile " + pidfile() + " --logfile /dev/null";
+    if (std::system(cmd.c_str()) != 0) return false;
+    return eventually([&] { return std::system(("redis-cli -p " + std::to_string(port_) + " ping >/dev/null 2>&1").c_str()) == 0; });
+  }
+  void stop() {
+    (void)std::system(("[ -f " + pidfile() + " ] && kill $(cat " + pidfile() + ") 2>/dev/null; rm -f " + pidfile()).c_str());
+    eventually([&] { return std::system(("redis-cli -p " + std::to_string(port_) + " ping >/dev/null 2>&1").c_str()) != 0; });
+  }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::string pidfile() const { return "/tmp/sovra-rl-it-" + std::to_string(port_) + ".pid"; }
+  int port_;
+};
+
+TEST(RateLimitReplicas, RedisKilledMidTestAppliesEachReplicasPolicyAndRecovers) {
+  store::test::PostgresBackend pg;
+  if (auto why = pg.skip_reason(); !why.empty()) GTEST_SKIP() << why;
+  if (std::system("command -v redis-server >/dev/null && command -v redis-cli >/dev/null") != 0) {
+    GTEST_SKIP() << "redis-server / redis-cli not installed (scripts/setup installs them)";
+  }
+  OwnRedis redis;
+  ASSERT_TRUE(redis.start());
+  const std::vector<std::string> common = {"--set", "server.debug_routes=true", "--set", "store.url=" + pg.url(),
+                                           "--set", "rate_limits.redis_url=" + redis.url(), "--set",
+                                           "rate_limits.replicas=2"};
+  auto with = [&](const char* policy) {
+    auto a = common;
+    a.insert(a.end(), {"--set", std::string("rate_limits.redis_failure=") + policy});
+    return a;
+  };
+  ServerProcess closed("gateway", with("closed"));
+  ASSERT_TRUE(closed.started()) << closed.log();
+  ServerProcess open("gateway", with("open"));
+  ASSERT_TRUE(open.started()) << open.log();
+  const auto admin = read_file(closed.data_dir() + "/data/initial-admin-key");
+  auto created = call(closed.port(), "POST", "/v1/organization/projects/proj_default/api_keys", admin, "{}");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto key = str(json_of(created), "value");
+  ASSERT_EQ(call(closed.port(), "POST", "/v1/organization/projects/proj_default/rate_limits/rl-*", admin,
+                 R"({"max_requests_per_1_day":10})")
+                .status,
+            200);
+  auto admit = [&](const ServerProcess& s) { return call(s.port(), "POST", "/v1/debug/admit", key, R"({"model":"m"})"); };
+  ASSERT_TRUE(eventually([&] { return admit(open).header("x-ratelimit-limit-requests") == "10"; }));
+
+  redis.stop();
+  // closed: refused with 503 and Retry-After; nothing crashes.
+  auto refused = admit(closed);
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.header("retry-after"), "1");
+  // open: this replica's own counters, with its share of the limit (10 / 2 replicas).
+  int admitted = 0;
+  for (int i = 0; i < 8; ++i) {
+    auto r = admit(open);
+    if (r.status == 200) {
+      ++admitted;
+      EXPECT_EQ(r.header("x-ratelimit-limit-requests"), "5");
+    } else {
+      EXPECT_EQ(r.status, 429) << r.body;
+    }
+  }
+  EXPECT_EQ(admitted, 5);
+  // Both count the failures.
+  auto metrics = call(closed.port(), "GET", "/metrics", "");
+  EXPECT_NE(metrics.body.find("sovra_rate_limit_decisions_total{result=\"unavailable\"}"), std::string::npos);
+
+  // Redis is back (empty: no persistence): both replicas use it again.
+  ASSERT_TRUE(redis.start());
+  // (Each connection retries at most every 500 ms after a failure; until then the policy still applies.)
+  EXPECT_TRUE(eventually([&] { return admit(closed).status == 200; }));
+  EXPECT_TRUE(eventually([&] {
+    auto back = admit(open);
+    return back.status == 200 && back.header("x-ratelimit-limit-requests") == "10";
+  }));
+}
+
+}  // namespace
+}  // namespace sovra::test
