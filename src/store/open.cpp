@@ -17,6 +17,12 @@ std::string redact_url(const std::string& url) {
 }
 
 Result<std::unique_ptr<Store>> open_store(const OpenOptions& o) {
+  SOVRA_TRY(auto db, open_database(o));
+  SOVRA_TRY(auto s, SqlStore::open(std::move(db)));
+  return std::unique_ptr<Store>(std::move(s));
+}
+
+Result<std::unique_ptr<SqlDatabase>> open_database(const OpenOptions& o) {
   std::unique_ptr<SqlDatabase> db;
   if (o.url.starts_with("postgres://") || o.url.starts_with("postgresql://")) {
     auto pg = open_postgres({.conninfo = o.url, .pool_size = o.pool_size});
@@ -24,13 +30,12 @@ Result<std::unique_ptr<Store>> open_store(const OpenOptions& o) {
     db = std::move(*pg);
   } else if (o.url.empty() || o.url.starts_with("sqlite:")) {
     const std::string path = o.url.empty() ? o.data_dir + "/sovra.db" : o.url.substr(7);
-    SOVRA_TRY(db, open_sqlite(path));
+    SOVRA_TRY(db, open_sqlite(path, {.full_sync = o.sqlite_full_sync}));
   } else {
     return Error::invalid("store.url must be empty (SQLite in the data directory), sqlite:PATH or postgres://…",
                           "store.url");
   }
-  SOVRA_TRY(auto s, SqlStore::open(std::move(db)));
-  return std::unique_ptr<Store>(std::move(s));
+  return db;
 }
 
 }  // namespace sovra::store
