@@ -10,6 +10,7 @@
 #include "app/data_dir.hpp"
 #include "app/model_catalog.hpp"
 #include "app/model_files.hpp"
+#include "app/metering_wiring.hpp"
 #include "app/platform_wiring.hpp"
 #include "app/run_server.hpp"
 #include "app/system_routes.hpp"
@@ -72,12 +73,25 @@ int serve(const ConfigFlags& flags) {
   for (const auto& m : config->models) log.info("model configured", {{"model", m.name}, {"path", m.path}});
   if (config->models.empty()) log.warn("no models configured: pass --model NAME=PATH.gguf to serve one");
 
+  std::unique_ptr<Metering> metering;  // after the platform: destroyed (ledger drained) before it
+  if (config->metering.enabled) {
+    auto m = Metering::start(*config, (*platform)->store(), (*platform)->executor());
+    if (!m) {
+      log.error("cannot start metering", {{"error", m.error().message}});
+      std::cerr << "sovra: " << m.error().message << "\n";
+      return 1;
+    }
+    metering = std::move(*m);
+  }
+
   auto router = std::make_shared<http::Router>();
   add_system_routes(*router, {.readiness = readiness,
                               .debug_routes = config->server.debug_routes,
                               .sse_queue_events = static_cast<std::size_t>(config->server.sse_queue_events)});
-  api::openai::add_model_routes(*router, std::make_shared<const std::vector<api::ModelInfo>>(std::move(*catalog)));
+  api::openai::add_model_routes(*router, std::make_shared<const std::vector<api::ModelInfo>>(std::move(*catalog)),
+                                metering ? metering->prices_of() : api::openai::PricesOf{});
   (*platform)->install(*router);
+  if (metering) metering->install(*router);
 
   return run_server(*config, router, **platform, log);
 }

@@ -43,6 +43,8 @@ Platform::~Platform() {
 }
 
 const platform::BootstrapResult& Platform::bootstrap_result() const { return impl_->bootstrap; }
+std::shared_ptr<store::Store> Platform::store() const { return impl_->store; }
+std::shared_ptr<store::Executor> Platform::executor() const { return impl_->executor; }
 
 Result<std::unique_ptr<Platform>> Platform::start(const Config& config, const PlatformOptions& options) {
   const Logger log("store");

@@ -8,6 +8,8 @@
 #include "config/config.hpp"
 #include "http/router.hpp"
 #include "platform/bootstrap.hpp"
+#include "store/executor.hpp"
+#include "store/store.hpp"
 
 namespace sovra::app {
 
@@ -25,6 +27,9 @@ class Platform {
   // Auth filter on /v1/*, admin API routes, and (server.debug_routes) the /debug/ping and /v1/debug/* routes.
   void install(http::Router& router) const;
   const platform::BootstrapResult& bootstrap_result() const;
+  // For components with their own routes and tables on the same store (metering_wiring.hpp).
+  std::shared_ptr<store::Store> store() const;
+  std::shared_ptr<store::Executor> executor() const;
 
  private:
   struct Impl;

@@ -54,11 +54,20 @@ struct StoreConfig {
   std::int64_t pool_size = 4;  // PostgreSQL connections (and store threads)
 };
 
+struct MeteringConfig {
+  bool enabled = true;                    // usage ledger, prices, budgets, usage/costs APIs, invoices
+  std::string price_file;                 // JSON price book imported at start-up (entries are added, never rewritten)
+  std::string default_currency = "EUR";   // billing currency of organisations that chose none
+  std::int64_t max_batch = 256;           // usage records per ledger transaction (group commit)
+  std::int64_t refresh_ms = 5000;         // how often prices and budgets are re-read (changes by other processes)
+};
+
 struct Config {
   ServerConfig server;
   LogConfig log;
   AuthConfig auth;
   StoreConfig store;
+  MeteringConfig metering;
   std::string data_dir = "./data";
   std::vector<ModelSpec> models;
 };

@@ -38,6 +38,11 @@ const std::array kFields = {
     SOVRA_FIELD("auth.last_used_flush_ms", auth.last_used_flush_ms, false, "write-back interval of last-used times"),
     SOVRA_FIELD("store.url", store.url, true, "empty (SQLite in data_dir), sqlite:PATH or postgres://..."),
     SOVRA_FIELD("store.pool_size", store.pool_size, false, "PostgreSQL connections"),
+    SOVRA_FIELD("metering.enabled", metering.enabled, false, "usage ledger, prices, budgets and invoices"),
+    SOVRA_FIELD("metering.price_file", metering.price_file, false, "JSON price book imported at start-up"),
+    SOVRA_FIELD("metering.default_currency", metering.default_currency, false, "currency of organisations without one"),
+    SOVRA_FIELD("metering.max_batch", metering.max_batch, false, "usage records per ledger commit at most"),
+    SOVRA_FIELD("metering.refresh_ms", metering.refresh_ms, false, "re-read interval of prices and budgets"),
 };
 
 #undef SOVRA_FIELD

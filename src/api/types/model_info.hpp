@@ -2,6 +2,7 @@
 // What /v1/models tells a client about one served model: OpenAI's fields plus Sovra's facts from the GGUF file.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sovra::api {
 
@@ -13,6 +14,17 @@ struct ModelCapabilities {
   bool vision = false;
 };
 
+// A model's price in one currency, in force now (platform/pricing); amounts are exact decimal strings.
+struct ModelPrice {
+  std::string currency;
+  std::string input_per_1m;
+  std::string cached_input_per_1m;
+  std::string output_per_1m;
+  std::string audio_minute;
+  std::string page;
+  std::int64_t effective_from = 0;
+};
+
 struct ModelInfo {
   std::string id;
   std::int64_t created = 0;  // Unix seconds: when the model file was last modified
@@ -22,6 +34,7 @@ struct ModelInfo {
   std::string quantization;         // from general.file_type: Q4_K_M, Q8_0, F16, …; empty when unknown
   std::uint64_t parameters = 0;     // number of weights, from the tensor shapes
   ModelCapabilities capabilities;
+  std::vector<ModelPrice> pricing;  // empty: not priced (the field is left out)
 };
 
 }  // namespace sovra::api

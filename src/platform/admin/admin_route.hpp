@@ -38,6 +38,7 @@ struct AdminCall {
 struct AdminReply {
   int status = 200;
   std::string body;
+  std::string content_type;  // empty: application/json (invoices also answer text/csv and text/html)
 };
 
 using AdminFn = std::function<Result<AdminReply>(store::Store&, const AdminCall&)>;

@@ -9,6 +9,8 @@ constexpr const char* kColumns =
     "id, model, currency, effective_from, input_per_1m, cached_input_per_1m, output_per_1m, audio_minute, page,"
     " created_at";
 
+constexpr std::int64_t kBackdateGraceS = 60;
+
 std::int64_t int_cell(const store::SqlCell& c) { return c ? std::stoll(*c) : 0; }
 
 Price price_from_row(const store::SqlRow& r) {
@@ -33,10 +35,10 @@ bool same_amounts(const Price& a, const Price& b) {
 
 }  // namespace
 
-Result<Price> PriceStore::add(Price p) {
+Result<Price> PriceStore::add(Price p, std::int64_t now) {
   SOVRA_CHECK(validate_price(p));
   if (p.id.empty()) p.id = new_id("price");
-  if (p.created_at == 0) p.created_at = now_seconds();
+  if (p.created_at == 0) p.created_at = now;
   Price stored;
   auto st = db_.transaction([&](store::SqlSession& s) -> Status {
     SOVRA_TRY(auto existing, s.query(std::string("SELECT ") + kColumns +
@@ -52,6 +54,15 @@ Result<Price> PriceStore::add(Price p) {
                      "effective_from", 409};
       }
       return {};
+    }
+    if (p.effective_from < now - kBackdateGraceS) {
+      SOVRA_TRY(auto older, s.query("SELECT COUNT(*) FROM prices WHERE model = ? AND currency = ?", {p.model, p.currency}));
+      if (!older.rows.empty() && older.rows[0][0] && *older.rows[0][0] != "0") {
+        return Error{ErrorCode::kConflict,
+                     "effective_from lies in the past and " + p.model + " already has a price in " + p.currency +
+                         ": calls since then were charged at that price. Let the new price start now or later.",
+                     "effective_from", 409};
+      }
     }
     SOVRA_CHECK(s.query(std::string("INSERT INTO prices (") + kColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         {p.id, p.model, p.currency, p.effective_from, p.input_per_1m.nanos,

@@ -17,8 +17,10 @@ class PriceStore {
 
   // Adds an entry (id and created_at assigned when empty). The same (model, currency, effective_from) with the same
   // amounts again is a no-op returning the stored entry; with other amounts it is a conflict — history is never
-  // rewritten: add an entry with a later effective_from instead.
-  Result<Price> add(Price p);
+  // rewritten: add an entry with a later effective_from instead. For the same reason an entry may not start in the
+  // past (more than a minute before `now`) once the model has a price in that currency: calls since then were
+  // charged at the old one.
+  Result<Price> add(Price p, std::int64_t now);
   Result<std::vector<Price>> all();
 
   // The organisation's billing currency; `fallback` when it never chose one.
