@@ -40,7 +40,7 @@ class UsageRoutes : public ::testing::Test {
     const admin::AdminDeps deps{.store = store_, .executor = executor_, .default_rotation_grace_s = 0};
     add_usage_routes(router_, deps, db_, pricing_);
     billing::add_invoice_routes(router_, deps, db_);
-    auto reload = [this]() -> Status { return {}; };
+    auto reload = []() -> Status { return {}; };
     gateway::budget::add_budget_routes(router_, deps, {.db = db_, .pricing = pricing_, .reload = reload});
     pricing::add_pricing_routes(router_, deps, {.db = db_, .pricing = pricing_, .reload = reload});
   }
