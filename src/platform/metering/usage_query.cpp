@@ -212,11 +212,12 @@ Result<std::string> run_usage_query(store::SqlDatabase& db, const std::string& o
   const std::int64_t from_ms = q.start_time * 1000;
   const std::int64_t to_ms = std::min(q.end_time, page_end_bucket * w) * 1000;
 
+  // GROUP BY ordinals: PostgreSQL would not see `started_ms / $1` and `started_ms / $5` as one expression.
   std::string select = "SELECT started_ms / ? AS b";
-  std::string group = " GROUP BY started_ms / ?";
-  for (const auto& g : q.group_by) {
-    select += std::string(", ") + column_of(g);
-    group += std::string(", ") + column_of(g);
+  std::string group = " GROUP BY 1";
+  for (std::size_t i = 0; i < q.group_by.size(); ++i) {
+    select += std::string(", ") + column_of(q.group_by[i]);
+    group += ", " + std::to_string(i + 2);
   }
   select +=
       ", COUNT(*), SUM(input_tokens), SUM(cached_tokens), SUM(output_tokens), SUM(audio_ms), SUM(pages),"
@@ -236,7 +237,6 @@ Result<std::string> run_usage_query(store::SqlDatabase& db, const std::string& o
   in_list("user_id", q.user_ids);
   in_list("key_id", q.api_key_ids);
   in_list("model", q.models);
-  params.emplace_back(w * 1000);
   const std::string sql = select + group;
 
   std::vector<Row> rows;

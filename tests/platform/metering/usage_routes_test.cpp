@@ -22,10 +22,16 @@ namespace {
 namespace json = boost::json;
 constexpr std::int64_t kNov1 = 1'793'491'200;  // 2026-11-01T00:00:00Z
 
-class UsageRoutes : public ::testing::Test {
+// Runs on SQLite, and on PostgreSQL when SOVRA_TEST_POSTGRES_URL is set.
+class UsageRoutes : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
-    auto s = store::open_store({.url = "", .data_dir = b_.dir()});
+    if (GetParam()) {
+      pg_ = std::make_unique<test::PostgresLedgerDb>();
+      if (auto why = pg_->skip_reason(); !why.empty()) GTEST_SKIP() << why;
+    }
+    const auto options = GetParam() ? pg_->options() : b_.options();
+    auto s = store::open_store(options);
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::shared_ptr<store::Store>(std::move(*s));
     ASSERT_TRUE(store_->create_organization({"org_a", "A", 1}));
@@ -33,7 +39,7 @@ class UsageRoutes : public ::testing::Test {
     ASSERT_TRUE(store_->create_project({"proj_a1", "org_a", "a1", 10, 0}));
     ASSERT_TRUE(store_->create_project({"proj_a2", "org_a", "a2", 11, 0}));
     ASSERT_TRUE(store_->create_project({"proj_b1", "org_b", "b1", 12, 0}));
-    db_ = test::open_ledger_db(b_);
+    db_ = GetParam() ? test::open_ledger_db(*pg_) : test::open_ledger_db(b_);
     ASSERT_NE(db_, nullptr);
     pricing_ = std::make_shared<pricing::PricingState>("EUR");
     pricing_->set(std::make_shared<const pricing::PriceBook>(), {{"org_b", "SEK"}});
@@ -108,6 +114,7 @@ class UsageRoutes : public ::testing::Test {
   }
 
   test::SqliteLedgerDb b_;
+  std::unique_ptr<test::PostgresLedgerDb> pg_;
   std::shared_ptr<store::Store> store_;
   std::shared_ptr<store::SqlDatabase> db_;
   std::shared_ptr<pricing::PricingState> pricing_;
@@ -116,7 +123,7 @@ class UsageRoutes : public ::testing::Test {
   int seq_ = 0;
 };
 
-TEST_F(UsageRoutes, CompletionsUsageSumsTheLedgerExactlyInUtcDayBuckets) {
+TEST_P(UsageRoutes, CompletionsUsageSumsTheLedgerExactlyInUtcDayBuckets) {
   std::vector<UsageRecord> rs;
   std::int64_t in_day0 = 0, out_day0 = 0, n_day0 = 0, in_day1 = 0;
   for (int i = 0; i < 50; ++i) {
@@ -164,7 +171,7 @@ TEST_F(UsageRoutes, CompletionsUsageSumsTheLedgerExactlyInUtcDayBuckets) {
   EXPECT_EQ(e0.at("input_tokens").as_int64(), 5);
 }
 
-TEST_F(UsageRoutes, GroupByAndFiltersAndHourlyBuckets) {
+TEST_P(UsageRoutes, GroupByAndFiltersAndHourlyBuckets) {
   write({rec("org_a", "proj_a1", "tiny", kNov1 + 10, 10, 1, 1), rec("org_a", "proj_a2", "tiny", kNov1 + 20, 20, 2, 1),
          rec("org_a", "proj_a2", "big", kNov1 + 3600, 40, 4, 1)});
   auto v = get_json("/v1/organization/usage/completions?start_time=" + std::to_string(kNov1) +
@@ -185,7 +192,7 @@ TEST_F(UsageRoutes, GroupByAndFiltersAndHourlyBuckets) {
   EXPECT_EQ(f0[0].at("api_key_id").as_string(), "key_k_proj_a2");
 }
 
-TEST_F(UsageRoutes, CostsAreExactDecimalsInTheOrganisationsCurrency) {
+TEST_P(UsageRoutes, CostsAreExactDecimalsInTheOrganisationsCurrency) {
   std::vector<UsageRecord> rs;
   for (int i = 0; i < 1000; ++i) rs.push_back(rec("org_b", "proj_b1", "tiny", kNov1 + i, 1, 1, 100'000'000));  // 0.1
   rs.push_back(rec("org_b", "proj_b1", "tiny", kNov1 + 5, 1, 1, 1));                                            // 1e-9
@@ -198,7 +205,7 @@ TEST_F(UsageRoutes, CostsAreExactDecimalsInTheOrganisationsCurrency) {
       << r.body;
 }
 
-TEST_F(UsageRoutes, AnOrganisationNeverSeesAnothersData) {
+TEST_P(UsageRoutes, AnOrganisationNeverSeesAnothersData) {
   write({rec("org_a", "proj_a1", "secret-model", kNov1 + 1, 123, 456, 789)});
   const std::string range = "?start_time=" + std::to_string(kNov1) + "&limit=1&group_by=project_id&group_by=model";
   for (const char* path : {"/v1/organization/usage/completions", "/v1/organization/costs"}) {
@@ -231,7 +238,7 @@ TEST_F(UsageRoutes, AnOrganisationNeverSeesAnothersData) {
   EXPECT_EQ(other.body, expected);
 }
 
-TEST_F(UsageRoutes, BadQueriesAreClearErrors) {
+TEST_P(UsageRoutes, BadQueriesAreClearErrors) {
   const std::pair<const char*, const char*> cases[] = {
       {"/v1/organization/usage/completions", "start_time"},
       {"/v1/organization/usage/completions?start_time=abc", "start_time"},
@@ -254,7 +261,7 @@ TEST_F(UsageRoutes, BadQueriesAreClearErrors) {
   }
 }
 
-TEST_F(UsageRoutes, InvoicesSumToTheLedgerAndCloseImmutably) {
+TEST_P(UsageRoutes, InvoicesSumToTheLedgerAndCloseImmutably) {
   std::vector<UsageRecord> rs;
   std::int64_t total = 0;
   for (int i = 0; i < 40; ++i) {
@@ -285,7 +292,7 @@ TEST_F(UsageRoutes, InvoicesSumToTheLedgerAndCloseImmutably) {
   EXPECT_EQ(j.at("totals").as_array().at(0).at("exact").as_string(), pricing::format_money({total}));
 }
 
-TEST_F(UsageRoutes, PricingIsPublicAndPriceChangesAreOperatorOnlyAndNeverRewriteHistory) {
+TEST_P(UsageRoutes, PricingIsPublicAndPriceChangesAreOperatorOnlyAndNeverRewriteHistory) {
   auto pub = call("GET", "/v1/pricing", "");
   EXPECT_EQ(pub.status, 200);
   EXPECT_EQ(router_.match("GET", "/v1/pricing").route->options.public_route, true);
@@ -299,6 +306,9 @@ TEST_F(UsageRoutes, PricingIsPublicAndPriceChangesAreOperatorOnlyAndNeverRewrite
   auto list = get_json("/v1/organization/prices", "org_b");
   EXPECT_EQ(list.at("data").as_array().size(), 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, UsageRoutes, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& i) { return i.param ? "postgres" : "sqlite"; });
 
 }  // namespace
 }  // namespace sovra::platform::metering
