@@ -137,8 +137,10 @@ std::shared_ptr<gateway::CallHook> Metering::budget_hook() const { return impl_-
 std::shared_ptr<gateway::CallHook> Metering::metering_hook() const { return impl_->metering_hook; }
 
 void Metering::add_hooks(gateway::CallChain& chain) const {
-  chain.add(impl_->budget_hook);
+  // Metering first: when a later hook (budget, rate limits added after it) refuses, the chain finishes the
+  // metering ticket with the refusal, so refused calls are in the ledger too (zero usage, zero cost).
   chain.add(impl_->metering_hook);
+  chain.add(impl_->budget_hook);
 }
 
 void Metering::install(http::Router& router) const {

@@ -4,7 +4,7 @@
 // (re-read every metering.refresh_ms and after each change), and builds the CallHooks and routes:
 //
 //   auto metering = Metering::start(config, platform->store(), platform->executor());
-//   (*metering)->add_hooks(chain);            // budget (admission) then metering (ledger) — after auth/limits
+//   (*metering)->add_hooks(chain);            // metering (ledger), then budget; add rate limits after them
 //   (*metering)->install(router);             // /v1/pricing, prices, billing, budgets, usage, costs, invoices
 //   add_model_routes(router, catalog, (*metering)->prices_of());   // prices in /v1/models
 //
@@ -31,7 +31,7 @@ class Metering {
 
   std::shared_ptr<gateway::CallHook> budget_hook() const;
   std::shared_ptr<gateway::CallHook> metering_hook() const;
-  void add_hooks(gateway::CallChain& chain) const;  // budget_hook, then metering_hook
+  void add_hooks(gateway::CallChain& chain) const;  // metering_hook, then budget_hook
   void install(http::Router& router) const;
   api::openai::PricesOf prices_of() const;
 

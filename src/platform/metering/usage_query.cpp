@@ -220,7 +220,10 @@ Result<std::string> run_usage_query(store::SqlDatabase& db, const std::string& o
     group += ", " + std::to_string(i + 2);
   }
   select +=
-      ", COUNT(*), SUM(input_tokens), SUM(cached_tokens), SUM(output_tokens), SUM(audio_ms), SUM(pages),"
+      // num_model_requests: calls that reached a model; refusals (an error status and nothing used) are in the
+      // ledger for completeness but are not model requests.
+      ", SUM(CASE WHEN status < 400 OR input_tokens + output_tokens + audio_ms + pages > 0 THEN 1 ELSE 0 END),"
+      " SUM(input_tokens), SUM(cached_tokens), SUM(output_tokens), SUM(audio_ms), SUM(pages),"
       " SUM(cost_nanos) FROM usage_records WHERE org_id = ? AND started_ms >= ? AND started_ms < ?";
   std::vector<store::SqlValue> params{w * 1000, org_id, from_ms, to_ms};
   const auto in_list = [&](const char* column, const std::vector<std::string>& values) {

@@ -140,6 +140,11 @@ TEST_P(UsageRoutes, CompletionsUsageSumsTheLedgerExactlyInUtcDayBuckets) {
   }
   rs.push_back(rec("org_b", "proj_b1", "tiny", kNov1 + 10, 999999, 999999, 5));  // another organisation
   rs.push_back(rec("org_a", "proj_a1", "tiny", kNov1 + 20, 5, 5, 5, "/v1/embeddings"));  // another endpoint
+  UsageRecord refused = rec("org_a", "proj_a1", "tiny", kNov1 + 30, 0, 0, 0);  // refused by a budget: no request
+  refused.cached_tokens = 0;
+  refused.status = 429;
+  refused.error_code = "insufficient_quota";
+  rs.push_back(refused);
   write(rs);
 
   auto v = get_json("/v1/organization/usage/completions?start_time=" + std::to_string(kNov1) + "&limit=3", "org_a");
