@@ -10,6 +10,7 @@
 #include "app/command.hpp"
 #include "app/config_flags.hpp"
 #include "app/data_dir.hpp"
+#include "app/metering_wiring.hpp"
 #include "app/platform_wiring.hpp"
 #include "app/run_server.hpp"
 #include "app/system_routes.hpp"
@@ -60,6 +61,17 @@ int gateway(const ConfigFlags& flags) {
   }
   readiness->set("store", true, std::string((*platform)->bootstrap_result().created ? "bootstrapped" : "open"));
 
+  std::unique_ptr<Metering> metering;  // after the platform: destroyed (ledger drained) before it
+  if (config->metering.enabled) {
+    auto m = Metering::start(*config, (*platform)->store(), (*platform)->executor());
+    if (!m) {
+      log.error("cannot start metering", {{"error", m.error().message}});
+      std::cerr << "sovra: " << m.error().message << "\n";
+      return 1;
+    }
+    metering = std::move(*m);
+  }
+
   auto router = std::make_shared<http::Router>();
   add_system_routes(*router, {.readiness = readiness,
                               .debug_routes = config->server.debug_routes,
@@ -68,6 +80,7 @@ int gateway(const ConfigFlags& flags) {
   // TODO(#11): the /v1/chat/completions and /v1/completions handlers (api/openai, over api::CallFlow) take
   // `*models` as their routing::ModelRouter once merged.
   (*platform)->install(*router);
+  if (metering) metering->install(*router);
   return run_server(*config, router, **platform, log);
 }
 

@@ -50,6 +50,8 @@ Platform::~Platform() {
 }
 
 const platform::BootstrapResult& Platform::bootstrap_result() const { return impl_->bootstrap; }
+std::shared_ptr<store::Store> Platform::store() const { return impl_->store; }
+std::shared_ptr<store::Executor> Platform::executor() const { return impl_->executor; }
 
 std::shared_ptr<gateway::CallHook> Platform::rate_limit_hook() const { return impl_->rate_limits; }
 

@@ -9,6 +9,8 @@
 #include "http/router.hpp"
 #include "platform/admin/admin_route.hpp"
 #include "platform/bootstrap.hpp"
+#include "store/executor.hpp"
+#include "store/store.hpp"
 
 namespace sovra::gateway {
 class CallHook;
@@ -42,6 +44,10 @@ class Platform {
   // The rate limiter (gateway/rate_limit) as a CallHook for the CallChain: rules from the store (followed across
   // processes), defaults and Redis from config.rate_limits. Null when rate_limits.enabled is false.
   std::shared_ptr<gateway::CallHook> rate_limit_hook() const;
+
+  // For components with their own routes and tables on the same store (metering_wiring.hpp).
+  std::shared_ptr<store::Store> store() const;
+  std::shared_ptr<store::Executor> executor() const;
 
  private:
   struct Impl;

@@ -156,6 +156,14 @@ struct RateLimitConfig {
   RateLimitDefaults key;
 };
 
+struct MeteringConfig {
+  bool enabled = true;                    // usage ledger, prices, budgets, usage/costs APIs, invoices
+  std::string price_file;                 // JSON price book imported at start-up (entries are added, never rewritten)
+  std::string default_currency = "EUR";   // billing currency of organisations that chose none
+  std::int64_t max_batch = 256;           // usage records per ledger transaction (group commit)
+  std::int64_t refresh_ms = 5000;         // how often prices and budgets are re-read (changes by other processes)
+};
+
 struct Config {
   ServerConfig server;
   EngineConfig engine;
@@ -163,9 +171,8 @@ struct Config {
   AuthConfig auth;
   StoreConfig store;
   AuditConfig audit;
-};
-
   RateLimitConfig rate_limits;
+  MeteringConfig metering;
   std::string data_dir = "./data";
   std::vector<ModelSpec> models;
   RoutingConfig routing;  // deployments (local and upstream), aliases, fallbacks, health; issue #11

@@ -255,6 +255,14 @@ Status validate_config(const Config& c) {
   if (c.server.tls.cert_file.empty() != c.server.tls.key_file.empty()) {
     return Error::invalid("'server.tls.cert_file' and 'server.tls.key_file' must be set together", "server.tls");
   }
+  SOVRA_CHECK(positive(c.metering.max_batch, "metering.max_batch"));
+  SOVRA_CHECK(positive(c.metering.refresh_ms, "metering.refresh_ms"));
+  if (c.metering.default_currency.size() != 3 ||
+      c.metering.default_currency.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos) {
+    return Error::invalid("'metering.default_currency' must be a three-letter code such as EUR or SEK, got '" +
+                              c.metering.default_currency + "'",
+                          "metering.default_currency");
+  }
   if (c.data_dir.empty()) return Error::invalid("'data_dir' must not be empty", "data_dir");
   if (c.engine.kv_cache_mib < 0)
     return Error::invalid("'engine.kv_cache_mib' must be >= 0 (0: sized from the model)", "engine.kv_cache_mib");

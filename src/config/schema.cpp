@@ -91,6 +91,11 @@ const std::array kFields = {
     SOVRA_FIELD("rate_limits.key.tokens_per_minute", rate_limits.key.tokens_per_minute, false, "default TPM per key (0: none)"),
     SOVRA_FIELD("rate_limits.key.tokens_per_day", rate_limits.key.tokens_per_day, false, "default TPD per key (0: none)"),
     SOVRA_FIELD("rate_limits.key.concurrent_requests", rate_limits.key.concurrent_requests, false, "default concurrent requests per key (0: none)"),
+    SOVRA_FIELD("metering.enabled", metering.enabled, false, "usage ledger, prices, budgets and invoices"),
+    SOVRA_FIELD("metering.price_file", metering.price_file, false, "JSON price book imported at start-up"),
+    SOVRA_FIELD("metering.default_currency", metering.default_currency, false, "currency of organisations without one"),
+    SOVRA_FIELD("metering.max_batch", metering.max_batch, false, "usage records per ledger commit at most"),
+    SOVRA_FIELD("metering.refresh_ms", metering.refresh_ms, false, "re-read interval of prices and budgets"),
 };
 
 #undef SOVRA_FIELD

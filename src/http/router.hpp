@@ -27,6 +27,7 @@ struct RouteOptions {
   bool json_body = false;  // POST/PUT/PATCH bodies must be application/json (415 otherwise)
   std::string summary;     // one line for /openapi.json
   bool hidden = false;     // left out of /openapi.json
+  bool public_route = false;  // authentication filters let it through without credentials (GET /v1/pricing)
 };
 
 struct Route {

@@ -30,7 +30,7 @@ Result<std::unique_ptr<SqlDatabase>> open_database(const OpenOptions& o) {
     db = std::move(*pg);
   } else if (o.url.empty() || o.url.starts_with("sqlite:")) {
     const std::string path = o.url.empty() ? o.data_dir + "/sovra.db" : o.url.substr(7);
-    SOVRA_TRY(db, open_sqlite(path));
+    SOVRA_TRY(db, open_sqlite(path, {.full_sync = o.sqlite_full_sync}));
   } else {
     return Error::invalid("store.url must be empty (SQLite in the data directory), sqlite:PATH or postgres://…",
                           "store.url");

@@ -14,9 +14,15 @@ struct OpenOptions {
   std::string url;
   std::string data_dir;
   int pool_size = 4;
+  // SQLite only: fsync every commit (synchronous=FULL) instead of WAL's default NORMAL, which survives a process
+  // kill but may lose the last commits on power loss. The usage ledger asks for it (group commit amortises it).
+  bool sqlite_full_sync = false;
 };
 
 Result<std::unique_ptr<Store>> open_store(const OpenOptions& options);
+// The database under a store, without the Store (for components with their own tables, e.g. the usage ledger).
+// Does not migrate: open_store (or store::migrate) does.
+Result<std::unique_ptr<SqlDatabase>> open_database(const OpenOptions& options);
 
 // The configured database itself (no migrations): for subsystems with their own tables on the same database
 // (platform/audit, gateway/residency), opened as a separate connection (pool) next to the Store's.

@@ -5,6 +5,8 @@
 namespace sovra::api::openai {
 
 const char* error_type(const Error& e) {
+  // OpenAI answers an exhausted quota or budget with type and code both "insufficient_quota" (HTTP 429).
+  if (e.api_code == "insufficient_quota") return "insufficient_quota";
   switch (e.code) {
     case ErrorCode::kUnauthenticated:
       return "authentication_error";

@@ -71,7 +71,27 @@ void append_model(std::string& out, const ModelInfo& m) {
     if (i > 0) out += ',';
     append_string(out, t.regions[i]);
   }
-  out += "]}}";
+  out += "]}";
+  if (!m.pricing.empty()) {
+    out += R"(,"pricing":[)";
+    for (std::size_t i = 0; i < m.pricing.size(); ++i) {
+      const ModelPrice& p = m.pricing[i];
+      if (i > 0) out += ',';
+      out += R"({"currency":)";
+      append_string(out, p.currency);
+      for (const auto& [name, value] : {std::pair<const char*, const std::string&>{"input_per_1m", p.input_per_1m},
+                                        {"cached_input_per_1m", p.cached_input_per_1m},
+                                        {"output_per_1m", p.output_per_1m},
+                                        {"audio_minute", p.audio_minute},
+                                        {"page", p.page}}) {
+        fmt::format_to(std::back_inserter(out), R"(,"{}":)", name);
+        append_string(out, value);
+      }
+      fmt::format_to(std::back_inserter(out), R"(,"effective_from":{}}})", p.effective_from);
+    }
+    out += ']';
+  }
+  out += '}';
 }
 
 }  // namespace
@@ -92,20 +112,30 @@ std::string encode_model_list(const std::vector<ModelInfo>& models) {
   return out;
 }
 
-void add_model_routes(http::Router& router, std::shared_ptr<const std::vector<ModelInfo>> catalog) {
+void add_model_routes(http::Router& router, std::shared_ptr<const std::vector<ModelInfo>> catalog,
+                      PricesOf prices_of) {
+  // Prices change at run time (price book), the catalog does not: they are filled in per request.
+  const auto priced = [prices_of](const ModelInfo& m) {
+    ModelInfo out = m;
+    if (prices_of) out.pricing = prices_of(m.id);
+    return out;
+  };
   router.add("GET", "/v1/models",
-             [catalog](http::Request& request) {
+             [catalog, prices_of, priced](http::Request& request) {
                // Anthropic's SDKs call the same path: they get Anthropic's list shape (they send anthropic-version).
                if (anthropic::is_anthropic_client(request)) return anthropic::model_list_response(request, *catalog);
-               return http::Response::json(200, encode_model_list(*catalog));
+               if (!prices_of) return http::Response::json(200, encode_model_list(*catalog));
+               std::vector<ModelInfo> list;
+               for (const ModelInfo& m : *catalog) list.push_back(priced(m));
+               return http::Response::json(200, encode_model_list(list));
              },
              {.summary = "List the served models"});
   router.add("GET", "/v1/models/{id}",
-             [catalog](http::Request& request) {
+             [catalog, priced](http::Request& request) {
                const std::string_view id = request.path_param("id");
                if (anthropic::is_anthropic_client(request)) return anthropic::model_response(request, *catalog, id);
                for (const ModelInfo& m : *catalog) {
-                 if (m.id == id) return http::Response::json(200, encode_model(m));
+                 if (m.id == id) return http::Response::json(200, encode_model(priced(m)));
                }
                Error e = Error::not_found(fmt::format("The model '{}' does not exist.", id));
                e.param = "model";

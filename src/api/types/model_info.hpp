@@ -26,6 +26,17 @@ struct ModelTransparency {
   std::vector<std::string> regions;  // where deployments serving the model run
 };
 
+// A model's price in one currency, in force now (platform/pricing); amounts are exact decimal strings.
+struct ModelPrice {
+  std::string currency;
+  std::string input_per_1m;
+  std::string cached_input_per_1m;
+  std::string output_per_1m;
+  std::string audio_minute;
+  std::string page;
+  std::int64_t effective_from = 0;
+};
+
 struct ModelInfo {
   std::string id;
   std::int64_t created = 0;  // Unix seconds: when the model file was last modified
@@ -36,6 +47,7 @@ struct ModelInfo {
   std::uint64_t parameters = 0;     // number of weights, from the tensor shapes
   ModelCapabilities capabilities;
   ModelTransparency transparency;
+  std::vector<ModelPrice> pricing;  // empty: not priced (the field is left out)
 };
 
 }  // namespace sovra::api

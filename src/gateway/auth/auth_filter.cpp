@@ -80,6 +80,7 @@ const platform::Principal* principal_of(const http::Request& request) {
 
 http::Filter make_auth_filter(AuthFilterOptions options) {
   return [o = std::move(options)](http::Request& req, const http::Route& route) -> std::optional<http::Response> {
+    if (route.options.public_route) return std::nullopt;  // e.g. GET /v1/pricing: public by design
     const auto key = presented_key(req);
     if (key.empty() && o.allow_anonymous) return std::nullopt;
     // Anthropic clients (and Anthropic-only routes) get errors in Anthropic's shape.

@@ -75,8 +75,10 @@ void add_admin_route(http::Router& router, const AdminDeps& deps, std::string me
                                .before = reply->before,
                                .after = reply->body});
         }
-        r = reply ? http::Response::json(reply->status, std::move(reply->body))
-                  : api::openai::error_response(reply.error());
+        r = !reply ? api::openai::error_response(reply.error())
+            : reply->content_type.empty()
+                ? http::Response::json(reply->status, std::move(reply->body))
+                : http::Response::text(reply->status, std::move(reply->body), reply->content_type);
         if (!reply && reply.error().status() >= 500) {
           static const Logger log("admin");
           log.error("admin request failed", {{"error", reply.error().message}});

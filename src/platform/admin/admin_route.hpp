@@ -56,6 +56,7 @@ struct AdminReply {
   int status = 200;
   std::string body;
   std::string before;  // optional: the changed object's JSON before the change, for the audit trail
+  std::string content_type;  // empty: application/json (invoices also answer text/csv and text/html)
 };
 
 using AdminFn = std::function<Result<AdminReply>(store::Store&, const AdminCall&)>;

@@ -71,6 +71,29 @@ const std::vector<Migration> kMigrations = {
          " tokens_per_day BIGINT NOT NULL DEFAULT 0, concurrent_requests BIGINT NOT NULL DEFAULT 0,"
          " updated_at BIGINT NOT NULL, PRIMARY KEY (org_id, project_id, key_id, id))",
      }},
+    {4,
+     "metering",
+     {
+         // Money columns are exact nanos (1e-9 of the currency unit, platform/pricing/money.hpp); times in ms.
+         "CREATE TABLE prices (id TEXT PRIMARY KEY, model TEXT NOT NULL, currency TEXT NOT NULL,"
+         " effective_from BIGINT NOT NULL, input_per_1m BIGINT NOT NULL, cached_input_per_1m BIGINT NOT NULL,"
+         " output_per_1m BIGINT NOT NULL, audio_minute BIGINT NOT NULL, page BIGINT NOT NULL,"
+         " created_at BIGINT NOT NULL, UNIQUE (model, currency, effective_from))",
+         "CREATE TABLE billing_accounts (org_id TEXT PRIMARY KEY, currency TEXT NOT NULL, updated_at BIGINT NOT NULL)",
+         // No foreign keys: a usage record must never fail to commit because its organisation changed.
+         "CREATE TABLE usage_records (id TEXT PRIMARY KEY, request_id TEXT NOT NULL, org_id TEXT NOT NULL,"
+         " project_id TEXT NOT NULL, key_id TEXT NOT NULL, user_id TEXT NOT NULL, model TEXT NOT NULL,"
+         " endpoint TEXT NOT NULL, input_tokens BIGINT NOT NULL, cached_tokens BIGINT NOT NULL,"
+         " output_tokens BIGINT NOT NULL, audio_ms BIGINT NOT NULL, pages BIGINT NOT NULL, started_ms BIGINT NOT NULL,"
+         " ended_ms BIGINT NOT NULL, latency_ms BIGINT NOT NULL, status BIGINT NOT NULL, error_code TEXT NOT NULL,"
+         " cancelled BIGINT NOT NULL, region TEXT NOT NULL, deployment TEXT NOT NULL, price_id TEXT NOT NULL,"
+         " currency TEXT NOT NULL, cost_nanos BIGINT NOT NULL)",
+         "CREATE INDEX usage_by_org_time ON usage_records (org_id, started_ms)",
+         "CREATE TABLE budgets (org_id TEXT NOT NULL, project_id TEXT NOT NULL, amount_nanos BIGINT NOT NULL,"
+         " hard BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (org_id, project_id))",
+         "CREATE TABLE invoices (org_id TEXT NOT NULL, month TEXT NOT NULL, closed_at BIGINT NOT NULL,"
+         " body TEXT NOT NULL, PRIMARY KEY (org_id, month))",
+     }},
 };
 
 std::int64_t now_seconds() {

@@ -143,10 +143,11 @@ class SqliteDatabase final : public SqlDatabase {
 
 }  // namespace
 
-Result<std::unique_ptr<SqlDatabase>> open_sqlite(const std::string& path) {
+Result<std::unique_ptr<SqlDatabase>> open_sqlite(const std::string& path, SqliteOptions options) {
   SOVRA_TRY(sqlite3 * db, open_connection(path));
   Session s(db);
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", options.full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+                            "PRAGMA foreign_keys=ON"}) {
     if (auto r = s.query(pragma, {}); !r) {
       sqlite3_close(db);
       return r.error();

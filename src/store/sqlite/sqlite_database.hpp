@@ -8,6 +8,10 @@
 
 namespace sovra::store {
 
-Result<std::unique_ptr<SqlDatabase>> open_sqlite(const std::string& path);
+struct SqliteOptions {
+  bool full_sync = false;  // PRAGMA synchronous=FULL: every commit is fsynced (default NORMAL)
+};
+
+Result<std::unique_ptr<SqlDatabase>> open_sqlite(const std::string& path, SqliteOptions options = {});
 
 }  // namespace sovra::store

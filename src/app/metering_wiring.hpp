@@ -1,0 +1,44 @@
+#pragma once
+// Metering (#9) and budgets (#8) inside a server process: opens the ledger's own connection to the store's
+// database (SQLite with synchronous=FULL), imports metering.price_file, keeps prices and budgets in memory
+// (re-read every metering.refresh_ms and after each change), and builds the CallHooks and routes:
+//
+//   auto metering = Metering::start(config, platform->store(), platform->executor());
+//   (*metering)->add_hooks(chain);            // metering (ledger), then budget; add rate limits after them
+//   (*metering)->install(router);             // /v1/pricing, prices, billing, budgets, usage, costs, invoices
+//   add_model_routes(router, catalog, (*metering)->prices_of());   // prices in /v1/models
+//
+// Destroy it after the server stopped serving (drains the ledger writer) and before the Platform.
+#include <memory>
+
+#include "api/openai/models.hpp"
+#include "common/error.hpp"
+#include "config/config.hpp"
+#include "gateway/call.hpp"
+#include "http/router.hpp"
+#include "store/executor.hpp"
+#include "store/store.hpp"
+
+namespace sovra::app {
+
+class Metering {
+ public:
+  static Result<std::unique_ptr<Metering>> start(const Config& config, std::shared_ptr<store::Store> store,
+                                                 std::shared_ptr<store::Executor> executor);
+  ~Metering();
+  Metering(const Metering&) = delete;
+  Metering& operator=(const Metering&) = delete;
+
+  std::shared_ptr<gateway::CallHook> budget_hook() const;
+  std::shared_ptr<gateway::CallHook> metering_hook() const;
+  void add_hooks(gateway::CallChain& chain) const;  // metering_hook, then budget_hook
+  void install(http::Router& router) const;
+  api::openai::PricesOf prices_of() const;
+
+ private:
+  struct Impl;
+  explicit Metering(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sovra::app

@@ -1,0 +1,156 @@
+#include "platform/metering/ledger_writer.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/logging.hpp"
+#include "observability/metrics.hpp"
+#include "platform/metering/ledger_sql.hpp"
+
+namespace sovra::platform::metering {
+namespace {
+
+struct Metrics {
+  prometheus::Counter* records;
+  prometheus::Counter* commits;
+  prometheus::Counter* failures;
+  prometheus::Counter* lost;
+  prometheus::Histogram* batch;
+};
+
+Metrics& metrics() {
+  static Metrics m = [] {
+    auto& reg = observability::registry();
+    auto& records = prometheus::BuildCounter()
+                        .Name("sovra_usage_records_total")
+                        .Help("Usage records committed to the ledger.")
+                        .Register(reg);
+    auto& commits = prometheus::BuildCounter()
+                        .Name("sovra_usage_commits_total")
+                        .Help("Ledger transactions committed (each holds a group of records).")
+                        .Register(reg);
+    auto& failures = prometheus::BuildCounter()
+                         .Name("sovra_usage_commit_failures_total")
+                         .Help("Ledger transactions that failed and were retried.")
+                         .Register(reg);
+    auto& lost = prometheus::BuildCounter()
+                     .Name("sovra_usage_records_lost_total")
+                     .Help("Usage records given up at shutdown because the database refused them.")
+                     .Register(reg);
+    auto& batch = prometheus::BuildHistogram()
+                      .Name("sovra_usage_commit_batch_records")
+                      .Help("Records per ledger transaction.")
+                      .Register(reg);
+    return Metrics{&records.Add({}), &commits.Add({}), &failures.Add({}), &lost.Add({}),
+                   &batch.Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512})};
+  }();
+  return m;
+}
+
+const Logger& log() {
+  static const Logger l("metering");
+  return l;
+}
+
+}  // namespace
+
+LedgerWriter::LedgerWriter(std::shared_ptr<store::SqlDatabase> db, LedgerWriterOptions options)
+    : db_(std::move(db)), options_(std::move(options)) {
+  options_.max_batch = std::max<std::size_t>(1, options_.max_batch);
+  (void)metrics();
+  thread_ = std::thread([this] { run(); });
+}
+
+LedgerWriter::~LedgerWriter() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void LedgerWriter::submit(UsageRecord record, std::function<void()> done) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back({std::move(record), std::move(done)});
+  }
+  cv_.notify_one();
+}
+
+LedgerWriter::Stats LedgerWriter::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+bool LedgerWriter::commit(std::vector<Item>& batch, bool final_attempts) {
+  std::vector<UsageRecord> records;
+  records.reserve(batch.size());
+  for (const auto& item : batch) records.push_back(item.record);
+  auto backoff = std::chrono::milliseconds(10);
+  for (int attempt = 1;; ++attempt) {
+    auto st = db_->transaction([&](store::SqlSession& s) { return insert_records(s, records); });
+    if (st) break;
+    metrics().failures->Increment();
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.failures;
+    }
+    log().error("usage ledger commit failed; retrying",
+                {{"error", st.error().message}, {"records", static_cast<std::int64_t>(records.size())},
+                 {"attempt", attempt}});
+    if (final_attempts && attempt >= 5) {
+      for (const auto& r : records) {
+        log().error("usage record lost", {{"id", r.id}, {"request_id", r.request_id}, {"org_id", r.org_id},
+                                          {"cost_nanos", r.cost.nanos}});
+      }
+      metrics().lost->Increment(static_cast<double>(records.size()));
+      return false;
+    }
+    std::unique_lock lock(mu_);
+    // A stop request cuts the wait short; the loop then goes on with the final (bounded) attempts.
+    cv_.wait_for(lock, backoff, [this] { return stopping_; });
+    final_attempts = final_attempts || stopping_;
+    backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(1));
+  }
+  metrics().commits->Increment();
+  metrics().records->Increment(static_cast<double>(records.size()));
+  metrics().batch->Observe(static_cast<double>(records.size()));
+  {
+    std::lock_guard lock(mu_);
+    stats_.records += static_cast<std::int64_t>(records.size());
+    ++stats_.commits;
+  }
+  if (options_.on_commit) options_.on_commit(records);
+  return true;
+}
+
+void LedgerWriter::run() {
+  std::vector<Item> batch;
+  while (true) {
+    bool stopping = false;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      stopping = stopping_;
+      const std::size_t n = std::min(options_.max_batch, queue_.size());
+      batch.clear();
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    // Calls that end while this transaction commits queue up and form the next group.
+    (void)commit(batch, stopping);
+    for (auto& item : batch) {
+      if (item.done) item.done();
+    }
+  }
+}
+
+}  // namespace sovra::platform::metering
