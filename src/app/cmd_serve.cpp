@@ -8,6 +8,7 @@
 #include "app/command.hpp"
 #include "app/config_flags.hpp"
 #include "app/data_dir.hpp"
+#include "app/encoder_models.hpp"
 #include "app/model_catalog.hpp"
 #include "app/model_files.hpp"
 #include "app/platform_wiring.hpp"
@@ -78,6 +79,14 @@ int serve(const ConfigFlags& flags) {
                               .sse_queue_events = static_cast<std::size_t>(config->server.sse_queue_events)});
   api::openai::add_model_routes(*router, std::make_shared<const std::vector<api::ModelInfo>>(std::move(*catalog)));
   (*platform)->install(*router);
+  // Encoder models (embeddings, rerank): app/encoder_models.hpp.
+  auto encoders = load_encoder_models(config->models, {});
+  if (!encoders) {
+    log.error("cannot load encoder model", {{"error", encoders.error().message}});
+    std::cerr << "sovra: " << encoders.error().message << "\n";
+    return 1;
+  }
+  install_encoder_routes(*router, *encoders, nullptr, nullptr);
 
   return run_server(*config, router, **platform, log);
 }

@@ -87,8 +87,11 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, const Pl
 }
 
 void Platform::install(http::Router& router) const {
-  router.use("/v1/", gateway::auth::make_auth_filter(
-                         {.keys = impl_->keys, .allow_anonymous = impl_->config.auth.insecure_no_auth}));
+  // /rerank and /v2/rerank are the Cohere/Jina paths of the rerank endpoint: authenticated like /v1/.
+  for (const char* prefix : {"/v1/", "/v2/", "/rerank"}) {
+    router.use(prefix, gateway::auth::make_auth_filter(
+                           {.keys = impl_->keys, .allow_anonymous = impl_->config.auth.insecure_no_auth}));
+  }
   platform::admin::add_admin_routes(router, {.store = impl_->store,
                                              .executor = impl_->executor,
                                              .default_rotation_grace_s = impl_->config.auth.rotation_grace_s});
