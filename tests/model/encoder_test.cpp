@@ -295,6 +295,25 @@ TEST(EncoderLoad, MatryoshkaFlagAndPairTokens) {
   EXPECT_FALSE(load({}).model->hparams().matryoshka);
 }
 
+TEST(EncoderLoad, XlmRobertaStyleUnigramVocabulary) {
+  auto l = load({.pooling = Pooling::kRank, .unigram = true});
+  ASSERT_TRUE(l.model);
+  const auto ids = l.model->tokenize("hello world");
+  ASSERT_EQ(ids.size(), 4u);  // <s> ▁hello ▁world </s>
+  EXPECT_EQ(ids.front(), 0);
+  EXPECT_EQ(ids.back(), 2);
+  EXPECT_EQ(l.model->tokenizer().decode(ids), "hello world");
+  // RoBERTa pairs: <s> q </s></s> d </s>.
+  const auto pair = l.model->tokenize_pair("hello", "world");
+  EXPECT_EQ(pair, (std::vector<tokenizer::TokenId>{0, ids[1], 2, 2, ids[2], 2}));
+  kernels::ThreadPool pool(1);
+  std::vector<std::vector<tokenizer::TokenId>> seqs = {pair};
+  auto out = l.model->forward(seqs, pool);
+  ASSERT_TRUE(out) << out.error().message;
+  const Reference ref{*l.reader, RandomEncoderSpec{.pooling = Pooling::kRank, .unigram = true}};
+  EXPECT_NEAR((*out)[0][0], ref.run(pair)[0], 2e-4);
+}
+
 TEST(EncoderLoad, DecoderArchitectureIsRefused) {
   EXPECT_FALSE(is_encoder_architecture("llama"));
   EXPECT_TRUE(is_encoder_architecture("nomic-bert"));

@@ -104,16 +104,39 @@ Result<std::vector<std::byte>> build(const RandomEncoderSpec& s, const std::file
   SOVRA_CHECK(w.set(p + "pooling_type", MetaValue::u32(static_cast<std::uint32_t>(s.pooling))));
   if (s.arch == "nomic-bert") SOVRA_CHECK(w.set(p + "rope.freq_base", MetaValue::f32(1000.0f)));
   if (s.matryoshka) SOVRA_CHECK(w.set(kMatryoshkaKey, MetaValue::boolean(true)));
-  SOVRA_CHECK(w.set("tokenizer.ggml.model", MetaValue::string("bert")));
-  SOVRA_CHECK(w.set("tokenizer.ggml.tokens", MetaValue::array(vocab)));
   std::vector<std::int32_t> types(vocab.size(), 1);
   for (int i = 0; i < 5; ++i) types[static_cast<std::size_t>(i)] = 3;
-  SOVRA_CHECK(w.set("tokenizer.ggml.token_type", MetaValue::array(types)));
-  SOVRA_CHECK(w.set("tokenizer.ggml.padding_token_id", MetaValue::u32(0)));
-  SOVRA_CHECK(w.set("tokenizer.ggml.unknown_token_id", MetaValue::u32(1)));
-  SOVRA_CHECK(w.set("tokenizer.ggml.cls_token_id", MetaValue::u32(2)));
-  SOVRA_CHECK(w.set("tokenizer.ggml.seperator_token_id", MetaValue::u32(3)));
-  SOVRA_CHECK(w.set("tokenizer.ggml.mask_token_id", MetaValue::u32(4)));
+  if (s.unigram) {
+    auto pieces = vocab;
+    pieces[0] = "<s>";
+    pieces[1] = "<pad>";
+    pieces[2] = "</s>";
+    pieces[3] = "<unk>";
+    pieces[4] = "<mask>";
+    types[3] = 2;  // unknown
+    types[4] = 4;  // user-defined
+    std::vector<float> scores(pieces.size(), 0.0f);
+    for (std::size_t i = 5; i < pieces.size(); ++i) scores[i] = -static_cast<float>(pieces[i].size()) * 0.5f - 1.0f;
+    SOVRA_CHECK(w.set("tokenizer.ggml.model", MetaValue::string("t5")));
+    SOVRA_CHECK(w.set("tokenizer.ggml.tokens", MetaValue::array(pieces)));
+    SOVRA_CHECK(w.set("tokenizer.ggml.scores", MetaValue::array(scores)));
+    SOVRA_CHECK(w.set("tokenizer.ggml.token_type", MetaValue::array(types)));
+    SOVRA_CHECK(w.set("tokenizer.ggml.bos_token_id", MetaValue::u32(0)));
+    SOVRA_CHECK(w.set("tokenizer.ggml.padding_token_id", MetaValue::u32(1)));
+    SOVRA_CHECK(w.set("tokenizer.ggml.eos_token_id", MetaValue::u32(2)));
+    SOVRA_CHECK(w.set("tokenizer.ggml.unknown_token_id", MetaValue::u32(3)));
+    SOVRA_CHECK(w.set("tokenizer.ggml.add_bos_token", MetaValue::boolean(true)));
+    SOVRA_CHECK(w.set("tokenizer.ggml.add_eos_token", MetaValue::boolean(true)));
+  } else {
+    SOVRA_CHECK(w.set("tokenizer.ggml.model", MetaValue::string("bert")));
+    SOVRA_CHECK(w.set("tokenizer.ggml.tokens", MetaValue::array(vocab)));
+    SOVRA_CHECK(w.set("tokenizer.ggml.token_type", MetaValue::array(types)));
+    SOVRA_CHECK(w.set("tokenizer.ggml.padding_token_id", MetaValue::u32(0)));
+    SOVRA_CHECK(w.set("tokenizer.ggml.unknown_token_id", MetaValue::u32(1)));
+    SOVRA_CHECK(w.set("tokenizer.ggml.cls_token_id", MetaValue::u32(2)));
+    SOVRA_CHECK(w.set("tokenizer.ggml.seperator_token_id", MetaValue::u32(3)));
+    SOVRA_CHECK(w.set("tokenizer.ggml.mask_token_id", MetaValue::u32(4)));
+  }
 
   const GgmlType t = s.type;
   const bool bert = s.arch == "bert";

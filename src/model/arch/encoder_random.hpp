@@ -32,6 +32,9 @@ struct RandomEncoderSpec {
   bool matryoshka = false;
   std::uint32_t n_labels = 1;  // rerankers (pooling kRank): outputs of cls.output
   std::uint64_t seed = 1;
+  // XLM-RoBERTa style: the same words as a SentencePiece Unigram vocabulary ("t5": <s> <pad> </s> <unk>, "▁word"
+  // pieces with scores, add_bos and add_eos) instead of WordPiece.
+  bool unigram = false;
 };
 
 // Known shapes for `--shape`: "tiny" (the defaults above), "bge-small" (384 x 12 layers, 12 heads, 1536, 512,
