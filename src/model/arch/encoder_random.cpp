@@ -102,6 +102,7 @@ Result<std::vector<std::byte>> build(const RandomEncoderSpec& s, const std::file
   SOVRA_CHECK(w.set(p + "attention.layer_norm_epsilon", MetaValue::f32(1e-12f)));
   SOVRA_CHECK(w.set(p + "attention.causal", MetaValue::boolean(false)));
   SOVRA_CHECK(w.set(p + "pooling_type", MetaValue::u32(static_cast<std::uint32_t>(s.pooling))));
+  SOVRA_CHECK(w.set("tokenizer.ggml.token_type_count", MetaValue::u32(2)));  // rows of token_types.weight
   if (s.arch == "nomic-bert") SOVRA_CHECK(w.set(p + "rope.freq_base", MetaValue::f32(1000.0f)));
   if (s.matryoshka) SOVRA_CHECK(w.set(kMatryoshkaKey, MetaValue::boolean(true)));
   std::vector<std::int32_t> types(vocab.size(), 1);
@@ -135,6 +136,9 @@ Result<std::vector<std::byte>> build(const RandomEncoderSpec& s, const std::file
     SOVRA_CHECK(w.set("tokenizer.ggml.unknown_token_id", MetaValue::u32(1)));
     SOVRA_CHECK(w.set("tokenizer.ggml.cls_token_id", MetaValue::u32(2)));
     SOVRA_CHECK(w.set("tokenizer.ggml.seperator_token_id", MetaValue::u32(3)));
+    // llama.cpp takes BOS/EOS (not CLS/SEP) to wrap inputs, with BERT's 101/102 as defaults.
+    SOVRA_CHECK(w.set("tokenizer.ggml.bos_token_id", MetaValue::u32(2)));
+    SOVRA_CHECK(w.set("tokenizer.ggml.eos_token_id", MetaValue::u32(3)));
     SOVRA_CHECK(w.set("tokenizer.ggml.mask_token_id", MetaValue::u32(4)));
   }
 
