@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
       }
       const double rate = static_cast<double>(done) / elapsed;
       if (batch == 1) base = rate;
-      std::printf("%8d %6d %12.1f %9.2fx   (%.1f tokens/input)\n", len, batch, rate, rate / base,
+      std::printf("%8d %6d %12.2f %9.2fx   (%.1f tokens/input)\n", len, batch, rate, rate / base,
                   static_cast<double>(tokens) / 64.0);
       std::fflush(stdout);
     }
