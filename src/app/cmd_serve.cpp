@@ -10,6 +10,7 @@
 #include "app/command.hpp"
 #include "app/config_flags.hpp"
 #include "app/data_dir.hpp"
+#include "app/encoder_models.hpp"
 #include "app/engine_wiring.hpp"
 #include "app/model_catalog.hpp"
 #include "app/model_files.hpp"
@@ -116,6 +117,14 @@ int serve(const ConfigFlags& flags) {
   }
   (*platform)->install(*router);
   if (metering) metering->install(*router);
+  // Encoder models (embeddings, rerank): app/encoder_models.hpp.
+  auto encoders = load_encoder_models(config->models, {});
+  if (!encoders) {
+    log.error("cannot load encoder model", {{"error", encoders.error().message}});
+    std::cerr << "sovra: " << encoders.error().message << "\n";
+    return 1;
+  }
+  install_encoder_routes(*router, *encoders, nullptr, nullptr);
 
   return run_server(*config, router, **platform, log);
 }

@@ -13,6 +13,7 @@
 #include "gguf/reader.hpp"
 #include "gguf/writer.hpp"
 #include "kernels/quant.hpp"
+#include "model/arch/encoder_random.hpp"
 
 namespace sovra::app {
 namespace {
@@ -121,7 +122,30 @@ Result<QuantPlan> quant_plan(const std::string& name) {
   return Error::invalid("unknown quantization type '" + name + "' (known: " + known + ")");
 }
 
+static Status write_random_encoder_model(const RandomModelOptions& o) {
+  const std::string shape_name = o.shape == RandomModelOptions{}.shape ? "bge-small" : o.shape;
+  SOVRA_TRY(model::RandomEncoderSpec spec, model::random_encoder_shape(shape_name, o.arch));
+  if (o.output.empty()) return Error::invalid("an output file is needed (-o FILE)");
+  SOVRA_TRY(QuantPlan plan, quant_plan(o.type));
+  spec.type = plan.base;
+  spec.seed = o.seed;
+  spec.matryoshka = o.matryoshka;
+  if (o.pooling == "mean") {
+    spec.pooling = model::Pooling::kMean;
+  } else if (o.pooling == "cls") {
+    spec.pooling = model::Pooling::kCls;
+  } else if (o.pooling == "last") {
+    spec.pooling = model::Pooling::kLast;
+  } else if (o.pooling == "rank") {
+    spec.pooling = model::Pooling::kRank;
+  } else {
+    return Error::invalid("unknown pooling '" + o.pooling + "' (known: mean, cls, last, rank)");
+  }
+  return model::write_random_encoder(spec, o.output);
+}
+
 Status write_random_model(const RandomModelOptions& o) {
+  if (model::is_encoder_architecture(o.arch)) return write_random_encoder_model(o);
   const ModelShape* shape = nullptr;
   for (const auto& s : known_shapes()) {
     if (s.name == o.shape) shape = &s;
@@ -273,7 +297,9 @@ Status quantize_model(const std::string& input, const std::string& output, const
 void add_gguf_random_command(CLI::App& gguf_cmd, int& exit_code) {
   auto opts = std::make_shared<RandomModelOptions>();
   auto* cmd = gguf_cmd.add_subcommand("random", "Write a model with random weights in a real shape");
-  cmd->add_option("--arch", opts->arch, "llama or qwen2")->capture_default_str();
+  cmd->add_option("--arch", opts->arch, "llama, qwen2, bert or nomic-bert")->capture_default_str();
+  cmd->add_option("--pooling", opts->pooling, "encoders: mean, cls, last or rank")->capture_default_str();
+  cmd->add_flag("--matryoshka", opts->matryoshka, "encoders: declare Matryoshka support (dimensions)");
   cmd->add_option("--shape", opts->shape, "tinyllama-1.1b, llama-3.2-1b, llama-3.1-8b, qwen2.5-0.5b")
       ->capture_default_str();
   cmd->add_option("--type", opts->type,

@@ -41,6 +41,10 @@ struct RandomModelOptions {
   std::string output;
   std::uint64_t seed = 1;
   int threads = 0;
+  // Encoders (--arch bert | nomic-bert; shapes of model/arch/encoder_random.hpp, bge-small when --shape is left
+  // at the decoder default):
+  std::string pooling = "mean";  // mean | cls | last | rank (a reranker with a classification head)
+  bool matryoshka = false;       // declare Matryoshka support (sovra.embedding.matryoshka)
 };
 Status write_random_model(const RandomModelOptions& options);
 

@@ -115,10 +115,9 @@ void Platform::install(http::Router& router) const {
   const auto auth = gateway::auth::make_auth_filter({.keys = impl_->keys,
                                                       .allow_anonymous = impl_->config.auth.insecure_no_auth,
                                                       .on_failure = impl_->audit->auth_failure_recorder()});
-  router.use("/v1/", auth);
-  // vLLM's /tokenize and /detokenize live outside /v1 but read models like any /v1 route: same keys.
-  router.use("/tokenize", auth);
-  router.use("/detokenize", auth);
+  // vLLM's /tokenize and /detokenize and the Cohere/Jina rerank paths (/rerank, /v2/rerank) live outside /v1 but
+  // read models like any /v1 route: same keys.
+  for (const char* prefix : {"/v1/", "/v2/", "/rerank", "/tokenize", "/detokenize"}) router.use(prefix, auth);
   const auto deps = admin_deps();
   platform::admin::add_admin_routes(router, deps);
   impl_->audit->install_routes(router, deps);

@@ -25,6 +25,7 @@ constexpr std::string_view kClsKey = "tokenizer.ggml.cls_token_id";
 constexpr std::string_view kSepKey = "tokenizer.ggml.seperator_token_id";  // sic: llama.cpp's spelling
 constexpr std::string_view kAddEosKey = "tokenizer.ggml.add_eos_token";
 constexpr std::string_view kAddSpacePrefixKey = "tokenizer.ggml.add_space_prefix";
+constexpr std::string_view kRemoveExtraWhitespacesKey = "tokenizer.ggml.remove_extra_whitespaces";
 
 Error malformed(std::string_view key, const std::string& what) {
   return Error::corrupt("tokenizer metadata '" + std::string(key) + "' " + what);
@@ -167,6 +168,32 @@ Result<WordPieceVocab> read_wordpiece_vocab(const gguf::Reader& reader) {
   return vocab;
 }
 
+Result<UnigramVocab> read_unigram_vocab(const gguf::Reader& reader) {
+  UnigramVocab vocab;
+  SOVRA_TRY(vocab.tokens, read_tokens(reader));
+  const std::size_t n = vocab.tokens.size();
+  if (const gguf::Value* scores = reader.find(kScoresKey); scores != nullptr) {
+    auto values = scores->get_array<float>();
+    if (!values) return malformed(kScoresKey, "is not an array of float32");
+    if (values->size() != n) {
+      return malformed(kScoresKey,
+                       "has " + std::to_string(values->size()) + " entries for " + std::to_string(n) + " tokens");
+    }
+    vocab.scores = std::move(*values);
+  }
+  SOVRA_TRY(vocab.types, read_types(reader, n));
+  // llama.cpp's T5 defaults: no BOS, EOS 1, unknown 2; XLM-RoBERTa files name theirs.
+  const auto fallback = [n](TokenId id) { return static_cast<std::size_t>(id) < n ? id : kNoToken; };
+  SOVRA_TRY(vocab.bos_id, read_token_id(reader, kBosKey, kNoToken, n));
+  SOVRA_TRY(vocab.eos_id, read_token_id(reader, kEosKey, fallback(1), n));
+  SOVRA_TRY(vocab.unk_id, read_token_id(reader, kUnkKey, fallback(2), n));
+  SOVRA_TRY(vocab.add_bos, read_flag(reader, kAddBosKey, false));
+  SOVRA_TRY(vocab.add_eos, read_flag(reader, kAddEosKey, true));
+  SOVRA_TRY(vocab.add_space_prefix, read_flag(reader, kAddSpacePrefixKey, true));
+  SOVRA_TRY(vocab.remove_extra_whitespaces, read_flag(reader, kRemoveExtraWhitespacesKey, true));
+  return vocab;
+}
+
 Result<std::unique_ptr<Tokenizer>> load_from_gguf(const gguf::Reader& reader) {
   const gguf::Value* model_value = reader.find(kModelKey);
   if (model_value == nullptr) {
@@ -189,9 +216,14 @@ Result<std::unique_ptr<Tokenizer>> load_from_gguf(const gguf::Reader& reader) {
     SOVRA_TRY(WordPieceTokenizer tokenizer, WordPieceTokenizer::create(vocab));
     return std::unique_ptr<Tokenizer>(std::make_unique<WordPieceTokenizer>(std::move(tokenizer)));
   }
+  if (*model == "t5") {
+    SOVRA_TRY(UnigramVocab vocab, read_unigram_vocab(reader));
+    SOVRA_TRY(UnigramTokenizer tokenizer, UnigramTokenizer::create(vocab));
+    return std::unique_ptr<Tokenizer>(std::make_unique<UnigramTokenizer>(std::move(tokenizer)));
+  }
   return Error::invalid("tokenizer model '" + std::string(*model) + "'" + describe_model(*model) +
                             " is not supported yet; supported: 'llama' (SentencePiece BPE), 'gpt2' (byte-level "
-                            "BPE), 'bert' (WordPiece)",
+                            "BPE), 'bert' (WordPiece), 't5' (Unigram)",
                         std::string(kModelKey));
 }
 

@@ -3,7 +3,7 @@
 //
 // Contract: load_from_gguf dispatches on tokenizer.ggml.model: "llama" (SentencePiece BPE) gives an
 // SpmTokenizer, "gpt2" a BpeTokenizer (pre-tokenizer from tokenizer.ggml.pre, "default" when absent), "bert" a
-// WordPieceTokenizer; a model Sovra does not implement yet ("t5" Unigram, "rwkv", ...) or an unknown
+// WordPieceTokenizer, "t5" a UnigramTokenizer; a model Sovra does not implement yet ("rwkv", ...) or an unknown
 // pre-tokenizer is kInvalidArgument naming it; a missing or malformed key is kCorruptData (kNotFound when the file
 // has no tokenizer at all) naming the key. The result does not borrow from the Reader.
 #include <memory>
@@ -13,6 +13,7 @@
 #include "tokenizer/bpe_tokenizer.hpp"
 #include "tokenizer/spm_tokenizer.hpp"
 #include "tokenizer/tokenizer.hpp"
+#include "tokenizer/unigram_tokenizer.hpp"
 #include "tokenizer/wordpiece_tokenizer.hpp"
 
 namespace sovra::tokenizer {
@@ -27,5 +28,8 @@ Result<SpmVocab> read_spm_vocab(const gguf::Reader& reader);
 Result<BpeVocab> read_bpe_vocab(const gguf::Reader& reader);
 // The same for "bert": [UNK]/[CLS]/[SEP] ids (defaults 100/101/102), add_bos/add_eos default true.
 Result<WordPieceVocab> read_wordpiece_vocab(const gguf::Reader& reader);
+// The same for "t5" (Unigram): scores, BOS none / EOS 1 / unknown 2 by default, add_bos false, add_eos true,
+// add_space_prefix and remove_extra_whitespaces true. tokenizer.ggml.precompiled_charsmap is not read.
+Result<UnigramVocab> read_unigram_vocab(const gguf::Reader& reader);
 
 }  // namespace sovra::tokenizer
