@@ -10,6 +10,7 @@
 #include "app/command.hpp"
 #include "app/config_flags.hpp"
 #include "app/data_dir.hpp"
+#include "app/inference_wiring.hpp"
 #include "app/metering_wiring.hpp"
 #include "app/platform_wiring.hpp"
 #include "app/run_server.hpp"
@@ -76,11 +77,20 @@ int gateway(const ConfigFlags& flags) {
   add_system_routes(*router, {.readiness = readiness,
                               .debug_routes = config->server.debug_routes,
                               .sse_queue_events = static_cast<std::size_t>(config->server.sse_queue_events)});
-  api::openai::add_model_routes(*router, std::make_shared<const std::vector<api::ModelInfo>>((*models)->models()));
-  // TODO(#11): the /v1/chat/completions and /v1/completions handlers (api/openai, over api::CallFlow) take
-  // `*models` as their routing::ModelRouter once merged.
+  api::openai::add_model_routes(*router, std::make_shared<const std::vector<api::ModelInfo>>((*models)->models()),
+                                metering ? metering->prices_of() : api::openai::PricesOf{});
   (*platform)->install(*router);
   if (metering) metering->install(*router);
+  if (auto st = install_inference(*router, {.config = *config,
+                                            .platform = **platform,
+                                            .metering = metering.get(),
+                                            .router = *models,
+                                            .deployments = (*models)->deployment_infos()});
+      !st) {
+    log.error("cannot start the inference path", {{"error", st.error().message}});
+    std::cerr << "sovra: " << st.error().message << "\n";
+    return 2;
+  }
   return run_server(*config, router, **platform, log);
 }
 

@@ -49,7 +49,13 @@ std::string StopMatcher::push(std::string_view delta) {
   pending_.append(delta);
   if (stops_.empty()) return std::exchange(pending_, {});
   std::size_t first = std::string::npos;
-  for (const auto& s : stops_) first = std::min(first, pending_.find(s));
+  for (const auto& s : stops_) {
+    const std::size_t at = pending_.find(s);
+    if (at < first) {
+      first = at;
+      matched_stop_ = s;
+    }
+  }
   if (first != std::string::npos) {
     matched_ = true;
     std::string out = pending_.substr(0, first);

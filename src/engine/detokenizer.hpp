@@ -37,11 +37,14 @@ class StopMatcher {
   std::string push(std::string_view delta);
   std::string finish();  // the held-back tail (no stop string completed)
   bool matched() const { return matched_; }
+  // The stop string that matched (the earliest in the text; the first listed on a tie); empty before a match.
+  const std::string& matched_stop() const { return matched_stop_; }
 
  private:
   std::vector<std::string> stops_;
   std::string pending_;
   bool matched_ = false;
+  std::string matched_stop_;
 };
 
 }  // namespace sovra::engine

@@ -169,6 +169,7 @@ void Engine::finish(Active& a, const SequenceEvent& ev, FinishReason reason) {
   fe.kind = GenerationEvent::Kind::kFinished;
   fe.finish = reason;
   if (!a.stops.matched()) fe.text_tail = a.stops.push(a.detok.finish()) + a.stops.finish();
+  if (a.stops.matched()) fe.stop_sequence = a.stops.matched_stop();
   fe.usage.prompt_tokens = ev.prompt_tokens;
   fe.usage.cached_prompt_tokens = ev.cached_prompt_tokens;
   fe.usage.completion_tokens = ev.completion_tokens;

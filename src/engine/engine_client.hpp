@@ -79,6 +79,7 @@ struct GenerationEvent {
   // kFinished
   FinishReason finish = FinishReason::kNone;
   std::string text_tail;  // text held back until the end (a partial stop string that never completed)
+  std::string stop_sequence;  // kStop by a stop string: which one (empty for EOS and stop tokens)
   Usage usage;
   std::optional<Error> error;  // with kError
 };

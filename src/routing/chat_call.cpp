@@ -100,6 +100,7 @@ void ChatCall::on_choice_finished(std::size_t choice, engine::GenerationEvent& e
     delta.finish_reason = api::FinishReason::kLength;
   } else {
     delta.finish_reason = api::FinishReason::kStop;
+    delta.stop_sequence = ev.stop_sequence;
   }
   emit(choice, std::move(delta));
 }

@@ -421,6 +421,13 @@ void ConfigModelRouter::set_healthy(const std::string& deployment, bool healthy)
   }
 }
 
+std::vector<DeploymentInfo> ConfigModelRouter::deployment_infos() const {
+  std::lock_guard lock(state_->mu);
+  std::vector<DeploymentInfo> out;
+  for (const auto& d : state_->deployments) out.push_back(d.info);
+  return out;
+}
+
 std::vector<ConfigModelRouter::DeploymentState> ConfigModelRouter::states() const {
   const auto now = state_->options.now();
   std::lock_guard lock(state_->mu);

@@ -64,6 +64,8 @@ class ConfigModelRouter final : public ModelRouter {
     bool healthy = true;
   };
   std::vector<DeploymentState> states() const;
+  // Every deployment's labels (residency checks at start-up, transparency).
+  std::vector<DeploymentInfo> deployment_infos() const;
 
   struct State;  // shared with the call wrappers
   struct Pick;

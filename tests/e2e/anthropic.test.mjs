@@ -111,7 +111,8 @@ test('stop sequences end the message with stop_reason stop_sequence', { skip }, 
   const m = await client.messages.create(ask('Once upon a time', { max_tokens: 48, stop_sequences: [stop] }));
   assert.equal(m.stop_reason, 'stop_sequence');
   assert.equal(m.stop_sequence, stop);
-  assert.equal(textOf(m), full.slice(0, full.indexOf(stop)));
+  // Chat output of models with a tool-call/reasoning syntax is trimmed at its ends (the markup's whitespace).
+  assert.equal(textOf(m).trimEnd(), full.slice(0, full.indexOf(stop)).trimEnd());
 });
 
 test('tool use round trip', { skip }, async (t) => {
@@ -141,7 +142,9 @@ test('tool use round trip', { skip }, async (t) => {
     ],
   }));
   assert.equal(second.type, 'message');
-  assert.ok(second.usage.input_tokens > first.usage.input_tokens - 1);
+  // Prompt size = uncached input + cache reads (the prefix cache serves the shared start of the conversation).
+  const promptOf = (u) => u.input_tokens + (u.cache_read_input_tokens ?? 0);
+  assert.ok(promptOf(second.usage) > promptOf(first.usage));
   // Streamed tool input arrives as input_json_delta pieces that the SDK assembles into the object.
   const streamed = await client.messages.stream(ask('Weather in Oslo?', {
     max_tokens: 64, tools, tool_choice: { type: 'tool', name: 'get_weather' },

@@ -81,3 +81,18 @@ TEST(StopMatcher, FinishReturnsTheHeldBackTail) {
 
 }  // namespace
 }  // namespace sovra::engine
+
+namespace sovra::engine {
+namespace {
+
+TEST(StopMatcher, ReportsWhichStopStringMatched) {
+  StopMatcher m({"END", "\n\n"});
+  EXPECT_EQ(m.matched_stop(), "");
+  EXPECT_EQ(m.push("one\n"), "one");
+  EXPECT_EQ(m.push("\ntwo END"), "");
+  EXPECT_TRUE(m.matched());
+  EXPECT_EQ(m.matched_stop(), "\n\n");  // the earliest in the text, not the first listed
+}
+
+}  // namespace
+}  // namespace sovra::engine
