@@ -82,7 +82,7 @@ int gateway(const ConfigFlags& flags) {
   (*platform)->install(*router);
   if (metering) metering->install(*router);
   if (auto st = install_inference(*router, {.config = *config,
-                                            .platform = **platform,
+                                            .platform = platform->get(),
                                             .metering = metering.get(),
                                             .router = *models,
                                             .deployments = (*models)->deployment_infos()});

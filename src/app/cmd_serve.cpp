@@ -9,8 +9,7 @@
 #include "app/command.hpp"
 #include "app/config_flags.hpp"
 #include "app/data_dir.hpp"
-#include "app/encoder_models.hpp"
-#include "app/engine_wiring.hpp"
+#include "app/local_models.hpp"
 #include "app/inference_wiring.hpp"
 #include "app/model_catalog.hpp"
 #include "app/model_files.hpp"
@@ -21,7 +20,6 @@
 #include "common/build_info.hpp"
 #include "common/logging.hpp"
 #include "observability/metrics.hpp"
-#include "routing/build_router.hpp"
 
 namespace sovra::app {
 namespace {
@@ -77,43 +75,16 @@ int serve(const ConfigFlags& flags) {
   for (const auto& m : config->models) log.info("model configured", {{"model", m.name}, {"path", m.path}});
   if (config->models.empty()) log.warn("no models configured: pass --model NAME=PATH.gguf to serve one");
   readiness->set("models", false, "loading " + std::to_string(config->models.size()) + " model(s)");
-  // Encoder models (embeddings, rerank) run on routing::EncoderBackend; the engine takes the generative ones.
-  Config engine_config = *config;
-  engine_config.models.clear();
-  std::vector<api::ModelInfo> engine_catalog;
-  for (std::size_t i = 0; i < config->models.size(); ++i) {
-    if (is_encoder_model(config->models[i])) continue;
-    engine_config.models.push_back(config->models[i]);
-    engine_catalog.push_back((*catalog)[i]);
-  }
-  auto engines = start_engines(engine_config, engine_catalog);
-  if (!engines) {
-    log.error("model loading failed", {{"error", engines.error().message}});
-    std::cerr << "sovra: " << engines.error().message << "\n";
+  auto local = load_local_models(*config, *catalog);
+  if (!local) {
+    log.error("model loading failed", {{"error", local.error().message}});
+    std::cerr << "sovra: " << local.error().message << "\n";
     return 1;
   }
-  auto encoders = load_encoder_models(config->models, {});
-  if (!encoders) {
-    log.error("cannot load encoder model", {{"error", encoders.error().message}});
-    std::cerr << "sovra: " << encoders.error().message << "\n";
-    return 1;
-  }
-  readiness->set("models", true,
-                 std::to_string(engines->backends.size() + encoders->size()) + " model(s) loaded");
-
-  // One router for every model: local engine and encoder backends, upstream deployments, aliases, fallbacks.
-  routing::LocalBackends local;
-  for (const auto& [name, backend] : engines->backends) local[name] = backend;
-  for (const auto& [name, backend] : *encoders) local[name] = backend;
-  routing::BuildOptions build_options;
-  for (const auto& info : *catalog) build_options.model_infos[info.id] = info;
-  auto model_router = routing::build_model_router(*config, local, build_options);
-  if (!model_router) {
-    log.error("invalid routing configuration", {{"error", model_router.error().message}});
-    std::cerr << "sovra: invalid configuration: " << model_router.error().message << "\n";
-    return 2;
-  }
-  log.info("models routed", {{"models", static_cast<std::uint64_t>((*model_router)->models().size())}});
+  readiness->set("models", true, std::to_string(local->loaded()) + " model(s) loaded");
+  const auto& model_router = local->router;
+  const auto& engines = local->engines;
+  log.info("models routed", {{"models", static_cast<std::uint64_t>(model_router->models().size())}});
 
   std::unique_ptr<Metering> metering;  // after the platform: destroyed (ledger drained) before it
   if (config->metering.enabled) {
@@ -131,12 +102,12 @@ int serve(const ConfigFlags& flags) {
                               .debug_routes = config->server.debug_routes,
                               .sse_queue_events = static_cast<std::size_t>(config->server.sse_queue_events)});
   api::openai::add_model_routes(*router,
-                                std::make_shared<const std::vector<api::ModelInfo>>((*model_router)->models()),
+                                std::make_shared<const std::vector<api::ModelInfo>>(model_router->models()),
                                 metering ? metering->prices_of() : api::openai::PricesOf{});
   {
     std::vector<std::string> names;
-    for (const auto& [name, backend] : engines->backends) names.push_back(name);
-    auto backends = engines->backends;
+    for (const auto& [name, backend] : engines.backends) names.push_back(name);
+    auto backends = engines.backends;
     api::openai::add_tokenize_routes(
         *router, {.find = [backends](const std::string& model) -> std::shared_ptr<const routing::PromptTokenizer> {
                     const auto it = backends.find(model);
@@ -147,10 +118,10 @@ int serve(const ConfigFlags& flags) {
   (*platform)->install(*router);
   if (metering) metering->install(*router);
   if (auto st = install_inference(*router, {.config = *config,
-                                            .platform = **platform,
+                                            .platform = platform->get(),
                                             .metering = metering.get(),
-                                            .router = *model_router,
-                                            .deployments = (*model_router)->deployment_infos()});
+                                            .router = model_router,
+                                            .deployments = model_router->deployment_infos()});
       !st) {
     log.error("cannot start the inference path", {{"error", st.error().message}});
     std::cerr << "sovra: " << st.error().message << "\n";

@@ -12,6 +12,8 @@
 #include "app/config_flags.hpp"
 #include "app/model_catalog.hpp"
 #include "app/model_files.hpp"
+#include "app/inference_wiring.hpp"
+#include "app/local_models.hpp"
 #include "app/run_server.hpp"
 #include "app/system_routes.hpp"
 #include "app/worker_secret.hpp"
@@ -52,17 +54,28 @@ int worker(const ConfigFlags& flags) {
     std::cerr << "sovra: " << catalog.error().message << "\n";
     return 1;
   }
-  readiness->set("models", true, std::to_string(config->models.size()) + " model(s)");
   if (config->models.empty()) log.warn("no models configured: pass --model NAME=PATH.gguf");
+  readiness->set("models", false, "loading " + std::to_string(config->models.size()) + " model(s)");
+  auto local = load_local_models(*config, *catalog);
+  if (!local) {
+    log.error("model loading failed", {{"error", local.error().message}});
+    std::cerr << "sovra: " << local.error().message << "\n";
+    return 1;
+  }
+  readiness->set("models", true, std::to_string(local->loaded()) + " model(s) loaded");
 
   auto router = std::make_shared<http::Router>();
   router->use("/v1/", make_worker_secret_filter(config->worker.secret));
   add_system_routes(*router, {.readiness = readiness,
                               .debug_routes = config->server.debug_routes,
                               .sse_queue_events = static_cast<std::size_t>(config->server.sse_queue_events)});
-  api::openai::add_model_routes(*router, std::make_shared<const std::vector<api::ModelInfo>>(std::move(*catalog)));
-  // TODO(#11): the engine backends and the /v1/chat/completions, /v1/completions handlers, wired as in `sovra
-  // serve` once the engine backend (serve) and the handlers (openai) are merged.
+  api::openai::add_model_routes(*router,
+                                std::make_shared<const std::vector<api::ModelInfo>>(local->router->models()));
+  // The gateways in front apply keys, limits, budgets, metering, audit and residency; the worker only runs calls.
+  if (auto st = install_inference(*router, {.config = *config, .router = local->router}); !st) {
+    std::cerr << "sovra: " << st.error().message << "\n";
+    return 2;
+  }
   return run_server(*config, router, log);
 }
 

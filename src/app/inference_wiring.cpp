@@ -12,21 +12,19 @@
 namespace sovra::app {
 
 Status install_inference(http::Router& router, const InferenceInputs& in) {
-  const AuditWiring& audit = in.platform.audit();
-  SOVRA_CHECK(audit.check_deployments(in.deployments));
-
   auto chain = std::make_shared<gateway::CallChain>();
-  if (in.admission) {
+  api::CallFlowOptions options{.router = in.router, .chain = chain};
+  if (in.platform != nullptr) {
+    const AuditWiring& audit = in.platform->audit();
+    SOVRA_CHECK(audit.check_deployments(in.deployments));
     if (auto hook = audit.call_hook()) chain->add(hook);
     if (in.metering) in.metering->add_hooks(*chain);
-    if (auto hook = in.platform.rate_limit_hook()) chain->add(hook);
+    if (auto hook = in.platform->rate_limit_hook()) chain->add(hook);
+    options.router = audit.guard(in.router);
+    options.constraints = audit.constraints();
+    options.on_refusal = audit.refusal_recorder();
   }
-  auto flow = std::make_shared<const api::CallFlow>(api::CallFlowOptions{
-      .router = audit.guard(in.router),
-      .chain = chain,
-      .constraints = audit.constraints(),
-      .on_refusal = audit.refusal_recorder(),
-  });
+  auto flow = std::make_shared<const api::CallFlow>(std::move(options));
   const auto queue = static_cast<std::size_t>(in.config.server.sse_queue_events);
   api::openai::add_inference_routes(router, flow);
   api::anthropic::add_anthropic_routes(router, flow, {.sse_queue_events = queue});

@@ -23,12 +23,10 @@ class Metering;
 
 struct InferenceInputs {
   const Config& config;
-  const Platform& platform;
+  const Platform* platform = nullptr;  // null (`sovra worker`): no audit, residency or admission of its own
   const Metering* metering = nullptr;  // null: metering disabled
   std::shared_ptr<const routing::ModelRouter> router;
   std::vector<routing::DeploymentInfo> deployments;  // for the residency start-up check
-  // `sovra worker` sits behind gateways that already applied limits, budgets, metering and audit.
-  bool admission = true;
 };
 
 Status install_inference(http::Router& router, const InferenceInputs& in);

@@ -91,5 +91,64 @@ TEST(Gateway, ListsItsUpstreamModelsAndRefusesABadRoutingConfig) {
   EXPECT_NE(err.find("runs no engine"), std::string::npos) << err;
 }
 
+// Two workers behind one gateway: the gateway authenticates with its own keys, routes an alias to the workers'
+// model, relays plain and streamed answers, and records the call in its usage ledger and audit trail.
+TEST(Gateway, ServesChatThroughTwoWorkers) {
+  if (!std::filesystem::exists(kModel)) GTEST_SKIP() << kModel << " absent";
+  ServerProcess a("worker", {"--model", "stories=" + kModel, "--set", "worker.secret=" + kSecret});
+  ServerProcess b("worker", {"--model", "stories=" + kModel, "--set", "worker.secret=" + kSecret});
+  ASSERT_TRUE(a.started()) << a.log();
+  ASSERT_TRUE(b.started()) << b.log();
+  std::string yaml = "routing:\n  deployments:\n";
+  for (const auto* w : {&a, &b}) {
+    const std::string name = w == &a ? "worker-a" : "worker-b";
+    yaml += "    - name: " + name + "\n      model: stories\n      base_url: http://127.0.0.1:" +
+            std::to_string(w->port()) + "/v1\n      api_key: " + kSecret +
+            "\n      region: se-sto-1\n      jurisdiction: SE\n";
+  }
+  yaml += "  aliases:\n    gpt-4o: stories\n";
+  ServerProcess gateway("gateway", {"--set", "routing.health_interval_ms=0"},
+                        {"SOVRA_CONFIG=" + write_config("gateway-workers", yaml)});
+  ASSERT_TRUE(gateway.started()) << gateway.log();
+  const std::map<std::string, std::string> auth{
+      {"authorization", "Bearer " + read_file(gateway.data_dir() + "/data/initial-api-key")}};
+
+  // Without the gateway's key: refused at the gateway (the workers' secret is not a gateway key either).
+  EXPECT_EQ(http_request(gateway.port(), "POST", "/v1/chat/completions",
+                         R"({"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}]})", "application/json",
+                         {{"authorization", "Bearer " + kSecret}})
+                .status,
+            401);
+  for (int i = 0; i < 4; ++i) {
+    auto r = http_request(gateway.port(), "POST", "/v1/chat/completions",
+                          R"({"model":"gpt-4o","max_tokens":4,"temperature":0,)"
+                          R"("messages":[{"role":"user","content":"Hi"}]})",
+                          "application/json", auth);
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto body = parse_json(r.body);
+    ASSERT_TRUE(body) << r.body;
+    const auto& o = body->as_object();
+    EXPECT_EQ(o.at("model").as_string(), "gpt-4o");  // the name the client used
+    EXPECT_EQ(o.at("usage").as_object().at("completion_tokens").as_int64(), 4);
+  }
+  auto streamed = http_request(gateway.port(), "POST", "/v1/chat/completions",
+                               R"({"model":"stories","max_tokens":3,"stream":true,)"
+                               R"("stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Hi"}]})",
+                               "application/json", auth);
+  ASSERT_EQ(streamed.status, 200) << streamed.body;
+  EXPECT_NE(streamed.body.find("\"completion_tokens\":3"), std::string::npos) << streamed.body;
+  EXPECT_NE(streamed.body.find("data: [DONE]"), std::string::npos);
+
+  // The gateway's audit trail names the upstream deployment and its region.
+  const std::map<std::string, std::string> admin{
+      {"authorization", "Bearer " + read_file(gateway.data_dir() + "/data/initial-admin-key")}};
+  auto audit = http_request(gateway.port(), "GET", "/v1/organization/audit_logs?limit=20", {}, "application/json",
+                            admin);
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  EXPECT_NE(audit.body.find("\"region\":\"se-sto-1\""), std::string::npos) << audit.body;
+  EXPECT_NE(audit.body.find("\"local\":false"), std::string::npos) << audit.body;
+  EXPECT_EQ(gateway.log().find(kSecret), std::string::npos);  // the upstream's key is never logged
+}
+
 }  // namespace
 }  // namespace sovra::test
