@@ -47,8 +47,10 @@ Result<std::shared_ptr<ConfigModelRouter>> build_model_router(const Config& conf
                            .max_concurrency = max_concurrency});
     return {};
   };
-  const DeploymentInfo local_labels{.region = rc.local_region,
-                                    .jurisdiction = rc.local_jurisdiction,
+  // The embedded engine's labels: routing.local_*, else the process's own server.region / server.jurisdiction.
+  const DeploymentInfo local_labels{.region = rc.local_region.empty() ? config.server.region : rc.local_region,
+                                    .jurisdiction = rc.local_jurisdiction.empty() ? config.server.jurisdiction
+                                                                                  : rc.local_jurisdiction,
                                     .zones = split_list(rc.local_zones)};
   for (const auto& d : rc.deployments) {
     DeploymentInfo info{.name = d.name, .model = d.model, .region = d.region, .jurisdiction = d.jurisdiction,

@@ -83,6 +83,28 @@ TEST(BuildRouter, LocalAndUpstreamDeploymentsWithAliases) {
   EXPECT_NE(mock.received().at(0).body.find("\"model\":\"up-m\""), std::string::npos);
 }
 
+TEST(BuildRouter, LocalDeploymentsTakeTheServerRegionUnlessRoutingNamesOne) {
+  Config config;
+  config.models = {{"qwen", "/m/qwen.gguf"}};
+  config.server.region = "se-sto-1";
+  config.server.jurisdiction = "SE";
+  const LocalBackends local{{"qwen", std::make_shared<testing::ScriptedBackend>()}};
+  auto router = build_model_router(config, local, {.active_health_checks = false});
+  ASSERT_TRUE(router.has_value()) << router.error().message;
+  auto infos = (*router)->deployment_infos();
+  ASSERT_EQ(infos.size(), 1u);
+  EXPECT_EQ(infos[0].region, "se-sto-1");
+  EXPECT_EQ(infos[0].jurisdiction, "SE");
+  EXPECT_FALSE((*router)->route({.model = "qwen", .constraints = {.allowed_jurisdictions = {"DE"}}}).has_value());
+
+  config.routing.local_region = "fi-hel-1";
+  config.routing.local_jurisdiction = "FI";
+  auto named = build_model_router(config, local, {.active_health_checks = false});
+  ASSERT_TRUE(named.has_value()) << named.error().message;
+  EXPECT_EQ((*named)->deployment_infos().at(0).region, "fi-hel-1");
+  EXPECT_EQ((*named)->deployment_infos().at(0).jurisdiction, "FI");
+}
+
 TEST(BuildRouter, GatewayWithoutEngineRefusesLocalDeployments) {
   Config config;
   config.models = {{"qwen", "/m/qwen.gguf"}};
