@@ -28,15 +28,23 @@ api::TokenLogprob token_logprob(const tokenizer::Tokenizer& tok, const engine::G
 }
 
 ChatCall::ChatCall(std::shared_ptr<engine::Engine> engine, const tokenizer::Tokenizer& tokenizer,
-                   std::vector<chat::OutputParser> parsers, bool logprobs, api::ChatSink sink)
-    : EngineCall(std::move(engine), parsers.size()), tokenizer_(tokenizer), logprobs_(logprobs), sink_(std::move(sink)) {
+                   std::vector<chat::OutputParser> parsers, bool logprobs, bool single_tool_call, api::ChatSink sink)
+    : EngineCall(std::move(engine), parsers.size()),
+      tokenizer_(tokenizer),
+      logprobs_(logprobs),
+      single_tool_call_(single_tool_call),
+      sink_(std::move(sink)) {
   choices_.reserve(parsers.size());
   for (auto& p : parsers) choices_.push_back({std::move(p), false});
 }
 
-bool ChatCall::fold(const std::vector<chat::ParseEvent>& events, api::ChatDelta& delta) {
+bool ChatCall::fold(const std::vector<chat::ParseEvent>& events, api::ChatDelta& delta) const {
   bool reasoning = false;
   for (const chat::ParseEvent& e : events) {
+    const bool tool_event = e.kind == chat::ParseEventKind::kToolCallStart ||
+                            e.kind == chat::ParseEventKind::kToolCallArguments ||
+                            e.kind == chat::ParseEventKind::kToolCallEnd;
+    if (single_tool_call_ && tool_event && e.index > 0) continue;  // parallel_tool_calls = false
     switch (e.kind) {
       case chat::ParseEventKind::kContent:
         append(delta.content, e.text);

@@ -15,9 +15,11 @@ namespace sovra::routing {
 
 class ChatCall final : public EngineCall {
  public:
-  // `parsers`: one per choice. `logprobs`: attach per-token logprobs to the deltas.
+  // `parsers`: one per choice. `logprobs`: attach per-token logprobs to the deltas. `single_tool_call`
+  // (parallel_tool_calls = false): a choice reports its first tool call only; later calls the model writes are
+  // dropped from the stream and from the finish.
   ChatCall(std::shared_ptr<engine::Engine> engine, const tokenizer::Tokenizer& tokenizer,
-           std::vector<chat::OutputParser> parsers, bool logprobs, api::ChatSink sink);
+           std::vector<chat::OutputParser> parsers, bool logprobs, bool single_tool_call, api::ChatSink sink);
 
  private:
   struct Choice {
@@ -30,12 +32,13 @@ class ChatCall final : public EngineCall {
   void on_all_finished(const api::Usage& usage, std::optional<Error> error) override;
 
   // Folds parser events into `delta`; returns whether any reasoning text was produced.
-  static bool fold(const std::vector<chat::ParseEvent>& events, api::ChatDelta& delta);
+  bool fold(const std::vector<chat::ParseEvent>& events, api::ChatDelta& delta) const;
   void emit(std::size_t choice, api::ChatDelta&& delta);
 
   const tokenizer::Tokenizer& tokenizer_;
   std::vector<Choice> choices_;
   bool logprobs_;
+  bool single_tool_call_;
   api::ChatSink sink_;
   std::vector<chat::ParseEvent> scratch_;
 };

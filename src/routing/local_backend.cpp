@@ -115,7 +115,7 @@ Result<CallId> LocalBackend::start_chat(api::ChatRequest request, api::ChatSink 
   std::vector<bool> counts_prompt(n, false);
   counts_prompt[0] = true;
   auto call = std::make_shared<ChatCall>(m.engine_ptr(), m.tokenizer(), std::move(parsers), request.params.logprobs,
-                                         std::move(sink));
+                                         !request.parallel_tool_calls, std::move(sink));
   return launch(call, std::move(requests), std::move(counts_prompt));
 }
 
