@@ -400,6 +400,16 @@ std::vector<api::ModelInfo> ConfigModelRouter::models() const {
       info.capabilities.completions = true;
     }
     info.id = model;
+    // Transparency: where the model runs (each deployment's region, once, in deployment order).
+    info.transparency.regions.clear();
+    for (auto i : indices) {
+      const std::string& region = s.deployments[i].info.region;
+      if (region.empty()) continue;
+      if (std::find(info.transparency.regions.begin(), info.transparency.regions.end(), region) ==
+          info.transparency.regions.end()) {
+        info.transparency.regions.push_back(region);
+      }
+    }
     out[model] = info;
   }
   for (const auto& [alias, model] : s.options.aliases) {

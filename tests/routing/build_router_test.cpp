@@ -95,6 +95,8 @@ TEST(BuildRouter, LocalDeploymentsTakeTheServerRegionUnlessRoutingNamesOne) {
   ASSERT_EQ(infos.size(), 1u);
   EXPECT_EQ(infos[0].region, "se-sto-1");
   EXPECT_EQ(infos[0].jurisdiction, "SE");
+  ASSERT_EQ((*router)->models().size(), 1u);
+  EXPECT_EQ((*router)->models()[0].transparency.regions, std::vector<std::string>{"se-sto-1"});  // /v1/models
   EXPECT_FALSE((*router)->route({.model = "qwen", .constraints = {.allowed_jurisdictions = {"DE"}}}).has_value());
 
   config.routing.local_region = "fi-hel-1";
