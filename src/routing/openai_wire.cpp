@@ -77,12 +77,20 @@ std::string str(const json::object& o, std::string_view key) {
   return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
+// A token count from an upstream: a non-negative integer (a number that is negative, fractional-huge or not a
+// number counts as 0 rather than overflowing).
 std::int64_t int_of(const json::object& o, std::string_view key) {
+  constexpr std::int64_t kMax = std::int64_t{1} << 53;
   auto* v = o.if_contains(key);
   if (v == nullptr) return 0;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
+  if (v->is_int64()) return v->get_int64() >= 0 && v->get_int64() <= kMax ? v->get_int64() : 0;
+  if (v->is_uint64()) {
+    return v->get_uint64() <= static_cast<std::uint64_t>(kMax) ? static_cast<std::int64_t>(v->get_uint64()) : 0;
+  }
+  if (v->is_double()) {
+    const double d = v->get_double();
+    return d >= 0 && d <= static_cast<double>(kMax) ? static_cast<std::int64_t>(d) : 0;
+  }
   return 0;
 }
 

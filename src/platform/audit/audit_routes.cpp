@@ -60,6 +60,10 @@ Result<sql::Query> parse_audit_query(std::string_view query, const std::string& 
     if (key == "effective_at[gt]" || key == "effective_at[gte]" || key == "effective_at[lt]" ||
         key == "effective_at[lte]") {
       SOVRA_TRY(auto s, integer(key, value));
+      // Unix seconds up to year 9999: the millisecond arithmetic below cannot overflow.
+      if (s < 0 || s > 253402300799) {
+        return Error::invalid("'" + key + "' must be Unix seconds between 0 and 253402300799", key);
+      }
       // Seconds → the records' milliseconds; bounds are [from, to).
       if (key == "effective_at[gt]") q.from_ms = std::max(q.from_ms, (s + 1) * 1000);
       if (key == "effective_at[gte]") q.from_ms = std::max(q.from_ms, s * 1000);
