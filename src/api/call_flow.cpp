@@ -82,6 +82,10 @@ void CallFlow::admit_on(routing::Route route, const http::Request& http_request,
       .user = spec.user,
       .started = std::chrono::system_clock::now(),
   };
+  if (options_.retain_content && options_.retain_content(info.principal.get())) {
+    info.retain_content = true;
+    info.content_prompt = http_request.body;
+  }
   auto admitted = [route = std::move(route), info, done = std::move(done)](gateway::AdmitOutcome outcome) mutable {
     if (outcome.refusal) {
       done(std::nullopt, Refusal{std::move(*outcome.refusal), std::move(outcome.headers)});

@@ -67,7 +67,9 @@ struct CallFlowOptions {
   std::shared_ptr<const routing::ModelRouter> router;
   std::shared_ptr<const gateway::CallChain> chain;  // may be empty
   ConstraintsFn constraints;                        // may be empty
-  PreAdmissionRefusalFn on_refusal;                 // may be empty
+  PreAdmissionRefusalFn on_refusal;
+  // Whether the caller's project keeps prompts and completions (content retention opt-in); may be empty: never.
+  std::function<bool(const platform::Principal*)> retain_content;                 // may be empty
 };
 
 class CallFlow {

@@ -16,6 +16,7 @@
 #include "platform/admin/admin_json.hpp"
 #include "platform/audit/audit_events.hpp"
 #include "platform/audit/audit_hook.hpp"
+#include "platform/audit/content_hook.hpp"
 #include "platform/audit/audit_routes.hpp"
 #include "platform/ids.hpp"
 #include "store/open.hpp"
@@ -127,6 +128,17 @@ std::shared_ptr<gateway::CallHook> AuditWiring::call_hook() const {
       {.log = impl_->log,
        .content_retention_days = [content](const std::string& project) { return content->retention_days(project); },
        .wait_for_durable = impl_->config.audit.wait_for_durable});
+}
+
+std::shared_ptr<gateway::CallHook> AuditWiring::content_hook() const {
+  return platform::audit::make_content_hook(impl_->content);
+}
+
+std::function<bool(const platform::Principal*)> AuditWiring::retain_content() const {
+  auto content = impl_->content;
+  return [content](const platform::Principal* p) {
+    return p != nullptr && !p->project_id.empty() && content->retention_days(p->project_id) > 0;
+  };
 }
 
 api::ConstraintsFn AuditWiring::constraints() const { return impl_->residency->constraints_fn(); }

@@ -17,6 +17,7 @@
 //   api::CallFlow flow({.router = audit.guard(router), .chain = chain,
 //                       .constraints = audit.constraints(), .on_refusal = audit.refusal_recorder()});
 //   SOVRA_CHECK(audit.check_deployments(deployment_infos));  // at start-up, once deployments are known
+#include <functional>
 #include <memory>
 
 #include "api/call_flow.hpp"
@@ -43,6 +44,10 @@ class AuditWiring {
 
   // Add it FIRST to the gateway::CallChain (null when audit is disabled).
   std::shared_ptr<gateway::CallHook> call_hook() const;
+  // Content retention (opt-in per project): the hook that keeps an opted-in call's prompt and completion, and
+  // the CallFlow predicate that marks such calls.
+  std::shared_ptr<gateway::CallHook> content_hook() const;
+  std::function<bool(const platform::Principal*)> retain_content() const;
   api::ConstraintsFn constraints() const;
   api::PreAdmissionRefusalFn refusal_recorder() const;
   std::function<void(const gateway::auth::AuthFailureEvent&)> auth_failure_recorder() const;

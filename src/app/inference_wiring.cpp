@@ -18,11 +18,13 @@ Status install_inference(http::Router& router, const InferenceInputs& in) {
     const AuditWiring& audit = in.platform->audit();
     SOVRA_CHECK(audit.check_deployments(in.deployments));
     if (auto hook = audit.call_hook()) chain->add(hook);
+    chain->add(audit.content_hook());  // no ticket unless the project opted in
     if (in.metering) in.metering->add_hooks(*chain);
     if (auto hook = in.platform->rate_limit_hook()) chain->add(hook);
     options.router = audit.guard(in.router);
     options.constraints = audit.constraints();
     options.on_refusal = audit.refusal_recorder();
+    options.retain_content = audit.retain_content();
   }
   auto flow = std::make_shared<const api::CallFlow>(std::move(options));
   const auto queue = static_cast<std::size_t>(in.config.server.sse_queue_events);

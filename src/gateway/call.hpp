@@ -48,6 +48,11 @@ struct CallInfo {
   bool stream = false;
   std::string user;  // the request's `user` / metadata.user_id field
   std::chrono::system_clock::time_point started;
+  // The caller's project opted in to content retention (platform/audit/content_store.hpp): the handler records
+  // the completion in CallResult::content_completion, and `content_prompt` holds the request body. Both stay
+  // empty otherwise (zero data retention by default).
+  bool retain_content = false;
+  std::string content_prompt;
 };
 
 // How it ended.
@@ -59,6 +64,7 @@ struct CallResult {
   double audio_seconds = 0;
   std::int64_t pages = 0;
   std::chrono::system_clock::time_point ended;
+  std::string content_completion;  // only when CallInfo::retain_content: the answer as the handler sent it
 };
 
 class CallTicket {

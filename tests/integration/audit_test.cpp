@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <filesystem>
 #include <set>
 
 #include <boost/json/serialize.hpp>
 
 #include "integration/auth_support.hpp"
 #include "store/sqlite/sqlite_database.hpp"
+#include "support/raw_http.hpp"
 #include "support/server_process.hpp"
 
 namespace sovra::test {
@@ -154,6 +156,47 @@ TEST_F(AuditApi, VerifyAndExportOnTheDataDirectoryAndTamperingIsLocated) {
   const int rc = run_sovra({"audit", "verify", "--data-dir", data_dir()}, &out, &err);
   EXPECT_EQ(rc, 3) << out << err;
   EXPECT_NE(out.find("modified at seq 8"), std::string::npos) << out;
+}
+
+// Content retention end to end: nothing is kept by default; once the project opts in, a chat call's prompt and
+// completion are stored encrypted (not in clear text) and its audit record says so.
+TEST(ContentRetention, AnOptedInProjectKeepsItsCallsEncrypted) {
+  const std::string model = SOVRA_SHARED_DIR "/models/stories260K-chat.gguf";
+  if (!std::filesystem::exists(model)) GTEST_SKIP() << model << " absent";
+  ServerProcess server({"--model", "stories=" + model, "--set", "audit.content_key=" + std::string(64, 'c')});
+  ASSERT_TRUE(server.started()) << server.log();
+  const std::map<std::string, std::string> key{
+      {"authorization", "Bearer " + read_file(server.data_dir() + "/data/initial-api-key")}};
+  const std::map<std::string, std::string> admin{
+      {"authorization", "Bearer " + read_file(server.data_dir() + "/data/initial-admin-key")}};
+  const std::string chat =
+      R"({"model":"stories","max_tokens":4,"messages":[{"role":"user","content":"The launch code is 4711"}]})";
+  auto count_kept = [&] {
+    auto db = store::open_sqlite(server.data_dir() + "/data/sovra.db");
+    EXPECT_TRUE(db);
+    std::int64_t n = -1;
+    std::string all;
+    EXPECT_TRUE((*db)->transaction([&](store::SqlSession& s) -> Status {
+      SOVRA_TRY(auto rows, s.query("SELECT ciphertext FROM retained_content"));
+      n = static_cast<std::int64_t>(rows.rows.size());
+      for (const auto& r : rows.rows) all += r.at(0).value_or("");
+      return {};
+    }));
+    EXPECT_EQ(all.find("4711"), std::string::npos);  // never in clear text
+    return n;
+  };
+  ASSERT_EQ(http_request(server.port(), "POST", "/v1/chat/completions", chat, "application/json", key).status, 200);
+  EXPECT_EQ(count_kept(), 0);  // zero data retention by default
+
+  auto opt_in = http_request(server.port(), "POST", "/v1/organization/projects/proj_default/content_retention",
+                             R"({"retention_days":7})", "application/json", admin);
+  ASSERT_EQ(opt_in.status, 200) << opt_in.body;
+  ASSERT_EQ(http_request(server.port(), "POST", "/v1/chat/completions", chat, "application/json", key).status, 200);
+  EXPECT_EQ(count_kept(), 1);  // committed before the response's final byte
+  auto audit = http_request(server.port(), "GET", "/v1/organization/audit_logs?limit=50", {}, "application/json", admin);
+  ASSERT_EQ(audit.status, 200);
+  EXPECT_NE(audit.body.find("\"content_retained\":true"), std::string::npos) << audit.body;
+  EXPECT_NE(audit.body.find("\"content_retained\":false"), std::string::npos) << audit.body;
 }
 
 }  // namespace

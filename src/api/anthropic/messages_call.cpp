@@ -96,6 +96,10 @@ void MessagesCall::on_event(ChatEvent&& event) {
   gateway::CallResult result;
   result.usage = event.usage;
   result.cancelled = cancelled;
+  if (o_.prepared.info.retain_content) {
+    std::lock_guard lock(mu_);
+    result.content_completion = builder_.message_json(event.usage);
+  }
   if (event.error) {
     result.http_status = error_status(*event.error);
     result.error_code = event.error->api_code.empty() ? error_code_name(event.error->code) : event.error->api_code;

@@ -117,6 +117,11 @@ bool InferenceResponse::client_gone() {
 }
 
 void InferenceResponse::send(const std::string& json) {
+  if (call_.info.retain_content) {
+    std::lock_guard lock(mu_);
+    kept_ += json;
+    kept_ += '\n';
+  }
   auto ch = channel();
   push(ch, sse_data(json));
 }
@@ -132,6 +137,11 @@ void InferenceResponse::finish(CallEnding ending) {
   gateway::CallResult result;
   result.usage = ending.usage;
   result.cancelled = cancelled;
+  if (call_.info.retain_content) {
+    std::lock_guard lock(mu_);
+    result.content_completion = options_.stream ? kept_ : ending.body;
+    for (const auto& f : ending.frames) result.content_completion += f + '\n';
+  }
   if (ending.error) {
     result.http_status = ending.error->status();
     result.error_code =

@@ -82,6 +82,7 @@ class InferenceResponse final : public std::enable_shared_from_this<InferenceRes
   std::optional<routing::CallId> id_;
   bool cancel_requested_ = false;  // the client went away (or fell too far behind)
   bool finished_ = false;
+  std::string kept_;  // streamed JSON frames, only when the call retains content
 };
 
 // The OpenAI error response for `error`, with `headers` added.
