@@ -12,21 +12,6 @@ constexpr std::string_view kPromptTypes =
     "a string, an array of strings, an array of integers or an array of arrays "
     "of integers";
 
-Result<std::vector<std::int32_t>> parse_token_ids(const boost::json::array& ids, const std::string& path) {
-  std::vector<std::int32_t> out;
-  out.reserve(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    const auto id = as_integer(ids[i]);
-    if (!id || *id < 0 || *id > INT32_MAX) {
-      return fail(Error::invalid(fmt::format("Invalid '{}[{}]': a token id must be a non-negative integer.", path, i),
-                                 fmt::format("{}[{}]", path, i)));
-    }
-    out.push_back(static_cast<std::int32_t>(*id));
-  }
-  if (out.empty()) return fail(Error::invalid(fmt::format("Invalid '{}': empty token array.", path), path));
-  return out;
-}
-
 Result<std::vector<Prompt>> parse_prompts(const Fields& body) {
   const boost::json::value* prompt = body.find("prompt");
   if (prompt == nullptr) return fail(Error::invalid("Missing required parameter: 'prompt'.", "prompt"));

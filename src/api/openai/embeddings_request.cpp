@@ -15,21 +15,6 @@ namespace {
 constexpr std::string_view kInputTypes =
     "a string, an array of strings, an array of integers or an array of arrays of integers";
 
-Result<std::vector<std::int32_t>> token_ids(const boost::json::array& ids, const std::string& path) {
-  std::vector<std::int32_t> out;
-  out.reserve(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    const auto id = as_integer(ids[i]);
-    if (!id || *id < 0 || *id > INT32_MAX) {
-      return fail(Error::invalid(fmt::format("Invalid '{}[{}]': a token id must be a non-negative integer.", path, i),
-                                 fmt::format("{}[{}]", path, i)));
-    }
-    out.push_back(static_cast<std::int32_t>(*id));
-  }
-  if (out.empty()) return fail(Error::invalid(fmt::format("Invalid '{}': empty token array.", path), path));
-  return out;
-}
-
 Status add_text(ParsedEmbeddingRequest& out, std::string_view text, const std::string& path) {
   if (text.empty()) {
     return fail(Error::invalid(fmt::format("Invalid '{}': the input must not be an empty string.", path), path));
@@ -47,7 +32,7 @@ Status parse_input(const Fields& body, ParsedEmbeddingRequest& out) {
   const boost::json::array& list = input->get_array();
   if (list.empty()) return fail(Error::invalid("Invalid 'input': empty array.", "input"));
   if (list.front().is_number()) {  // one tokenized input
-    SOVRA_TRY(auto ids, token_ids(list, "input"));
+    SOVRA_TRY(auto ids, parse_token_ids(list, "input"));
     out.given_tokens += static_cast<std::int64_t>(ids.size());
     out.request.inputs.emplace_back(std::move(ids));
     return {};
@@ -63,7 +48,7 @@ Status parse_input(const Fields& body, ParsedEmbeddingRequest& out) {
     if (list[i].is_string()) {
       SOVRA_CHECK(add_text(out, list[i].get_string(), path));
     } else if (list[i].is_array()) {
-      SOVRA_TRY(auto ids, token_ids(list[i].get_array(), path));
+      SOVRA_TRY(auto ids, parse_token_ids(list[i].get_array(), path));
       out.given_tokens += static_cast<std::int64_t>(ids.size());
       out.request.inputs.emplace_back(std::move(ids));
     } else {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdint>
 
 namespace sovra::api::openai {
 
@@ -141,6 +142,21 @@ Result<const boost::json::array*> Fields::array(std::string_view key) const {
   if (v == nullptr) return static_cast<const boost::json::array*>(nullptr);
   if (!v->is_array()) return fail(type_error(param(key), "an array", *v));
   return &v->get_array();
+}
+
+Result<std::vector<std::int32_t>> parse_token_ids(const boost::json::array& ids, const std::string& path) {
+  std::vector<std::int32_t> out;
+  out.reserve(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto id = as_integer(ids[i]);
+    if (!id || *id < 0 || *id > INT32_MAX) {
+      return fail(Error::invalid(fmt::format("Invalid '{}[{}]': a token id must be a non-negative integer.", path, i),
+                                 fmt::format("{}[{}]", path, i)));
+    }
+    out.push_back(static_cast<std::int32_t>(*id));
+  }
+  if (out.empty()) return fail(Error::invalid(fmt::format("Invalid '{}': empty token array.", path), path));
+  return out;
 }
 
 }  // namespace sovra::api::openai

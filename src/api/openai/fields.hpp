@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.hpp"
 
@@ -47,5 +48,9 @@ class Fields {
 
 // Integer value of a JSON number if it has no fraction and fits in int64.
 std::optional<std::int64_t> as_integer(const boost::json::value& v);
+
+// A non-empty array of token ids (non-negative int32) at `path` (e.g. "prompt[2]", "input"); errors name the
+// element at fault.
+Result<std::vector<std::int32_t>> parse_token_ids(const boost::json::array& ids, const std::string& path);
 
 }  // namespace sovra::api::openai

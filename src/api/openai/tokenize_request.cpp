@@ -61,14 +61,9 @@ Result<DetokenizeRequest> parse_detokenize_request(const boost::json::value& bod
     return fail(Error::invalid(fmt::format("Invalid 'tokens': at most {} tokens are allowed.", kMaxDetokenizeTokens),
                                "tokens"));
   }
-  out.tokens.reserve(tokens->size());
-  for (std::size_t i = 0; i < tokens->size(); ++i) {
-    const auto id = as_integer((*tokens)[i]);
-    if (!id || *id < 0 || *id > INT32_MAX) {
-      return fail(Error::invalid(fmt::format("Invalid 'tokens[{}]': a token id must be a non-negative integer.", i),
-                                 fmt::format("tokens[{}]", i)));
-    }
-    out.tokens.push_back(static_cast<std::int32_t>(*id));
+  // An empty list detokenizes to the empty string.
+  if (!tokens->empty()) {
+    SOVRA_TRY(out.tokens, parse_token_ids(*tokens, "tokens"));
   }
   return out;
 }
