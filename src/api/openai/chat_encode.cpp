@@ -213,9 +213,9 @@ std::string encode_chat_chunk(const CompletionHeader& header, const ChatDelta& d
   return out;
 }
 
-std::string encode_usage_chunk(const CompletionHeader& header, const Usage& usage) {
+std::string encode_usage_chunk(const CompletionHeader& header, const Usage& usage, std::string_view object) {
   std::string out;
-  append_header(out, header, "chat.completion.chunk");
+  append_header(out, header, object);
   out += R"(,"choices":[],"usage":)";
   append_usage(out, usage);
   out += '}';

@@ -17,7 +17,9 @@ std::string encode_chat_completion(const ChatCompletion& completion);
 std::string encode_chat_chunk(const CompletionHeader& header, const ChatDelta& delta, bool with_usage_null);
 
 // The final chunk of a stream with include_usage: no choices, the request's usage.
-std::string encode_usage_chunk(const CompletionHeader& header, const Usage& usage);
+// The final usage-only chunk of a stream with include_usage: empty choices; `object` names the stream's kind.
+std::string encode_usage_chunk(const CompletionHeader& header, const Usage& usage,
+                               std::string_view object = "chat.completion.chunk");
 
 // The usage object alone: {"prompt_tokens":…,"completion_tokens":…,"total_tokens":…,…details}.
 void append_usage(std::string& out, const Usage& usage);

@@ -115,12 +115,7 @@ std::string encode_text_chunk(const CompletionHeader& header, const TextDelta& d
 }
 
 std::string encode_text_usage_chunk(const CompletionHeader& header, const Usage& usage) {
-  std::string out;
-  append_header(out, header, "text_completion");
-  out += R"(,"choices":[],"usage":)";
-  append_usage(out, usage);
-  out += '}';
-  return out;
+  return encode_usage_chunk(header, usage, "text_completion");
 }
 
 }  // namespace sovra::api::openai
