@@ -59,12 +59,20 @@ TEST(MemoryCounters, TokenReservationsSettleToActualUsageAcrossThreads) {
   std::atomic<std::int64_t> in_flight{0};
   std::atomic<std::int64_t> peak{0};
   std::atomic<int> admitted{0};
+  std::atomic<int> held{0};  // reservations not yet settled
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < 50; ++i) {
+      // A thread stops at a refusal while no reservation is outstanding: with the clock stopped, that refusal is
+      // final (a fixed number of attempts could run out while another thread, descheduled, held a reservation).
+      for (;;) {
         auto a = counters.acquire_now({rate("p:proj:*:tpm", limit, 1000)}, "l");
-        if (!a.admitted) continue;
+        if (!a.admitted) {
+          if (held.load() == 0) break;
+          std::this_thread::yield();
+          continue;
+        }
+        ++held;
         ++admitted;
         const auto now = in_flight.fetch_add(1000) + 1000;
         auto p = peak.load();
@@ -72,6 +80,7 @@ TEST(MemoryCounters, TokenReservationsSettleToActualUsageAcrossThreads) {
         }
         in_flight.fetch_sub(1000);
         counters.settle_now({rate("p:proj:*:tpm", limit, 100 - 1000)}, "l");
+        --held;
       }
     });
   }
