@@ -1,12 +1,14 @@
 // Fuzzes what a client controls in authentication: the Authorization / x-api-key header value and a JSON body
 // whose "model" the filter reads, through the real /v1 auth filter over a key cache (SQLite store in a temporary
 // directory, one valid key with a model allow-list). Every input must end in 200, 401 or 403, never a crash.
+// The whole input also goes through the invite-token parser (POST /v1/organization/invites/accept).
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
 #include "gateway/auth/auth_filter.hpp"
+#include "platform/invite_token.hpp"
 #include "platform/key_issuer.hpp"
 #include "platform/key_secret.hpp"
 #include "store/open.hpp"
@@ -57,6 +59,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto& w = World::world();
   const std::string input(reinterpret_cast<const char*>(data), size);
   (void)sovra::platform::parse_key(input);
+  if (auto t = sovra::platform::parse_invite_token(input); t && (t->invite_id.empty() || t->secret.size() < 32)) {
+    std::abort();
+  }
   // First line: the header value (with the valid key's prefix substituted for "$KEY"), rest: the body.
   const auto nl = input.find('\n');
   std::string header = input.substr(0, nl);

@@ -1,12 +1,18 @@
 // `sovra admin …`: tenancy administration directly on the store (the SQLite file in the data directory, or the
 // PostgreSQL of store.url), also while a server runs: servers notice the changes (SQLite: within a fraction of a
 // second by polling data_version; PostgreSQL: NOTIFY). Prints JSON in the shapes of the administration API.
+// With --url and --admin-key (or --admin-key-file) the projects, keys and users commands talk to a running server's
+// administration API instead (admin_remote.hpp); the organization is then the admin key's, and its role applies.
 #include <CLI/CLI.hpp>
 
+#include <boost/json.hpp>
+
+#include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "app/admin_limits_cli.hpp"
+#include "app/admin_remote.hpp"
 #include "app/command.hpp"
 #include "app/config_flags.hpp"
 #include "app/platform_wiring.hpp"
@@ -28,7 +34,11 @@ struct AdminArgs {
   std::string id;
   std::string email;
   std::string role = "member";
+  std::string key_role = "owner";  // admin keys
   bool admin_key = false;
+  std::string url;                 // remote mode: the server's base URL
+  std::string remote_admin_key;    // remote mode: the admin key to call it with
+  std::string remote_admin_key_file;
   std::vector<std::string> models;
   std::vector<std::string> endpoints;
   std::int64_t expires_in = 0;
@@ -38,6 +48,97 @@ struct AdminArgs {
 };
 
 using Action = std::function<Status(store::Store&, const AdminArgs&, const Config&)>;
+// The same command as an administration API request (remote mode); null: the command works on the store only.
+using Remote = std::function<Result<RemoteRequest>(const AdminArgs&)>;
+
+int run_remote(const AdminArgs& a, const Remote& remote) {
+  if (!remote) {
+    std::cerr << "sovra: this command works on the store only (drop --url)\n";
+    return 2;
+  }
+  std::string key = a.remote_admin_key;
+  if (key.empty() && !a.remote_admin_key_file.empty()) {
+    std::ifstream in(a.remote_admin_key_file);
+    std::getline(in, key);
+  }
+  if (key.empty()) {
+    std::cerr << "sovra: --url needs --admin-key or --admin-key-file\n";
+    return 2;
+  }
+  auto request = remote(a);
+  if (!request) {
+    std::cerr << "sovra: " << request.error().message << "\n";
+    return 2;
+  }
+  auto reply = call_admin_api(a.url, key, *request);
+  if (!reply) {
+    std::cerr << "sovra: " << reply.error().message << "\n";
+    return 1;
+  }
+  if (reply->status >= 200 && reply->status < 300) {
+    std::cout << reply->body << "\n";
+    return 0;
+  }
+  std::cerr << "sovra: HTTP " << reply->status << ": " << reply->body << "\n";
+  return reply->status == 404 ? 4 : reply->status == 403 ? 3 : 1;
+}
+
+std::string page_query(const AdminArgs& a) {
+  std::string q = "?limit=" + std::to_string(a.limit);
+  if (!a.after.empty()) q += "&after=" + a.after;
+  return q;
+}
+
+std::string key_body(const AdminArgs& a) {
+  boost::json::object o;
+  if (!a.name.empty()) o["name"] = a.name;
+  if (a.expires_in > 0) o["expires_in"] = a.expires_in;
+  if (!a.models.empty()) o["allowed_models"] = boost::json::value_from(a.models);
+  if (!a.endpoints.empty()) o["allowed_endpoints"] = boost::json::value_from(a.endpoints);
+  if (a.admin_key) o["role"] = a.key_role;
+  return boost::json::serialize(o);
+}
+
+// Admin keys: /admin_api_keys; project keys: the project's /api_keys.
+std::string keys_path(const AdminArgs& a) {
+  return a.project.empty() ? "/v1/organization/admin_api_keys" : "/v1/organization/projects/" + a.project + "/api_keys";
+}
+
+const Remote kRemoteProjectsCreate = [](const AdminArgs& a) -> Result<RemoteRequest> {
+  if (a.name.empty()) return Error::invalid("--name is required");
+  return RemoteRequest{"POST", "/v1/organization/projects", boost::json::serialize(boost::json::object{{"name", a.name}})};
+};
+const Remote kRemoteProjectsList = [](const AdminArgs& a) -> Result<RemoteRequest> {
+  return RemoteRequest{"GET", "/v1/organization/projects" + page_query(a) + "&include_archived=true", {}};
+};
+const Remote kRemoteKeysCreate = [](const AdminArgs& a) -> Result<RemoteRequest> {
+  if (!a.admin_key && a.project.empty()) return Error::invalid("--project (or --admin) is required");
+  auto b = a;
+  if (a.admin_key) b.project.clear();
+  return RemoteRequest{"POST", keys_path(b), key_body(a)};
+};
+const Remote kRemoteKeysList = [](const AdminArgs& a) -> Result<RemoteRequest> {
+  return RemoteRequest{"GET", keys_path(a) + page_query(a), {}};
+};
+const Remote kRemoteKeysRevoke = [](const AdminArgs& a) -> Result<RemoteRequest> {
+  if (a.id.empty()) return Error::invalid("--id is required (and --project for a project key)");
+  return RemoteRequest{"POST", keys_path(a) + "/" + a.id + "/revoke", "{}"};
+};
+const Remote kRemoteKeysRotate = [](const AdminArgs& a) -> Result<RemoteRequest> {
+  if (a.id.empty()) return Error::invalid("--id is required (and --project for a project key)");
+  boost::json::object o;
+  if (a.grace >= 0) o["grace_period_seconds"] = a.grace;
+  return RemoteRequest{"POST", keys_path(a) + "/" + a.id + "/rotate", boost::json::serialize(o)};
+};
+const Remote kRemoteUsersAdd = [](const AdminArgs& a) -> Result<RemoteRequest> {
+  if (a.email.empty()) return Error::invalid("--email is required");
+  boost::json::object o{{"email", a.email}, {"role", a.role}};
+  if (!a.name.empty()) o["name"] = a.name;
+  return RemoteRequest{"POST", "/v1/organization/users", boost::json::serialize(o)};
+};
+const Remote kRemoteUsersList = [](const AdminArgs& a) -> Result<RemoteRequest> {
+  return RemoteRequest{"GET", "/v1/organization/users" + page_query(a), {}};
+};
 
 int run(const AdminArgs& a, const Action& action) {
   auto config = a.flags.load();
@@ -115,13 +216,16 @@ Status projects_list(store::Store& s, const AdminArgs& a, const Config&) {
 Status keys_create(store::Store& s, const AdminArgs& a, const Config&) {
   if (a.org.empty() || (!a.admin_key && a.project.empty())) return Error::invalid("--org and --project (or --admin) are required");
   if (!a.admin_key) SOVRA_CHECK(s.get_project(a.org, a.project));
+  const auto role = platform::parse_role(a.key_role);
+  if (!role) return Error::invalid("--role must be one of owner, admin, member, billing, auditor");
   SOVRA_TRY(auto key, platform::issue_key(s, {.org_id = a.org,
                                                .project_id = a.project,
                                                .kind = a.admin_key ? store::KeyKind::kAdmin : store::KeyKind::kProject,
                                                .name = a.name.empty() ? "API key" : a.name,
                                                .expires_at = a.expires_in > 0 ? platform::now_seconds() + a.expires_in : 0,
                                                .allowed_models = a.models,
-                                               .allowed_endpoints = a.endpoints}));
+                                               .allowed_endpoints = a.endpoints,
+                                               .role = *role}));
   std::cout << platform::admin::to_string(platform::admin::key_json(key.record, key.plaintext)) << "\n";
   return {};
 }
@@ -174,12 +278,20 @@ const CommandRegistration kAdmin([](CLI::App& root, int& exit_code) {
   auto* admin = root.add_subcommand("admin", "Administer organizations, projects, keys and users in the store");
   admin->require_subcommand(1);
   auto args = std::make_shared<AdminArgs>();
-  auto leaf = [&exit_code, args](CLI::App* parent, const char* name, const char* help, Action action) {
+  auto leaf = [&exit_code, args](CLI::App* parent, const char* name, const char* help, Action action,
+                                  Remote remote = nullptr) {
     auto* cmd = parent->add_subcommand(name, help);
     args->flags.add_to(*cmd);
     cmd->add_option("--after", args->after, "list: cursor (an object id)");
     cmd->add_option("--limit", args->limit, "list: page size (1-100)");
-    cmd->callback([&exit_code, args, action] { exit_code = run(*args, action); });
+    if (remote) {
+      cmd->add_option("--url", args->url, "talk to this running server (e.g. http://127.0.0.1:8080) instead of the store");
+      cmd->add_option("--admin-key", args->remote_admin_key, "with --url: the admin key to call the server with");
+      cmd->add_option("--admin-key-file", args->remote_admin_key_file, "with --url: a file holding that admin key");
+    }
+    cmd->callback([&exit_code, args, action, remote] {
+      exit_code = args->url.empty() ? run(*args, action) : run_remote(*args, remote);
+    });
     return cmd;
   };
   leaf(admin, "init", "Create the first organization, project and keys in an empty store", init);
@@ -190,13 +302,14 @@ const CommandRegistration kAdmin([](CLI::App& root, int& exit_code) {
   leaf(orgs, "list", "List organizations", orgs_list);
   auto* projects = admin->add_subcommand("projects", "Projects");
   projects->require_subcommand(1);
-  auto* pc = leaf(projects, "create", "Create a project", projects_create);
+  auto* pc = leaf(projects, "create", "Create a project", projects_create, kRemoteProjectsCreate);
   pc->add_option("--org", args->org, "organization id");
   pc->add_option("--name", args->name, "project name");
-  leaf(projects, "list", "List projects", projects_list)->add_option("--org", args->org, "organization id");
+  leaf(projects, "list", "List projects", projects_list, kRemoteProjectsList)->add_option("--org", args->org, "organization id");
   auto* keys = admin->add_subcommand("keys", "API keys");
   keys->require_subcommand(1);
-  auto* kc = leaf(keys, "create", "Create a project API key (or an admin key with --admin)", keys_create);
+  auto* kc = leaf(keys, "create", "Create a project API key (or an admin key with --admin)", keys_create,
+                  kRemoteKeysCreate);
   kc->add_option("--org", args->org, "organization id");
   kc->add_option("--project", args->project, "project id");
   kc->add_option("--name", args->name, "key name");
@@ -204,24 +317,29 @@ const CommandRegistration kAdmin([](CLI::App& root, int& exit_code) {
   kc->add_option("--allow-model", args->models, "allowed model (repeatable; none: all)");
   kc->add_option("--allow-endpoint", args->endpoints, "allowed route, e.g. /v1/chat/completions (repeatable; none: all)");
   kc->add_option("--expires-in", args->expires_in, "seconds until the key expires");
-  auto* kl = leaf(keys, "list", "List a project's keys (or the admin keys without --project)", keys_list);
+  kc->add_option("--role", args->key_role, "with --admin: owner (default), admin, member, billing or auditor");
+  auto* kl = leaf(keys, "list", "List a project's keys (or the admin keys without --project)", keys_list,
+                  kRemoteKeysList);
   kl->add_option("--org", args->org, "organization id");
   kl->add_option("--project", args->project, "project id");
-  auto* kr = leaf(keys, "revoke", "Revoke a key", keys_revoke);
+  auto* kr = leaf(keys, "revoke", "Revoke a key", keys_revoke, kRemoteKeysRevoke);
+  kr->add_option("--project", args->project, "with --url: the project of a project key (none: an admin key)");
   kr->add_option("--org", args->org, "organization id");
   kr->add_option("--id", args->id, "key id (key_… or the id inside the key)");
-  auto* kt = leaf(keys, "rotate", "Give a key a new secret; the old one stays valid for the grace period", keys_rotate);
+  auto* kt = leaf(keys, "rotate", "Give a key a new secret; the old one stays valid for the grace period", keys_rotate,
+                  kRemoteKeysRotate);
+  kt->add_option("--project", args->project, "with --url: the project of a project key (none: an admin key)");
   kt->add_option("--org", args->org, "organization id");
   kt->add_option("--id", args->id, "key id");
   kt->add_option("--grace", args->grace, "seconds the old secret stays valid (default auth.rotation_grace_s)");
   auto* users = admin->add_subcommand("users", "Users");
   users->require_subcommand(1);
-  auto* ua = leaf(users, "add", "Add a user to an organization", users_add);
+  auto* ua = leaf(users, "add", "Add a user to an organization", users_add, kRemoteUsersAdd);
   ua->add_option("--org", args->org, "organization id");
   ua->add_option("--email", args->email, "email address");
   ua->add_option("--name", args->name, "display name");
   ua->add_option("--role", args->role, "owner, admin, member, billing or auditor");
-  leaf(users, "list", "List users", users_list)->add_option("--org", args->org, "organization id");
+  leaf(users, "list", "List users", users_list, kRemoteUsersList)->add_option("--org", args->org, "organization id");
   add_limit_commands(*admin, exit_code);
 });
 

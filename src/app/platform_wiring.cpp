@@ -108,6 +108,7 @@ platform::admin::AdminDeps Platform::admin_deps() const {
   return {.store = impl_->store,
           .executor = impl_->executor,
           .default_rotation_grace_s = impl_->config.auth.rotation_grace_s,
+          .invite_lifetime_s = impl_->config.auth.invite_lifetime_s,
           .on_change = impl_->audit->admin_observer()};
 }
 

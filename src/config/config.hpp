@@ -48,6 +48,7 @@ struct AuthConfig {
   std::string api_key;                      // secret: bootstrap project API key (also SOVRA_API_KEY)
   bool insecure_no_auth = false;            // let /v1/* requests without a key through (local experiments)
   std::int64_t rotation_grace_s = 86400;    // a rotated key's old secret stays valid this long by default
+  std::int64_t invite_lifetime_s = 604800;  // an invite's token can be accepted this long (7 days)
   std::int64_t last_used_flush_ms = 10000;  // how often last-used times are written back
 };
 

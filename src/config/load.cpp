@@ -238,6 +238,8 @@ Status validate_config(const Config& c) {
   SOVRA_CHECK(positive(c.server.max_connections, "server.max_connections"));
   SOVRA_CHECK(positive(c.store.pool_size, "store.pool_size"));
   SOVRA_CHECK(positive(c.auth.last_used_flush_ms, "auth.last_used_flush_ms"));
+  if (c.auth.invite_lifetime_s <= 0)
+    return Error::invalid("'auth.invite_lifetime_s' must be positive", "auth.invite_lifetime_s");
   if (c.auth.rotation_grace_s < 0)
     return Error::invalid("'auth.rotation_grace_s' must not be negative", "auth.rotation_grace_s");
   SOVRA_CHECK(positive(c.server.max_header_bytes, "server.max_header_bytes"));

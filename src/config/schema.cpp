@@ -44,6 +44,7 @@ const std::array kFields = {
     SOVRA_FIELD("auth.api_key", auth.api_key, true, "bootstrap project API key"),
     SOVRA_FIELD("auth.insecure_no_auth", auth.insecure_no_auth, false, "let /v1/* requests without a key through"),
     SOVRA_FIELD("auth.rotation_grace_s", auth.rotation_grace_s, false, "default grace period of a rotated key"),
+    SOVRA_FIELD("auth.invite_lifetime_s", auth.invite_lifetime_s, false, "how long an invite can be accepted"),
     SOVRA_FIELD("auth.last_used_flush_ms", auth.last_used_flush_ms, false, "write-back interval of last-used times"),
     SOVRA_FIELD("store.url", store.url, true, "empty (SQLite in data_dir), sqlite:PATH or postgres://..."),
     SOVRA_FIELD("store.pool_size", store.pool_size, false, "PostgreSQL connections"),

@@ -42,6 +42,7 @@ std::shared_ptr<KeyCache::Entry> KeyCache::make_entry(const store::ApiKeyRecord&
                                                              .kind = r.kind,
                                                              .owner_type = r.owner_type,
                                                              .owner_id = r.owner_id,
+                                                             .role = parse_role(r.role).value_or(Role::kMember),
                                                              .allowed_models = r.allowed_models,
                                                              .allowed_endpoints = r.allowed_endpoints});
   return e;

@@ -4,9 +4,7 @@
 
 namespace sovra::platform {
 
-Result<IssuedKey> issue_key(store::Store& store, const KeySpec& spec, std::optional<GeneratedKey> preset) {
-  const bool generated = !preset;
-  GeneratedKey g = preset ? std::move(*preset) : generate_key();
+store::ApiKeyRecord key_record(const KeySpec& spec, const GeneratedKey& g) {
   store::ApiKeyRecord r;
   r.id = g.id;
   r.org_id = spec.org_id;
@@ -22,6 +20,14 @@ Result<IssuedKey> issue_key(store::Store& store, const KeySpec& spec, std::optio
   r.expires_at = spec.expires_at;
   r.allowed_models = spec.allowed_models;
   r.allowed_endpoints = spec.allowed_endpoints;
+  if (spec.kind == store::KeyKind::kAdmin) r.role = std::string(role_name(spec.role));
+  return r;
+}
+
+Result<IssuedKey> issue_key(store::Store& store, const KeySpec& spec, std::optional<GeneratedKey> preset) {
+  const bool generated = !preset;
+  GeneratedKey g = preset ? std::move(*preset) : generate_key();
+  auto r = key_record(spec, g);
   SOVRA_CHECK(store.create_key(r));
   return IssuedKey{std::move(r), generated ? std::move(g.plaintext) : std::string()};
 }

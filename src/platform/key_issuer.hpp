@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "platform/key_secret.hpp"
+#include "platform/role.hpp"
 #include "store/store.hpp"
 
 namespace sovra::platform {
@@ -20,6 +21,7 @@ struct KeySpec {
   store::Timestamp expires_at = 0;
   std::vector<std::string> allowed_models;
   std::vector<std::string> allowed_endpoints;
+  Role role = Role::kOwner;  // admin keys only: what the key may do in the administration API
 };
 
 struct IssuedKey {
@@ -27,6 +29,8 @@ struct IssuedKey {
   std::string plaintext;  // empty when the key was preset by the operator
 };
 
+// The stored form of a key for `spec` with the secret `g` (no store access).
+store::ApiKeyRecord key_record(const KeySpec& spec, const GeneratedKey& g);
 // Blocking (store). `preset` adopts an operator-chosen key instead of generating one.
 Result<IssuedKey> issue_key(store::Store& store, const KeySpec& spec, std::optional<GeneratedKey> preset = {});
 // New secret for the key; the old one stays valid for `grace_seconds`.

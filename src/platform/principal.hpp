@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "platform/role.hpp"
 #include "store/records.hpp"
 
 namespace sovra::platform {
@@ -15,6 +16,9 @@ struct Principal {
   store::KeyKind kind = store::KeyKind::kProject;
   std::string owner_type;
   std::string owner_id;
+  // Admin keys: what the administration API lets them do (platform/admin/permissions.hpp). The key cache always
+  // sets it from the stored key; the default is for principals built by hand (tests, tools).
+  Role role = Role::kOwner;
   std::vector<std::string> allowed_models;     // empty: all
   std::vector<std::string> allowed_endpoints;  // route patterns; empty: all
 

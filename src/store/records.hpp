@@ -49,6 +49,7 @@ struct ApiKeyRecord {
   Timestamp revoked_at = 0;
   std::vector<std::string> allowed_models;     // empty: all
   std::vector<std::string> allowed_endpoints;  // route patterns, e.g. "/v1/chat/completions"; empty: all
+  std::string role;  // admin keys: owner | admin | member | billing | auditor (platform/role.hpp); project keys: ""
   bool operator==(const ApiKeyRecord&) const = default;
 };
 
@@ -80,6 +81,9 @@ struct Invite {
   std::string status;  // pending | accepted | expired
   Timestamp invited_at = 0;
   Timestamp expires_at = 0;
+  Timestamp accepted_at = 0;
+  std::string token_salt;  // the one-time acceptance token, stored like a key secret (platform/key_secret.hpp)
+  std::string token_hash;
   bool operator==(const Invite&) const = default;
 };
 

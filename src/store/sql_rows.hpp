@@ -31,6 +31,8 @@ Page<T> to_page(const SqlRows& rows, std::int64_t limit, Map map) {
 }
 
 Error not_found(std::string_view what, const std::string& id);
+// INSERT of one api_keys row inside the caller's transaction (sql_store_keys.cpp).
+Status insert_key_row(SqlSession& s, const ApiKeyRecord& k);
 // Turns a database error on a UNIQUE or PRIMARY KEY violation into a conflict naming `what`.
 Error maybe_conflict(Error e, std::string_view what);
 

@@ -38,6 +38,7 @@ class SqlStore final : public Store {
                                   Timestamp old_valid_until) override;
   Status revoke_key(const std::string& org_id, const std::string& id, Timestamp at) override;
   Status delete_key(const std::string& org_id, const std::string& id) override;
+  Status set_key_role(const std::string& org_id, const std::string& id, const std::string& role) override;
   Status touch_keys(const std::vector<std::pair<std::string, Timestamp>>& used) override;
   Status on_key_change(std::function<void(std::string_view key_id)> fn) override;
 
@@ -59,6 +60,9 @@ class SqlStore final : public Store {
   Result<Invite> get_invite(const std::string& org_id, const std::string& id) override;
   Result<Page<Invite>> list_invites(const std::string& org_id, const PageRequest& page) override;
   Status delete_invite(const std::string& org_id, const std::string& id) override;
+  Result<Invite> find_invite(const std::string& id) override;
+  Status accept_invite(const std::string& invite_id, Timestamp now, const User& user,
+                       const ApiKeyRecord& key) override;
 
   Result<Page<RateLimitRecord>> list_rate_limits(const std::string& org_id, const std::string& project_id,
                                                  const std::string& key_id, const PageRequest& page) override;

@@ -10,7 +10,7 @@ namespace {
 
 constexpr const char* kKeyColumns =
     "id, org_id, project_id, kind, name, owner_type, owner_id, redacted, salt, hash, prev_salt, prev_hash,"
-    " prev_valid_until, created_at, last_used_at, expires_at, revoked_at, allowed_models, allowed_endpoints";
+    " prev_valid_until, created_at, last_used_at, expires_at, revoked_at, allowed_models, allowed_endpoints, role";
 
 const char* kind_name(KeyKind k) { return k == KeyKind::kAdmin ? "admin" : "project"; }
 
@@ -35,6 +35,7 @@ ApiKeyRecord key_from(const SqlRow& r) {
   k.revoked_at = integer(r, 16);
   k.allowed_models = parse_string_list(text(r, 17));
   k.allowed_endpoints = parse_string_list(text(r, 18));
+  k.role = text(r, 19);
   return k;
 }
 
@@ -42,17 +43,31 @@ std::string select_keys(std::string_view where) { return std::string("SELECT ") 
 
 }  // namespace
 
-Status SqlStore::create_key(const ApiKeyRecord& k) {
-  auto st = write_key(k.id, [&](SqlSession& s) -> Status {
-    SOVRA_CHECK(s.query(std::string("INSERT INTO api_keys (") + kKeyColumns +
-                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+Status detail::insert_key_row(SqlSession& s, const ApiKeyRecord& k) {
+  SOVRA_CHECK(s.query(std::string("INSERT INTO api_keys (") + kKeyColumns +
+                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         {k.id, k.org_id, k.project_id, std::string(kind_name(k.kind)), k.name, k.owner_type, k.owner_id,
                          k.redacted, k.salt, k.hash, k.prev_salt, k.prev_hash, k.prev_valid_until, k.created_at,
                          k.last_used_at, k.expires_at, k.revoked_at, string_list_json(k.allowed_models),
-                         string_list_json(k.allowed_endpoints)}));
-    return {};
-  });
+                         string_list_json(k.allowed_endpoints), k.role}));
+  return {};
+}
+
+Status SqlStore::create_key(const ApiKeyRecord& k) {
+  auto st = write_key(k.id, [&](SqlSession& s) -> Status { return insert_key_row(s, k); });
   if (!st) return maybe_conflict(st.error(), "An API key with this id");
+  return {};
+}
+
+Status SqlStore::set_key_role(const std::string& org_id, const std::string& id, const std::string& role) {
+  bool found = false;
+  if (auto tx_ = write_key(id, [&](SqlSession& s) -> Status {
+    SOVRA_TRY(auto r, s.query("UPDATE api_keys SET role = ? WHERE org_id = ? AND id = ? AND kind = 'admin'",
+                              {role, org_id, id}));
+    found = r.affected > 0;
+    return {};
+  }); !tx_) return tx_.error();
+  if (!found) return not_found("API key", id);
   return {};
 }
 

@@ -10,14 +10,16 @@ namespace {
 
 constexpr const char* kSaColumns = "id, org_id, project_id, name, role, created_at";
 constexpr const char* kUserColumns = "id, org_id, email, name, role, added_at";
-constexpr const char* kInviteColumns = "id, org_id, email, role, status, invited_at, expires_at";
+constexpr const char* kInviteColumns =
+    "id, org_id, email, role, status, invited_at, expires_at, accepted_at, token_salt, token_hash";
 
 ServiceAccount sa_from(const SqlRow& r) {
   return {text(r, 0), text(r, 1), text(r, 2), text(r, 3), text(r, 4), integer(r, 5)};
 }
 User user_from(const SqlRow& r) { return {text(r, 0), text(r, 1), text(r, 2), text(r, 3), text(r, 4), integer(r, 5)}; }
 Invite invite_from(const SqlRow& r) {
-  return {text(r, 0), text(r, 1), text(r, 2), text(r, 3), text(r, 4), integer(r, 5), integer(r, 6)};
+  return {text(r, 0),    text(r, 1),    text(r, 2), text(r, 3), text(r, 4),
+          integer(r, 5), integer(r, 6), integer(r, 7), text(r, 8), text(r, 9)};
 }
 
 std::string select(const char* columns, const char* table, std::string_view where) {
@@ -138,8 +140,9 @@ Status SqlStore::delete_user(const std::string& org_id, const std::string& id) {
 
 Status SqlStore::create_invite(const Invite& inv) {
   auto st = db_->transaction([&](SqlSession& s) -> Status {
-    SOVRA_CHECK(s.query(std::string("INSERT INTO invites (") + kInviteColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        {inv.id, inv.org_id, inv.email, inv.role, inv.status, inv.invited_at, inv.expires_at}));
+    SOVRA_CHECK(s.query(std::string("INSERT INTO invites (") + kInviteColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        {inv.id, inv.org_id, inv.email, inv.role, inv.status, inv.invited_at, inv.expires_at,
+                         inv.accepted_at, inv.token_salt, inv.token_hash}));
     return {};
   });
   if (!st) return maybe_conflict(st.error(), "An invite with this id");
@@ -177,6 +180,36 @@ Status SqlStore::delete_invite(const std::string& org_id, const std::string& id)
     return {};
   }); !tx_) return tx_.error();
   if (!found) return not_found("invite", id);
+  return {};
+}
+
+Result<Invite> SqlStore::find_invite(const std::string& id) {
+  std::optional<Invite> out;
+  if (auto tx_ = db_->transaction([&](SqlSession& s) -> Status {
+    SOVRA_TRY(auto rows, s.query(select(kInviteColumns, "invites", "WHERE id = ?"), {id}));
+    if (!rows.rows.empty()) out = invite_from(rows.rows[0]);
+    return {};
+  }); !tx_) return tx_.error();
+  if (!out) return not_found("invite", id);
+  return *out;
+}
+
+Status SqlStore::accept_invite(const std::string& invite_id, Timestamp now, const User& user,
+                               const ApiKeyRecord& key) {
+  bool accepted = false;
+  auto st = write_key(key.id, [&](SqlSession& s) -> Status {
+    SOVRA_TRY(auto r, s.query("UPDATE invites SET status = 'accepted', accepted_at = ?"
+                              " WHERE id = ? AND org_id = ? AND status = 'pending' AND expires_at > ?",
+                              {now, invite_id, user.org_id, now}));
+    if (r.affected == 0) return {};  // commits nothing
+    SOVRA_CHECK(s.query(std::string("INSERT INTO users (") + kUserColumns + ") VALUES (?, ?, ?, ?, ?, ?)",
+                        {user.id, user.org_id, user.email, user.name, user.role, user.added_at}));
+    SOVRA_CHECK(insert_key_row(s, key));
+    accepted = true;
+    return {};
+  });
+  if (!st) return maybe_conflict(st.error(), "A user with this email");
+  if (!accepted) return Error{ErrorCode::kConflict, "The invite is no longer pending.", {}, 0};
   return {};
 }
 

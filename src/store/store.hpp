@@ -48,6 +48,8 @@ class Store {
                                           Timestamp old_valid_until) = 0;
   virtual Status revoke_key(const std::string& org_id, const std::string& id, Timestamp at) = 0;
   virtual Status delete_key(const std::string& org_id, const std::string& id) = 0;
+  // The role of an admin key (not-found for project keys and other organisations' keys).
+  virtual Status set_key_role(const std::string& org_id, const std::string& id, const std::string& role) = 0;
   // Last-used times, batched; ignores keys that no longer exist and never moves a time backwards.
   virtual Status touch_keys(const std::vector<std::pair<std::string, Timestamp>>& used) = 0;
   // Calls `fn` from a background thread with a key id whenever that key changed in any process, or with an empty
@@ -73,6 +75,12 @@ class Store {
   virtual Result<Invite> get_invite(const std::string& org_id, const std::string& id) = 0;
   virtual Result<Page<Invite>> list_invites(const std::string& org_id, const PageRequest& page) = 0;
   virtual Status delete_invite(const std::string& org_id, const std::string& id) = 0;
+  // Any invite by id, with its token hash (acceptance: the token names the invite, not its organisation).
+  virtual Result<Invite> find_invite(const std::string& id) = 0;
+  // In one transaction: marks the pending, unexpired invite `invite_id` accepted at `now`, adds `user` and creates
+  // `key`. Conflict (and nothing changes) when the invite is no longer pending, expired, or the email is taken.
+  virtual Status accept_invite(const std::string& invite_id, Timestamp now, const User& user,
+                               const ApiKeyRecord& key) = 0;
 
   // Rate-limit rules. A scope is (org_id, project_id, key_id) as in RateLimitRecord; ids are unique per scope.
   // put_rate_limit creates or replaces the rule (scope, id). Writes notify every process (on_rate_limit_change).

@@ -118,7 +118,9 @@ http::Filter make_auth_filter(AuthFilterOptions options) {
         return refuse(forbidden(anthropic(), "This API key is not allowed to use model '" + model + "'.", "model"));
       }
     }
-    req.principal = std::shared_ptr<const void>(result.principal, result.principal.get());
+    // Moved, not copied: one reference-count update less per request.
+    const auto* raw = result.principal.get();
+    req.principal = std::shared_ptr<const void>(std::move(result.principal), raw);
     return std::nullopt;
   };
 }

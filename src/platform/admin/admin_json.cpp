@@ -52,6 +52,7 @@ boost::json::object key_json(const store::ApiKeyRecord& k, const std::string& va
   } else {
     o["owner"] = nullptr;
   }
+  if (admin) o["role"] = k.role;  // Sovra: what the key may do (platform/role.hpp)
   if (!value.empty()) o["value"] = value;
   return o;
 }
@@ -70,10 +71,12 @@ boost::json::object user_json(const store::User& u) {
 }
 
 boost::json::object invite_json(const store::Invite& i) {
-  return {{"object", "organization.invite"}, {"id", i.id},
+  boost::json::object o{{"object", "organization.invite"}, {"id", i.id},
           {"email", i.email},                {"role", i.role},
           {"status", i.status},              {"invited_at", i.invited_at},
           {"expires_at", i.expires_at},      {"accepted_at", nullptr}};
+  if (i.accepted_at != 0) o["accepted_at"] = i.accepted_at;
+  return o;
 }
 
 std::string deleted_json(std::string_view object, std::string_view id) {

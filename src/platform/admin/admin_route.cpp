@@ -7,6 +7,7 @@
 #include "common/logging.hpp"
 #include "gateway/auth/auth_filter.hpp"
 #include "http/deferred.hpp"
+#include "platform/admin/permissions.hpp"
 
 namespace sovra::platform::admin {
 
@@ -41,13 +42,15 @@ store::PageRequest AdminCall::page() const {
 void add_admin_route(http::Router& router, const AdminDeps& deps, std::string method, std::string pattern, AdminFn fn,
                      std::string summary) {
   const bool has_body = method == "POST";
-  auto handler = [deps, fn = std::move(fn), method, pattern](http::Request& req) -> http::Response {
+  const auto needs = required_permission(method, pattern);
+  auto handler = [deps, fn = std::move(fn), method, pattern, needs](http::Request& req) -> http::Response {
     const auto* who = gateway::auth::principal_of(req);
     if (who == nullptr) return gateway::auth::invalid_api_key_response(true);
     if (!who->is_admin()) {
       return api::openai::error_response(
           Error{ErrorCode::kPermissionDenied, "This endpoint needs an admin API key.", {}, 403});
     }
+    if (!role_has(who->role, needs)) return api::openai::error_response(insufficient_permissions(who->role, needs));
     AdminCall call{*who, req.path_params, req.query, nullptr};
     const bool observe = deps.on_change && method != "GET";
     std::string request_id = observe ? req.request_id : std::string();
@@ -102,6 +105,7 @@ void add_admin_routes(http::Router& router, const AdminDeps& deps) {
   add_key_routes(router, deps);
   add_member_routes(router, deps);
   add_rate_limit_routes(router, deps);
+  add_invite_accept_route(router, deps);
 }
 
 }  // namespace sovra::platform::admin

@@ -1,7 +1,8 @@
 #pragma once
 // How administration API handlers are written: a function from a parsed call to a JSON reply that runs on the
 // store executor (it may block on the database), wrapped into an HTTP handler that returns at once with a
-// deferred response. The wrapper checks that the caller authenticated with an admin key and parses the body.
+// deferred response. The wrapper checks that the caller authenticated with an admin key whose role holds the route's
+// permission (permissions.hpp: one table for every route) and parses the body.
 //
 // Tenant isolation: handlers see the caller's organisation only through `AdminCall::who.org_id` and pass it to
 // every Store call, which answers not-found for other organisations' objects.
@@ -38,6 +39,7 @@ struct AdminDeps {
   std::shared_ptr<store::Store> store;
   std::shared_ptr<store::Executor> executor;
   std::int64_t default_rotation_grace_s = 86400;
+  std::int64_t invite_lifetime_s = 7 * 86400;
   AdminObserver on_change;  // optional
 };
 
@@ -61,6 +63,7 @@ struct AdminReply {
 
 using AdminFn = std::function<Result<AdminReply>(store::Store&, const AdminCall&)>;
 
+// The route's permission comes from permissions.hpp (by method and pattern), not from the caller.
 void add_admin_route(http::Router& router, const AdminDeps& deps, std::string method, std::string pattern,
                      AdminFn fn, std::string summary);
 
@@ -70,5 +73,7 @@ void add_project_routes(http::Router& router, const AdminDeps& deps);
 void add_key_routes(http::Router& router, const AdminDeps& deps);
 void add_member_routes(http::Router& router, const AdminDeps& deps);
 void add_rate_limit_routes(http::Router& router, const AdminDeps& deps);
+// POST /v1/organization/invites/accept: public (the body's one-time token is the credential).
+void add_invite_accept_route(http::Router& router, const AdminDeps& deps);
 
 }  // namespace sovra::platform::admin

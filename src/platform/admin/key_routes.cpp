@@ -2,6 +2,7 @@
 // (/v1/organization/admin_api_keys). Creating project keys and rotating or revoking keys are Sovra extensions.
 #include "platform/admin/admin_json.hpp"
 #include "platform/admin/admin_route.hpp"
+#include "platform/admin/permissions.hpp"
 #include "platform/ids.hpp"
 #include "platform/key_issuer.hpp"
 
@@ -38,8 +39,16 @@ Result<KeySpec> spec_from(const AdminCall& c, std::string project_id, store::Key
   spec.expires_at = expires_at != 0 ? expires_at : (expires_in != 0 ? now_seconds() + expires_in : 0);
   SOVRA_TRY(spec.allowed_models, string_list_field(c.body, "allowed_models"));
   SOVRA_TRY(spec.allowed_endpoints, string_list_field(c.body, "allowed_endpoints"));
-  spec.owner_type = "user";
+  spec.owner_type = c.who.owner_type.empty() ? "user" : c.who.owner_type;
   spec.owner_id = c.who.owner_id;
+  if (kind == store::KeyKind::kAdmin) {
+    // An admin key acts for its creator: with the creator's role or a narrower one (Sovra: `role`).
+    SOVRA_TRY(auto role_text, string_field(c.body, "role", false, std::string(role_name(c.who.role))));
+    const auto role = parse_role(role_text);
+    if (!role) return Error::invalid("'role' must be one of owner, admin, member, billing, auditor.", "role");
+    if (!role_within(*role, c.who.role)) return insufficient_permissions(c.who.role, Permission::kOwner);
+    spec.role = *role;
+  }
   return spec;
 }
 

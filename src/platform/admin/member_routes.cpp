@@ -4,14 +4,37 @@
 
 #include "platform/admin/admin_json.hpp"
 #include "platform/admin/admin_route.hpp"
+#include "platform/admin/permissions.hpp"
 #include "platform/ids.hpp"
+#include "platform/invite_token.hpp"
 #include "platform/key_issuer.hpp"
 
 namespace sovra::platform::admin {
 namespace {
 
 constexpr std::array kRoles = {"owner", "admin", "member", "billing", "auditor"};
-constexpr std::int64_t kInviteLifetime = 7 * 86400;
+
+// Admins manage users and invites, but only owners make, change or remove owners.
+Status may_touch(const AdminCall& c, std::string_view role) {
+  if (role == "owner" && c.who.role != Role::kOwner) return insufficient_permissions(c.who.role, Permission::kOwner);
+  return {};
+}
+
+// A user's admin keys keep their role while it grants nothing the user's new role lacks; otherwise they take the
+// new role (a demoted user's keys are demoted with them).
+Status narrow_keys(store::Store& s, const std::string& org_id, const std::string& user_id, Role role) {
+  store::PageRequest page{.after = {}, .limit = 100};
+  for (;;) {
+    SOVRA_TRY(auto keys, s.list_keys(org_id, "", store::KeyKind::kAdmin, page));
+    for (const auto& k : keys.items) {
+      if (k.owner_type != "user" || k.owner_id != user_id) continue;
+      if (role_within(parse_role(k.role).value_or(Role::kOwner), role)) continue;
+      SOVRA_CHECK(s.set_key_role(org_id, k.id, std::string(role_name(role))));
+    }
+    if (!keys.has_more || keys.items.empty()) return {};
+    page.after = keys.items.back().id;
+  }
+}
 
 Result<std::string> role_field(const AdminCall& c, bool required, std::string fallback = "member") {
   SOVRA_TRY(auto role, string_field(c.body, "role", required, std::move(fallback)));
@@ -74,6 +97,7 @@ Result<AdminReply> create_user(store::Store& s, const AdminCall& c) {
   SOVRA_TRY(auto email, email_field(c));
   SOVRA_TRY(auto name, string_field(c.body, "name", false, email));
   SOVRA_TRY(auto role, role_field(c, false));
+  SOVRA_CHECK(may_touch(c, role));
   const store::User u{new_id("user"), c.who.org_id, email, name, role, now_seconds()};
   SOVRA_CHECK(s.create_user(u));
   return AdminReply{201, to_string(user_json(u))};
@@ -87,12 +111,17 @@ Result<AdminReply> retrieve_user(store::Store& s, const AdminCall& c) {
 Result<AdminReply> modify_user(store::Store& s, const AdminCall& c) {
   SOVRA_TRY(auto role, role_field(c, true));
   SOVRA_TRY(auto existing, s.get_user(c.who.org_id, c.param("user_id")));
+  SOVRA_CHECK(may_touch(c, existing.role));
+  SOVRA_CHECK(may_touch(c, role));
   SOVRA_TRY(auto u, s.set_user_role(c.who.org_id, existing.id, role));
+  SOVRA_CHECK(narrow_keys(s, c.who.org_id, existing.id, parse_role(role).value_or(Role::kMember)));
   return AdminReply{200, to_string(user_json(u)), to_string(user_json(existing))};
 }
 
 Result<AdminReply> delete_user(store::Store& s, const AdminCall& c) {
-  SOVRA_CHECK(s.delete_user(c.who.org_id, c.param("user_id")));
+  SOVRA_TRY(auto existing, s.get_user(c.who.org_id, c.param("user_id")));
+  SOVRA_CHECK(may_touch(c, existing.role));
+  SOVRA_CHECK(s.delete_user(c.who.org_id, existing.id));
   return AdminReply{200, deleted_json("organization.user.deleted", c.param("user_id"))};
 }
 
@@ -101,13 +130,20 @@ Result<AdminReply> list_invites(store::Store& s, const AdminCall& c) {
   return AdminReply{200, list_json<store::Invite>(page, invite_json, [](const store::Invite& i) { return i.id; })};
 }
 
-Result<AdminReply> create_invite(store::Store& s, const AdminCall& c) {
+// The reply carries the one-time acceptance token (`token`); only its hash is kept.
+Result<AdminReply> create_invite(store::Store& s, const AdminCall& c, std::int64_t lifetime_s) {
   SOVRA_TRY(auto email, email_field(c));
   SOVRA_TRY(auto role, role_field(c, true));
+  SOVRA_CHECK(may_touch(c, role));
   const auto now = now_seconds();
-  const store::Invite inv{new_id("invite"), c.who.org_id, email, role, "pending", now, now + kInviteLifetime};
+  store::Invite inv{new_id("invite"), c.who.org_id, email, role, "pending", now, now + lifetime_s};
+  auto token = make_invite_token(inv.id);
+  inv.token_salt = token.stored.salt;
+  inv.token_hash = token.stored.hash;
   SOVRA_CHECK(s.create_invite(inv));
-  return AdminReply{201, to_string(invite_json(inv))};
+  auto o = invite_json(inv);
+  o["token"] = token.plaintext;
+  return AdminReply{201, to_string(o)};
 }
 
 Result<AdminReply> retrieve_invite(store::Store& s, const AdminCall& c) {
@@ -116,7 +152,9 @@ Result<AdminReply> retrieve_invite(store::Store& s, const AdminCall& c) {
 }
 
 Result<AdminReply> delete_invite(store::Store& s, const AdminCall& c) {
-  SOVRA_CHECK(s.delete_invite(c.who.org_id, c.param("invite_id")));
+  SOVRA_TRY(auto existing, s.get_invite(c.who.org_id, c.param("invite_id")));
+  SOVRA_CHECK(may_touch(c, existing.role));
+  SOVRA_CHECK(s.delete_invite(c.who.org_id, existing.id));
   return AdminReply{200, deleted_json("organization.invite.deleted", c.param("invite_id"))};
 }
 
@@ -136,7 +174,11 @@ void add_member_routes(http::Router& r, const AdminDeps& d) {
   add_admin_route(r, d, "DELETE", "/v1/organization/users/{user_id}", delete_user, "Remove a user and their keys");
 
   add_admin_route(r, d, "GET", "/v1/organization/invites", list_invites, "List invites");
-  add_admin_route(r, d, "POST", "/v1/organization/invites", create_invite, "Invite a user");
+  const auto lifetime = d.invite_lifetime_s;
+  add_admin_route(
+      r, d, "POST", "/v1/organization/invites",
+      [lifetime](store::Store& s, const AdminCall& c) { return create_invite(s, c, lifetime); },
+      "Invite a user (the reply holds the one-time acceptance token)");
   add_admin_route(r, d, "GET", "/v1/organization/invites/{invite_id}", retrieve_invite, "Retrieve an invite");
   add_admin_route(r, d, "DELETE", "/v1/organization/invites/{invite_id}", delete_invite, "Delete an invite");
 }

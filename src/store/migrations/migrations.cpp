@@ -94,6 +94,17 @@ const std::vector<Migration> kMigrations = {
          "CREATE TABLE invoices (org_id TEXT NOT NULL, month TEXT NOT NULL, closed_at BIGINT NOT NULL,"
          " body TEXT NOT NULL, PRIMARY KEY (org_id, month))",
      }},
+    // Roles of admin keys (platform/role.hpp; keys issued before roles existed act as owners) and invites that can
+    // be accepted with a one-time token (only its salted hash is kept).
+    {5,
+     "roles_invites",
+     {
+         "ALTER TABLE api_keys ADD COLUMN role TEXT NOT NULL DEFAULT ''",
+         "UPDATE api_keys SET role = 'owner' WHERE kind = 'admin'",
+         "ALTER TABLE invites ADD COLUMN accepted_at BIGINT NOT NULL DEFAULT 0",
+         "ALTER TABLE invites ADD COLUMN token_salt TEXT NOT NULL DEFAULT ''",
+         "ALTER TABLE invites ADD COLUMN token_hash TEXT NOT NULL DEFAULT ''",
+     }},
 };
 
 std::int64_t now_seconds() {
