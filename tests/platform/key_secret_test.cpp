@@ -44,6 +44,15 @@ TEST(KeySecret, MalformedKeysAreRejected) {
   }
 }
 
+TEST(KeySecret, DigestIsSha256OfSaltThenSecret) {
+  Salt salt{};
+  for (std::size_t i = 0; i < salt.size(); ++i) salt[i] = static_cast<std::uint8_t>(i);
+  Digest want{};
+  // python3: hashlib.sha256(bytes(range(16)) + b"sovra-known-answer").hexdigest()
+  ASSERT_TRUE(from_hex("02352e1ca4cedbd3c7a2902c11ebab1514ce280048da426bc3bcfdc163ef9595", want.data(), want.size()));
+  EXPECT_TRUE(digest_equal(digest(salt, "sovra-known-answer"), want));
+}
+
 TEST(KeySecret, AdoptedKeysKeepTheOperatorsText) {
   const std::string text = "sk-sovra-preset01-" + std::string(48, 'x');
   auto g = adopt_key(text);
