@@ -1,7 +1,7 @@
 // Metering of real calls on the real binary (stories260K, priced by a price file): concurrent calls add up to the
 // cent (to the nano) in the ledger, the usage and costs APIs and the invoice; a stream and a cancelled stream
-// are billed exactly the tokens the engine processed (its own counters say how many); project keys read their
-// own project's usage only.
+// are billed exactly the tokens the engine processed (its own counters say how many); a price change mid-month
+// leaves earlier calls at their old prices; project keys read their own project's usage only.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -33,7 +33,7 @@ std::string price_file() {
 }
 
 struct Row {
-  std::string request_id, project_id;
+  std::string request_id, project_id, price_id;
   std::int64_t input = 0, cached = 0, output = 0, cost = 0;
   bool cancelled = false;
 };
@@ -77,11 +77,12 @@ class MeteredCalls : public ::testing::Test {
       return out;
     }
     auto st = (*db)->transaction([&](store::SqlSession& s) -> Status {
-      SOVRA_TRY(auto rows, s.query("SELECT request_id, project_id, input_tokens, cached_tokens, output_tokens,"
-                                   " cost_nanos, cancelled FROM usage_records ORDER BY started_ms"));
+      SOVRA_TRY(auto rows, s.query("SELECT request_id, project_id, price_id, input_tokens, cached_tokens,"
+                                   " output_tokens, cost_nanos, cancelled FROM usage_records ORDER BY started_ms"));
       for (const auto& r : rows.rows) {
         const auto num = [&](std::size_t i) { return std::stoll(r.at(i).value_or("0")); };
-        out.push_back({r.at(0).value_or(""), r.at(1).value_or(""), num(2), num(3), num(4), num(5), num(6) != 0});
+        out.push_back({r.at(0).value_or(""), r.at(1).value_or(""), r.at(2).value_or(""), num(3), num(4), num(5),
+                       num(6), num(7) != 0});
       }
       return {};
     });
@@ -278,6 +279,63 @@ TEST_F(MeteredCalls, StreamsAndCancelledStreamsAreBilledExactlyTheTokensTheEngin
     }
   }
   EXPECT_EQ(cut, 1) << "no stream was cut before it finished in 20 tries";
+}
+
+TEST_F(MeteredCalls, APriceChangeMidMonthKeepsTheOldPricesOfEarlierCalls) {
+  const std::time_t started = std::time(nullptr);
+  const auto run_calls = [&](const std::string& prefix) {
+    for (int i = 0; i < 3; ++i) {
+      RawConnection c(server_->port());
+      ASSERT_TRUE(c.send(chat(api_, prefix + std::to_string(i), 3 + i, i % 2 == 0)));
+      auto r = c.read_reply(20s);
+      ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
+    }
+  };
+  run_calls("before-");
+  const auto before = ledger();
+  ASSERT_EQ(before.size(), 3u);
+  // The operator raises the price from now on (×8 input, ×10 cached, ×4 output).
+  auto added = call(server_->port(), "POST", "/v1/organization/prices", admin_,
+                    R"({"model":"stories","currency":"EUR","input_per_1m":"1","cached_input_per_1m":"0.5",)"
+                    R"("output_per_1m":"2"})");
+  ASSERT_EQ(added.status, 201) << added.body;
+  const std::string new_price = str(json_of(added), "id");
+  ASSERT_FALSE(new_price.empty()) << added.body;
+  run_calls("after-");
+  const auto rows = ledger();
+  ASSERT_EQ(rows.size(), 6u);
+  std::int64_t total = 0;
+  for (const auto& r : rows) {
+    total += r.cost;
+    if (r.request_id.starts_with("before-")) {
+      EXPECT_NE(r.price_id, new_price) << r.request_id;
+      EXPECT_EQ(r.cost, nanos_of(r.input, r.cached, r.output)) << r.request_id;
+    } else {
+      EXPECT_EQ(r.price_id, new_price) << r.request_id;
+      EXPECT_EQ(r.cost, (r.input - r.cached) * 1000 + r.cached * 500 + r.output * 2000) << r.request_id;
+    }
+  }
+  // The earlier rows did not move.
+  for (std::size_t i = 0; i < before.size(); ++i) {
+    EXPECT_EQ(rows[i].request_id, before[i].request_id);
+    EXPECT_EQ(rows[i].cost, before[i].cost);
+    EXPECT_EQ(rows[i].price_id, before[i].price_id);
+  }
+  // The month's invoice is the sum of both, each at its own price.
+  std::tm tm{}, tm0{};
+  const std::time_t now = std::time(nullptr);
+  ASSERT_NE(::gmtime_r(&now, &tm), nullptr);
+  ASSERT_NE(::gmtime_r(&started, &tm0), nullptr);
+  if (tm0.tm_mon != tm.tm_mon) GTEST_SKIP() << "the test ran across a month boundary: invoice not checked";
+  char month[32];
+  std::snprintf(month, sizeof month, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
+  auto invoice = json_of(call(server_->port(), "GET", std::string("/v1/organization/invoices/") + month, admin_));
+  ASSERT_TRUE(invoice.is_object());
+  std::string exact = std::string(invoice.at("totals").as_array().at(0).at("exact").as_string());
+  const auto dot = exact.find('.');
+  std::string frac = dot == std::string::npos ? "" : exact.substr(dot + 1);
+  frac.resize(9, '0');
+  EXPECT_EQ(std::stoll(exact.substr(0, dot)) * 1'000'000'000 + std::stoll(frac), total) << exact;
 }
 
 TEST_F(MeteredCalls, AProjectKeyReadsItsOwnProjectsUsageOnly) {
