@@ -147,8 +147,8 @@ void run_kill_test(const std::vector<std::string>& extra_args, const store::Open
   ClientLog log;
   std::string key;
   for (int round = 0; round <= kKills; ++round) {
-    ServerProcess server(ServerProcess::InDir{dir}, args);
-    ASSERT_TRUE(server.started()) << "restart " << round << " failed:\n" << server.log();
+    const auto server = ServerProcess::in_dir(dir, args);
+    ASSERT_TRUE(server->started()) << "restart " << round << " failed:\n" << server->log();
     if (key.empty()) key = read_file(dir + "/data/initial-api-key");
     ASSERT_FALSE(key.empty());
     if (round > 0) expect_ledger_matches(log, where, round);
@@ -160,7 +160,7 @@ void run_kill_test(const std::vector<std::string>& extra_args, const store::Open
       clients.emplace_back([&, t] {
         for (int seq = 0; !stop; ++seq) {
           const std::string id = "r" + std::to_string(round) + "-c" + std::to_string(t) + "-" + std::to_string(seq);
-          const Outcome o = call(server.port(), key, id, (seq + t) % 2 == 0, log);
+          const Outcome o = call(server->port(), key, id, (seq + t) % 2 == 0, log);
           if (o == Outcome::kCut) ++log.cut;
           if (o == Outcome::kRefused) ++log.refused;
           if (o == Outcome::kNotSent && killed) break;  // nothing listens any more
@@ -172,16 +172,16 @@ void run_kill_test(const std::vector<std::string>& extra_args, const store::Open
     const bool loaded = eventually([&] { return log.completed_count() >= before + kClients; }, 20s);
     const int wait = delay_ms(rng);
     if (loaded) std::this_thread::sleep_for(std::chrono::milliseconds(wait));  // the random kill moment, not a wait
-    server.signal(SIGKILL);
+    server->signal(SIGKILL);
     killed = true;
     std::printf("[ kill -9  ] round %d: killed %d ms after the load started, %zu calls completed so far\n", round + 1,
                 wait, log.completed_count());
-    const int status = server.wait_exit(10s);
+    const int status = server->wait_exit(10s);
     stop = true;
     for (auto& c : clients) c.join();
-    ASSERT_TRUE(loaded) << "no calls completed under load:\n" << server.log();
+    ASSERT_TRUE(loaded) << "no calls completed under load:\n" << server->log();
     ASSERT_EQ(status, 128 + SIGKILL);
-    EXPECT_EQ(log.refused.load(), 0) << "calls were refused under load:\n" << server.log();
+    EXPECT_EQ(log.refused.load(), 0) << "calls were refused under load:\n" << server->log();
   }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);

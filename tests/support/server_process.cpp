@@ -70,8 +70,15 @@ ServerProcess::ServerProcess(std::string command, std::vector<std::string> args,
   start(command, args, extra_env);
 }
 
-ServerProcess::ServerProcess(InDir in, std::vector<std::string> args, std::vector<std::string> extra_env)
-    : dir_(std::move(in.dir)), keep_dir_(true) {
+std::unique_ptr<ServerProcess> ServerProcess::in_dir(std::string dir, std::vector<std::string> args,
+                                                     std::vector<std::string> extra_env) {
+  return std::unique_ptr<ServerProcess>(new ServerProcess(InDirTag{}, std::move(dir), std::move(args),
+                                                          std::move(extra_env)));
+}
+
+ServerProcess::ServerProcess(InDirTag, std::string dir, std::vector<std::string> args,
+                             std::vector<std::string> extra_env)
+    : dir_(std::move(dir)), keep_dir_(true) {
   start("serve", args, extra_env);
 }
 
