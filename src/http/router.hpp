@@ -28,6 +28,8 @@ struct RouteOptions {
   std::string summary;     // one line for /openapi.json
   bool hidden = false;     // left out of /openapi.json
   bool public_route = false;  // authentication filters let it through without credentials (GET /v1/pricing)
+  bool project_keys = false;  // a /v1/organization/… route that project API keys may call too (the handler
+                              // scopes them to their project: the usage and costs APIs)
 };
 
 struct Route {

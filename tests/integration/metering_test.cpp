@@ -103,8 +103,12 @@ TEST_F(Metering, UsageCostsBudgetsAndInvoicesOverTheLedger) {
   ASSERT_EQ(costs.status, 200) << costs.body;
   EXPECT_NE(costs.body.find(R"("value":)" + platform::pricing::format_money({expected_cost}) + R"(,"currency":"sek")"), std::string::npos)
       << costs.body << " expected nanos " << expected_cost;
-  // A project key cannot read the organisation's usage.
-  EXPECT_EQ(call(server_.port(), "GET", "/v1/organization/usage/completions" + q, api_).status, 403);
+  // A project key reads its own project's usage only: none of proj_x's.
+  auto own = call(server_.port(), "GET", "/v1/organization/usage/completions" + q, api_);
+  EXPECT_EQ(own.status, 200) << own.body;
+  EXPECT_EQ(own.body.find(R"("output_tokens":)" + std::to_string(expected_output)), std::string::npos) << own.body;
+  EXPECT_EQ(call(server_.port(), "GET", "/v1/organization/usage/completions" + q + "&project_ids=proj_x", api_).status,
+            403);
 
   std::string out, err;
   ASSERT_EQ(run_sovra({"usage", "--data-dir", server_.data_dir() + "/data", "--from", "2026-11-01", "--to",

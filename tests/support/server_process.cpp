@@ -67,6 +67,23 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::vector<std::str
 
 ServerProcess::ServerProcess(std::string command, std::vector<std::string> args, std::vector<std::string> extra_env) {
   dir_ = make_temp_dir();
+  start(command, args, extra_env);
+}
+
+std::unique_ptr<ServerProcess> ServerProcess::in_dir(std::string dir, std::vector<std::string> args,
+                                                     std::vector<std::string> extra_env) {
+  return std::unique_ptr<ServerProcess>(new ServerProcess(InDirTag{}, std::move(dir), std::move(args),
+                                                          std::move(extra_env)));
+}
+
+ServerProcess::ServerProcess(InDirTag, std::string dir, std::vector<std::string> args,
+                             std::vector<std::string> extra_env)
+    : dir_(std::move(dir)), keep_dir_(true) {
+  start("serve", args, extra_env);
+}
+
+void ServerProcess::start(const std::string& command, const std::vector<std::string>& args,
+                          const std::vector<std::string>& extra_env) {
   std::vector<std::string> full = {binary(), command, "--listen", "127.0.0.1:0", "--data-dir", dir_ + "/data"};
   full.insert(full.end(), args.begin(), args.end());
   int pipe_fds[2];
@@ -106,7 +123,7 @@ ServerProcess::~ServerProcess() {
     wait_exit(std::chrono::seconds(5));
   }
   std::error_code ec;
-  if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  if (!dir_.empty() && !keep_dir_) std::filesystem::remove_all(dir_, ec);
 }
 
 std::string ServerProcess::log() const { return slurp(dir_ + "/stderr.log"); }

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,10 @@ class ServerProcess {
   explicit ServerProcess(std::vector<std::string> args = {}, std::vector<std::string> extra_env = {});
   // The same for another server sub-command, e.g. "gateway".
   ServerProcess(std::string command, std::vector<std::string> args, std::vector<std::string> extra_env = {});
+  // `serve` in a directory of the caller's (data in DIR/data, log in DIR/stderr.log) that it leaves in place at
+  // exit: a restart on the same DIR finds the state a killed server left behind.
+  static std::unique_ptr<ServerProcess> in_dir(std::string dir, std::vector<std::string> args,
+                                               std::vector<std::string> extra_env = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -39,6 +44,13 @@ class ServerProcess {
   int port_ = 0;
   std::string dir_;
   int exit_status_ = -2;
+  bool keep_dir_ = false;
+
+  struct InDirTag {};
+  ServerProcess(InDirTag, std::string dir, std::vector<std::string> args, std::vector<std::string> extra_env);
+
+  void start(const std::string& command, const std::vector<std::string>& args,
+             const std::vector<std::string>& extra_env);
 };
 
 // Runs `sovra ARGS…` to completion; returns exit code and fills stdout/stderr.

@@ -104,7 +104,7 @@ http::Filter make_auth_filter(AuthFilterOptions options) {
       return r;
     };
     const bool admin_route = route.pattern.starts_with(kAdminPrefix);
-    if (p.is_admin() != admin_route) {
+    if (p.is_admin() != admin_route && !(admin_route && route.options.project_keys)) {
       return refuse(forbidden(anthropic(), p.is_admin()
                                                ? "Admin API keys can only call the administration API (/v1/organization/...)."
                                                : "This endpoint needs an admin API key; project API keys cannot call it."));

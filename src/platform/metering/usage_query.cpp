@@ -154,7 +154,8 @@ Result<UsageQuery> parse_usage_query(UsageKind kind, std::string_view qs, std::i
   }
   if (!have_start) return Error::invalid("'start_time' (Unix seconds) is required.", "start_time");
   if (q.start_time < 0 || q.start_time > kMaxTime) return Error::invalid("'start_time' is out of range.", "start_time");
-  if (!have_end) q.end_time = std::max(now, q.start_time);
+  // Without end_time: up to now, the current second included (a call that just ended is in the answer).
+  if (!have_end) q.end_time = std::max(now + 1, q.start_time);
   if (q.end_time < q.start_time || q.end_time > kMaxTime) {
     return Error::invalid("'end_time' must be at or after start_time.", "end_time");
   }

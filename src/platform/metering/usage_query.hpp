@@ -24,7 +24,7 @@ std::vector<std::string> endpoints_of(UsageKind kind);
 struct UsageQuery {
   UsageKind kind = UsageKind::kCompletions;
   std::int64_t start_time = 0;  // Unix seconds, inclusive
-  std::int64_t end_time = 0;    // exclusive
+  std::int64_t end_time = 0;    // exclusive; default: now + 1 (the current second included)
   std::int64_t bucket_seconds = 86400;
   std::int64_t limit = 7;  // buckets per page
   std::vector<std::string> group_by;  // project_id, user_id, api_key_id, model (costs: project_id, line_item, api_key_id)

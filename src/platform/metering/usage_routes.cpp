@@ -1,21 +1,50 @@
 #include "platform/metering/usage_routes.hpp"
 
+#include "api/openai/error.hpp"
+#include "common/logging.hpp"
+#include "gateway/auth/auth_filter.hpp"
+#include "http/deferred.hpp"
 #include "platform/ids.hpp"
 #include "platform/metering/usage_query.hpp"
+#include "platform/metering/usage_scope.hpp"
 
 namespace sovra::platform::metering {
+namespace {
+
+// Like admin::add_admin_route (the query runs on the store executor), but project keys are let in too and
+// scoped to their project by scope_to_caller().
+http::Handler usage_handler(const admin::AdminDeps& deps, std::shared_ptr<store::SqlDatabase> db,
+                            std::shared_ptr<const pricing::PricingState> pricing, UsageKind kind) {
+  return [executor = deps.executor, db = std::move(db), pricing = std::move(pricing), kind](http::Request& req) {
+    const auto* who = gateway::auth::principal_of(req);
+    if (who == nullptr) return gateway::auth::invalid_api_key_response(true);
+    auto promise = std::make_shared<http::ResponsePromise>();
+    executor->post([promise, db, pricing, kind, who = *who, query = req.query] {
+      auto body = [&]() -> Result<std::string> {
+        SOVRA_TRY(auto q, parse_usage_query(kind, query, now_seconds()));
+        SOVRA_TRY(q, scope_to_caller(std::move(q), who));
+        return run_usage_query(*db, who.org_id, q, pricing->currency_of(who.org_id));
+      }();
+      if (body) {
+        promise->complete(http::Response::json(200, std::move(*body)));
+      } else if (body.error().status() >= 500) {
+        static const Logger log("metering");
+        log.error("usage query failed", {{"error", body.error().message}});
+        promise->complete(api::openai::error_response(Error::internal("The store failed; see the server log.")));
+      } else {
+        promise->complete(api::openai::error_response(body.error()));
+      }
+    });
+    return http::Response::later(promise);
+  };
+}
+
+}  // namespace
 
 void add_usage_routes(http::Router& router, const admin::AdminDeps& deps, std::shared_ptr<store::SqlDatabase> db,
                       std::shared_ptr<const pricing::PricingState> pricing) {
   const auto add = [&](const char* path, UsageKind kind, const char* summary) {
-    admin::add_admin_route(
-        router, deps, "GET", path,
-        [db, pricing, kind](store::Store&, const admin::AdminCall& c) -> Result<admin::AdminReply> {
-          SOVRA_TRY(auto q, parse_usage_query(kind, c.query, now_seconds()));
-          SOVRA_TRY(auto body, run_usage_query(*db, c.who.org_id, q, pricing->currency_of(c.who.org_id)));
-          return admin::AdminReply{200, std::move(body), {}};
-        },
-        summary);
+    router.add("GET", path, usage_handler(deps, db, pricing, kind), {.summary = summary, .project_keys = true});
   };
   add("/v1/organization/usage/completions", UsageKind::kCompletions, "Completions usage in time buckets");
   add("/v1/organization/usage/embeddings", UsageKind::kEmbeddings, "Embeddings usage in time buckets");

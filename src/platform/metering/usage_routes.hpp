@@ -1,7 +1,7 @@
 #pragma once
 // GET /v1/organization/usage/{completions,embeddings,audio_transcriptions,ocr} and GET /v1/organization/costs.
-// Admin keys only (the auth filter keeps project keys out of /v1/organization/…); each caller sees its own
-// organisation's usage and nothing else.
+// Admin keys read their organisation's usage; project keys their own project's only (see usage_scope.hpp: the
+// project filter is forced, another project named is 403). Nobody reads another organisation's.
 #include <memory>
 
 #include "http/router.hpp"

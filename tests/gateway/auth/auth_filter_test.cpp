@@ -130,6 +130,20 @@ TEST_F(AuthFilterTest, AdminKeysOnlyReachTheAdminApiAndProjectKeysNever) {
   EXPECT_EQ(call("GET", "/v1/organization/projects", {{"authorization", "Bearer " + project}}).status, 403);
 }
 
+TEST_F(AuthFilterTest, ProjectKeysReachOnlyTheAdminRoutesMarkedForThem) {
+  router_.add("GET", "/v1/organization/usage/completions",
+              [](http::Request& req) { return http::Response::json(200, principal_of(req)->project_id); },
+              {.project_keys = true});
+  const auto admin = issue({.kind = store::KeyKind::kAdmin});
+  const auto project = issue();
+  auto p = call("GET", "/v1/organization/usage/completions", {{"authorization", "Bearer " + project}});
+  EXPECT_EQ(p.status, 200);
+  EXPECT_EQ(p.body, "proj_a");  // the handler gets the principal to scope by
+  EXPECT_EQ(call("GET", "/v1/organization/usage/completions", {{"authorization", "Bearer " + admin}}).status, 200);
+  EXPECT_EQ(call("GET", "/v1/organization/usage/completions").status, 401);
+  EXPECT_EQ(call("GET", "/v1/organization/projects", {{"authorization", "Bearer " + project}}).status, 403);
+}
+
 TEST_F(AuthFilterTest, AnonymousModeLetsKeylessRequestsThroughButStillChecksKeys) {
   http::Router r;
   r.use("/v1/", make_auth_filter({.keys = cache_, .allow_anonymous = true}));

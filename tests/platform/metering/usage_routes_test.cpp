@@ -12,6 +12,7 @@
 #include "platform/billing/invoice.hpp"
 #include "platform/billing/invoice_routes.hpp"
 #include "platform/metering/ledger_db.hpp"
+#include "platform/ids.hpp"
 #include "platform/metering/ledger_writer.hpp"
 #include "platform/pricing/pricing_routes.hpp"
 #include "support/eventually.hpp"
@@ -77,6 +78,28 @@ class UsageRoutes : public ::testing::TestWithParam<bool> {
 
   http::Response call(const std::string& method, const std::string& target, const std::string& org,
                       std::string body = {}) {
+    std::shared_ptr<Principal> who;
+    if (!org.empty()) {
+      who = std::make_shared<Principal>();
+      who->org_id = org;
+      who->key_id = "admin_" + org;
+      who->kind = store::KeyKind::kAdmin;
+    }
+    return call_as(method, target, who, std::move(body));
+  }
+
+  // A project API key of `project` in `org`.
+  static std::shared_ptr<Principal> project_key(const std::string& org, const std::string& project) {
+    auto who = std::make_shared<Principal>();
+    who->org_id = org;
+    who->project_id = project;
+    who->key_id = "k_" + project;
+    who->kind = store::KeyKind::kProject;
+    return who;
+  }
+
+  http::Response call_as(const std::string& method, const std::string& target, std::shared_ptr<Principal> who,
+                         std::string body = {}) {
     http::Request req;
     req.method = method;
     req.target = target;
@@ -84,13 +107,7 @@ class UsageRoutes : public ::testing::TestWithParam<bool> {
     req.path = target.substr(0, q);
     req.query = q == std::string::npos ? "" : target.substr(q + 1);
     req.body = std::move(body);
-    if (!org.empty()) {
-      auto who = std::make_shared<Principal>();
-      who->org_id = org;
-      who->key_id = "admin_" + org;
-      who->kind = store::KeyKind::kAdmin;
-      req.principal = who;
-    }
+    req.principal = std::move(who);
     auto m = router_.match(method, req.path);
     EXPECT_NE(m.route, nullptr) << target;
     if (m.route == nullptr) return {};
@@ -241,6 +258,65 @@ TEST_P(UsageRoutes, AnOrganisationNeverSeesAnothersData) {
   std::string expected = missing.body;
   expected.replace(expected.find("proj_zz"), 7, "proj_a1");
   EXPECT_EQ(other.body, expected);
+}
+
+TEST_P(UsageRoutes, AProjectKeyReadsItsOwnProjectOnly) {
+  write({rec("org_a", "proj_a1", "tiny", kNov1 + 1, 100, 10, 1'000), rec("org_a", "proj_a1", "big", kNov1 + 2, 200, 20, 2'000),
+         rec("org_a", "proj_a2", "secret-a2", kNov1 + 3, 40'000, 4'000, 400'000),
+         rec("org_b", "proj_b1", "secret-b1", kNov1 + 4, 50'000, 5'000, 500'000)});
+  const std::string start = "?start_time=" + std::to_string(kNov1) + "&limit=1";
+  const auto a1 = project_key("org_a", "proj_a1");
+  for (const char* path : {"/v1/organization/usage/completions", "/v1/organization/costs"}) {
+    const std::string group = std::string(path) == "/v1/organization/costs" ? "&group_by=project_id&group_by=line_item"
+                                                                            : "&group_by=project_id&group_by=model";
+    // No filter: the project's rows only, summed as the admin sees them for that project.
+    auto mine = call_as("GET", std::string(path) + start + group, a1);
+    ASSERT_EQ(mine.status, 200) << path << ": " << mine.body;
+    auto admin = call("GET", std::string(path) + start + group + "&project_ids=proj_a1", "org_a");
+    ASSERT_EQ(admin.status, 200) << admin.body;
+    EXPECT_EQ(mine.body, admin.body) << path;
+    EXPECT_NE(mine.body.find("proj_a1"), std::string::npos) << mine.body;
+    for (const char* other : {"proj_a2", "secret-a2", "proj_b1", "secret-b1", "40000", "50000"}) {
+      EXPECT_EQ(mine.body.find(other), std::string::npos) << path << " shows " << other << ": " << mine.body;
+    }
+    // Its own project named explicitly: the same answer.
+    EXPECT_EQ(call_as("GET", std::string(path) + start + group + "&project_ids=proj_a1", a1).body, mine.body);
+    // Another project of the same organisation, or of another one: 403, not zeros.
+    for (const char* other : {"proj_a2", "proj_b1"}) {
+      auto r = call_as("GET", std::string(path) + start + "&project_ids=proj_a1&project_ids[]=" + other, a1);
+      EXPECT_EQ(r.status, 403) << path << " " << other << ": " << r.body;
+      EXPECT_NE(r.body.find(R"("param":"project_ids")"), std::string::npos) << r.body;
+      EXPECT_EQ(r.body.find("secret"), std::string::npos) << r.body;
+    }
+  }
+  // The admin key sees every project of its organisation, and still nothing of another.
+  auto all = call("GET", "/v1/organization/usage/completions" + start + "&group_by=project_id", "org_a");
+  EXPECT_NE(all.body.find("proj_a2"), std::string::npos) << all.body;
+  EXPECT_EQ(all.body.find("proj_b1"), std::string::npos) << all.body;
+  // A project key of org_b with org_a's project id in its principal cannot exist, but the organisation still
+  // scopes it: a key of org_b's project reads org_b's project.
+  auto b1 = call_as("GET", "/v1/organization/usage/completions" + start, project_key("org_b", "proj_b1"));
+  ASSERT_EQ(b1.status, 200) << b1.body;
+  EXPECT_NE(b1.body.find(R"("input_tokens":50000)"), std::string::npos) << b1.body;
+  // Invoices stay with the organisation's admins.
+  for (const char* route : {"/v1/organization/usage/completions", "/v1/organization/usage/embeddings",
+                            "/v1/organization/usage/audio_transcriptions", "/v1/organization/usage/ocr",
+                            "/v1/organization/costs"}) {
+    EXPECT_TRUE(router_.match("GET", route).route->options.project_keys) << route;
+  }
+  EXPECT_FALSE(router_.match("GET", "/v1/organization/invoices/2026-11").route->options.project_keys);
+}
+
+TEST_P(UsageRoutes, WithoutEndTimeTheCurrentSecondIsIncluded) {
+  const std::int64_t now = now_seconds();
+  write({rec("org_a", "proj_a1", "tiny", now, 77, 7, 1)});  // started at now + 0.5 s
+  auto v = get_json("/v1/organization/usage/completions?start_time=" + std::to_string(now - 5) + "&bucket_width=1m&limit=2",
+                    "org_a");
+  std::int64_t input = 0;
+  for (const auto& b : v.at("data").as_array()) {
+    for (const auto& r : b.at("results").as_array()) input += r.at("input_tokens").as_int64();
+  }
+  EXPECT_EQ(input, 77) << json::serialize(v);
 }
 
 TEST_P(UsageRoutes, BadQueriesAreClearErrors) {
