@@ -4,6 +4,7 @@
 #include "common/logging.hpp"
 #include "gateway/auth/auth_filter.hpp"
 #include "http/deferred.hpp"
+#include "platform/admin/permissions.hpp"
 #include "platform/ids.hpp"
 #include "platform/metering/usage_query.hpp"
 #include "platform/metering/usage_scope.hpp"
@@ -12,12 +13,18 @@ namespace sovra::platform::metering {
 namespace {
 
 // Like admin::add_admin_route (the query runs on the store executor), but project keys are let in too and
-// scoped to their project by scope_to_caller().
+// scoped to their project by scope_to_caller(). Admin keys need their role's permission from the same table as
+// every other administration route.
 http::Handler usage_handler(const admin::AdminDeps& deps, std::shared_ptr<store::SqlDatabase> db,
-                            std::shared_ptr<const pricing::PricingState> pricing, UsageKind kind) {
-  return [executor = deps.executor, db = std::move(db), pricing = std::move(pricing), kind](http::Request& req) {
+                            std::shared_ptr<const pricing::PricingState> pricing, UsageKind kind,
+                            admin::Permission needs) {
+  return [executor = deps.executor, db = std::move(db), pricing = std::move(pricing), kind,
+          needs](http::Request& req) {
     const auto* who = gateway::auth::principal_of(req);
     if (who == nullptr) return gateway::auth::invalid_api_key_response(true);
+    if (who->is_admin() && !admin::role_has(who->role, needs)) {
+      return api::openai::error_response(admin::insufficient_permissions(who->role, needs));
+    }
     auto promise = std::make_shared<http::ResponsePromise>();
     executor->post([promise, db, pricing, kind, who = *who, query = req.query] {
       auto body = [&]() -> Result<std::string> {
@@ -44,7 +51,8 @@ http::Handler usage_handler(const admin::AdminDeps& deps, std::shared_ptr<store:
 void add_usage_routes(http::Router& router, const admin::AdminDeps& deps, std::shared_ptr<store::SqlDatabase> db,
                       std::shared_ptr<const pricing::PricingState> pricing) {
   const auto add = [&](const char* path, UsageKind kind, const char* summary) {
-    router.add("GET", path, usage_handler(deps, db, pricing, kind), {.summary = summary, .project_keys = true});
+    router.add("GET", path, usage_handler(deps, db, pricing, kind, admin::required_permission("GET", path)),
+               {.summary = summary, .project_keys = true});
   };
   add("/v1/organization/usage/completions", UsageKind::kCompletions, "Completions usage in time buckets");
   add("/v1/organization/usage/embeddings", UsageKind::kEmbeddings, "Embeddings usage in time buckets");
