@@ -30,6 +30,8 @@ struct Engine::Active {
   std::optional<Clock::time_point> scheduled;
   std::optional<Clock::time_point> first_token;
   bool logprobs = false;
+  bool prompt_logprobs = false;               // asked for; false again once delivered
+  std::vector<TokenLogprobs> prompt_entries;  // entry i: prompt token i + 1
 };
 
 Result<std::unique_ptr<Engine>> Engine::create(std::shared_ptr<const model::Model> model,
@@ -107,6 +109,7 @@ Result<RequestId> Engine::submit(GenerationRequest request, EventSink sink) {
   params.ignore_eos = request.ignore_eos;
   params.sampler = std::make_unique<sampling::Sampler>(std::move(sampler));
   params.constraint = std::move(request.constraint);
+  params.prompt_logprobs = request.prompt_logprobs;
 
   std::lock_guard lock(mu_);
   if (stop_) return Error::unavailable("the engine is shutting down");
@@ -145,6 +148,7 @@ void Engine::admit(std::deque<Incoming>& incoming) {
     a->sink = std::move(in.sink);
     a->submitted = in.submitted;
     a->logprobs = in.params.sampler && in.params.sampler->params().logprobs;
+    a->prompt_logprobs = in.params.prompt_logprobs;
     const std::int32_t n_prompt = static_cast<std::int32_t>(in.params.prompt.size());
     const Status st = scheduler_.add(in.id, std::move(in.params));
     if (!st) {
@@ -179,6 +183,7 @@ void Engine::finish(Active& a, const SequenceEvent& ev, FinishReason reason) {
   fe.usage.first_token_seconds = a.first_token ? seconds(*a.first_token - a.submitted) : 0.0;
   fe.usage.total_seconds = seconds(now - a.submitted);
   if (reason == FinishReason::kError) fe.error = Error::internal("the model produced no usable output");
+  take_prompt_logprobs(a, fe);
   metrics_->prompt_tokens->Increment(ev.prompt_tokens);
   metrics_->cached_prompt_tokens->Increment(ev.cached_prompt_tokens);
   switch (reason) {
@@ -204,6 +209,23 @@ void Engine::finish(Active& a, const SequenceEvent& ev, FinishReason reason) {
   sink(std::move(fe));
 }
 
+void Engine::collect(const PromptLogprobs& chunk) {
+  const auto it = active_.find(chunk.id);
+  if (it == active_.end() || !it->second->prompt_logprobs) return;
+  auto& entries = it->second->prompt_entries;
+  for (std::size_t i = 0; i < chunk.logprobs.size(); ++i) {
+    // After a preemption the prompt is recomputed: positions already collected come again and are skipped.
+    if (static_cast<std::size_t>(chunk.first) + i != entries.size() + 1) continue;
+    entries.push_back(TokenLogprobs{chunk.logprobs[i], chunk.top[i]});
+  }
+}
+
+void Engine::take_prompt_logprobs(Active& a, GenerationEvent& ev) {
+  if (!a.prompt_logprobs) return;
+  a.prompt_logprobs = false;
+  ev.prompt_logprobs = std::move(a.prompt_entries);
+}
+
 void Engine::deliver(const SequenceEvent& ev) {
   const auto it = active_.find(ev.id);
   if (it == active_.end()) return;  // already finished by the engine (stop string)
@@ -217,6 +239,7 @@ void Engine::deliver(const SequenceEvent& ev) {
       te.token = ev.sample->token;
       te.text = a.stops.push(a.detok.push(ev.sample->token));
       if (a.logprobs) te.logprobs = TokenLogprobs{ev.sample->logprob, ev.sample->top_logprobs};
+      take_prompt_logprobs(a, te);
       a.sink(std::move(te));
       if (a.stops.matched() && ev.finish == FinishReason::kNone) {
         scheduler_.cancel(ev.id, FinishReason::kStop);  // frees its blocks in the next step
@@ -281,6 +304,7 @@ void Engine::loop() {
       metrics_->queue_time->Observe(seconds(now - it->second->submitted));
     }
     const RunnerOutput result = out.empty() ? RunnerOutput{} : runner_->execute(out);
+    for (const PromptLogprobs& chunk : result.prompt_logprobs) collect(chunk);
     const StepUpdate update = scheduler_.update(out, result);
     ++steps_;
     for (const SequenceEvent& ev : update.events) deliver(ev);

@@ -83,6 +83,8 @@ class Engine final : public EngineClient {
   void loop();
   void admit(std::deque<Incoming>& incoming);
   void deliver(const SequenceEvent& ev);
+  void collect(const PromptLogprobs& chunk);
+  void take_prompt_logprobs(Active& a, GenerationEvent& ev);
   void finish(Active& a, const SequenceEvent& ev, FinishReason reason);
   void publish_stats();
 

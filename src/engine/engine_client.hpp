@@ -20,6 +20,8 @@
 // - request.constraint (optional, e.g. a GrammarConstraint): every token of the request is sampled under its mask
 //   and then passed to its accept(); the engine owns it from submit() on (one constraint per request, never
 //   shared). A token the constraint refuses ends the request with kError.
+// - request.prompt_logprobs: the log-probabilities of the prompt's tokens arrive once, on the request's first event
+//   (see GenerationEvent::prompt_logprobs); the prompt is then always computed in full (no prefix-cache reuse).
 // - cancel(id) may be called from any thread at any time, any number of times, also for finished or unknown
 //   ids (then it does nothing). A cancelled request stops consuming compute and frees its KV blocks within one
 //   engine step; its kFinished event has reason kCancelled and usage counting the tokens actually processed.
@@ -49,7 +51,11 @@ struct GenerationRequest {
   std::vector<std::string> stop;       // stop strings
   bool ignore_eos = false;
   std::shared_ptr<sampling::TokenConstraint> constraint;  // optional: grammar-constrained decoding
-  std::string request_id;  // the API's id, for logs only
+  std::string request_id;                                 // the API's id, for logs only
+  // Report the model's log-softmax over the prompt too (legacy completions' echo with logprobs): for every prompt
+  // token after the first, its log-probability given the tokens before it and the sampling.top_logprobs most
+  // likely alternatives. Costs a logits row per prompt token and turns off the prefix cache for this request.
+  bool prompt_logprobs = false;
 };
 
 struct Usage {
@@ -72,13 +78,17 @@ struct TokenLogprobs {
 struct GenerationEvent {
   enum class Kind : std::uint8_t { kToken, kFinished };
   Kind kind = Kind::kToken;
+  // With request.prompt_logprobs, on the request's first event (kToken, or kFinished when no token came):
+  // entry i is for prompt token i + 1 (the raw model distribution: no penalties, bias or temperature). Fewer
+  // than n_prompt - 1 entries only when the request ended before its prompt was processed.
+  std::vector<TokenLogprobs> prompt_logprobs;
   // kToken
   TokenId token = -1;
   std::string text;                       // UTF-8 delta (may be empty while a character or stop string is pending)
   std::optional<TokenLogprobs> logprobs;  // when request.sampling.logprobs
   // kFinished
   FinishReason finish = FinishReason::kNone;
-  std::string text_tail;  // text held back until the end (a partial stop string that never completed)
+  std::string text_tail;      // text held back until the end (a partial stop string that never completed)
   std::string stop_sequence;  // kStop by a stop string: which one (empty for EOS and stop tokens)
   Usage usage;
   std::optional<Error> error;  // with kError

@@ -1,6 +1,7 @@
 #pragma once
 // ModelRunner: the Runner that executes a scheduler step on a real model — one BatchedForward pass over every
-// scheduled token, then one Sampler call per sequence that asked for a token.
+// scheduled token, then one Sampler call per sequence that asked for a token, and the log-softmax at the prompt
+// positions of sequences that asked for prompt logprobs.
 //
 // Contract: owns the paged KV tensors (n_blocks × block_size positions) and the compute pool; used by one
 // engine thread. A failed forward pass (a bug: the scheduler validated the inputs) or a failed sample marks the
@@ -32,6 +33,9 @@ class ModelRunner final : public Runner {
   const model::PagedKvCache& kv() const { return kv_; }
 
  private:
+  // The prompt logprobs of `s` from its logits rows (one per token of the chunk); null rows: none.
+  PromptLogprobs prompt_logprobs(const ScheduledSequence& s, const float* rows) const;
+
   const model::Model& model_;
   kernels::ThreadPool pool_;
   model::PagedKvCache kv_;

@@ -4,6 +4,7 @@ namespace sovra::http {
 
 void ResponsePromise::complete(Response response) {
   std::function<void()> wake;
+  std::function<void()> gone;  // dropped outside the lock: it may hold the handler's state
   {
     std::lock_guard lock(mu_);
     if (completed_) return;
@@ -11,6 +12,7 @@ void ResponsePromise::complete(Response response) {
     response.deferred.reset();
     response_ = std::move(response);
     wake = std::move(wake_);
+    gone = std::move(on_gone_);
   }
   if (wake) wake();
 }
@@ -24,6 +26,29 @@ std::optional<Response> ResponsePromise::take(std::function<void()> wake) {
   }
   wake_ = std::move(wake);
   return std::nullopt;
+}
+
+void ResponsePromise::on_client_gone(std::function<void()> cb) {
+  {
+    std::lock_guard lock(mu_);
+    if (completed_) return;
+    if (!gone_) {
+      on_gone_ = std::move(cb);
+      return;
+    }
+  }
+  if (cb) cb();
+}
+
+void ResponsePromise::client_gone() {
+  std::function<void()> cb;
+  {
+    std::lock_guard lock(mu_);
+    if (completed_ || gone_) return;
+    gone_ = true;
+    cb = std::move(on_gone_);
+  }
+  if (cb) cb();
 }
 
 }  // namespace sovra::http

@@ -22,6 +22,7 @@ struct Families {
   prometheus::Gauge& in_flight;
   prometheus::Gauge& connections;
   prometheus::Counter& streams_cancelled;
+  prometheus::Counter& requests_abandoned;
 };
 
 Families& families() {
@@ -50,7 +51,12 @@ Families& families() {
                           .Help("Streamed responses cut short because the client disconnected or shutdown expired.")
                           .Register(reg)
                           .Add({});
-    return Families{requests, latency, in_flight, connections, cancelled};
+    auto& abandoned = prometheus::BuildCounter()
+                          .Name("sovra_http_requests_abandoned_total")
+                          .Help("Non-streamed responses whose client disconnected while they were being prepared.")
+                          .Register(reg)
+                          .Add({});
+    return Families{requests, latency, in_flight, connections, cancelled, abandoned};
   }();
   return f;
 }
@@ -105,5 +111,6 @@ void record_request(std::string_view route, std::string_view method, int status,
 void add_in_flight(int delta) { families().in_flight.Increment(delta); }
 void add_open_connections(int delta) { families().connections.Increment(delta); }
 void count_stream_cancelled() { families().streams_cancelled.Increment(); }
+void count_request_abandoned() { families().requests_abandoned.Increment(); }
 
 }  // namespace sovra::http

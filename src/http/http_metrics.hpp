@@ -10,5 +10,7 @@ void add_in_flight(int delta);
 void add_open_connections(int delta);
 // A streamed response ended early: the client went away or the shutdown deadline passed.
 void count_stream_cancelled();
+// A non-streamed (deferred) response whose client disconnected while it was being prepared.
+void count_request_abandoned();
 
 }  // namespace sovra::http

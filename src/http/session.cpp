@@ -41,6 +41,7 @@ struct Waiter {
   bool woken = false;
   bool disconnected = false;
   bool watching = false;
+  bool watcher_done = false;  // watch_pending has returned
 };
 
 void wake_on_strand(const std::shared_ptr<Waiter>& w) {
@@ -294,9 +295,12 @@ class Session {
     co_return true;
   }
 
-  // Suspends this request (not the thread) until the handler's promise is completed from another thread.
+  // Suspends this request (not the thread) until the handler's promise is completed from another thread. The
+  // connection is watched meanwhile (watch_pending): a client that disconnects is reported to the promise, the
+  // response is still awaited (the handler finishes its bookkeeping) and the connection is closed after it.
   asio::awaitable<void> await_deferred(Exchange& x) {
     auto promise = std::move(x.resp.deferred);
+    watchdog_.clear();  // waiting for the handler is not a stalled read (and must not cancel the watcher)
     auto ex = co_await asio::this_coro::executor;
     auto waiter = std::make_shared<Waiter>(ex);
     std::weak_ptr<Waiter> weak = waiter;
@@ -308,14 +312,69 @@ class Session {
       });
       if (r) {
         x.resp = std::move(*r);
-        co_return;
+        break;
       }
-      if (!waiter->woken) {
-        waiter->timer.expires_at(asio::steady_timer::time_point::max());
-        co_await waiter->timer.async_wait(kNoThrow);
+      if (!waiter->watching) {  // the response is not there at once: watch the client meanwhile
+        waiter->watching = true;
+        asio::co_spawn(ex, watch_pending(promise, waiter), asio::detached);
       }
-      waiter->woken = false;
+      co_await sleep_until_woken(*waiter);
     }
+    if (!waiter->watching) co_return;  // answered at once: nothing was watched
+    // The watcher may be reading into buffer_: it must be gone before the next request is parsed from it.
+    waiter->watching = false;
+    if (!waiter->watcher_done) {
+      beast::error_code ignored;
+      raw_socket(stream_).cancel(ignored);
+      while (!waiter->watcher_done) co_await sleep_until_woken(*waiter);
+    }
+    if (waiter->disconnected) {
+      x.keep_alive = false;
+      count_request_abandoned();
+    }
+  }
+
+  static asio::awaitable<void> sleep_until_woken(Waiter& w) {
+    if (!w.woken) {
+      w.timer.expires_at(asio::steady_timer::time_point::max());
+      co_await w.timer.async_wait(kNoThrow);
+    }
+    w.woken = false;
+  }
+
+  // Watches the connection while a deferred response is pending: EOF or a connection error means the client went
+  // away (the promise is told). Bytes the client sends meanwhile are not a disconnect (HTTP pipelining: the next
+  // request may arrive early): over plain TCP they are read into buffer_, where the next serve_one() finds them,
+  // and watching goes on; over TLS (records cannot be read without the TLS layer) watching stops at the first one.
+  asio::awaitable<void> watch_pending(std::shared_ptr<ResponsePromise> promise, std::shared_ptr<Waiter> w) {
+    tcp::socket& socket = raw_socket(stream_);
+    while (w->watching) {
+      auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, kNoThrow);
+      if (!w->watching || ec == asio::error::operation_aborted) break;
+      bool gone = static_cast<bool>(ec);
+      if (!gone) {
+        char byte = 0;
+        const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        gone = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+        if (n > 0) {
+          if constexpr (!std::is_same_v<Stream, tcp::socket>) break;
+          const std::size_t room = buffer_.max_size() - buffer_.size();
+          if (room == 0) break;  // a full buffer: the client is far ahead; stop watching
+          auto [rec, rn] =
+              co_await stream_.async_read_some(buffer_.prepare(std::min<std::size_t>(room, 4096)), kNoThrow);
+          buffer_.commit(rn);
+          if (rec == asio::error::operation_aborted) break;
+          gone = static_cast<bool>(rec);
+        }
+      }
+      if (gone) {
+        w->disconnected = true;
+        promise->client_gone();
+        break;
+      }
+    }
+    w->watcher_done = true;
+    wake_on_strand(w);
   }
 
   // Writes the response, records metrics and the access log line.

@@ -139,7 +139,12 @@ Status BatchedForward::forward(std::span<const BatchItem> items, PagedKvCache& k
       tok_pos_.push_back(items[i].pos0 + static_cast<std::int32_t>(j));
     }
     max_pos = std::max(max_pos, tok_pos_.back());
-    if (items[i].want_logits) logit_rows.push_back(static_cast<std::int64_t>(tok_item_.size()) - 1);
+    const auto end = static_cast<std::int64_t>(tok_item_.size());
+    if (items[i].all_logits) {
+      for (auto t = end - static_cast<std::int64_t>(items[i].tokens.size()); t < end; ++t) logit_rows.push_back(t);
+    } else if (items[i].want_logits) {
+      logit_rows.push_back(end - 1);
+    }
   }
   const auto n = static_cast<std::int64_t>(tok_item_.size());
   reserve(n, max_pos);

@@ -9,7 +9,8 @@
 // - Each item's block_table must cover positions [0, pos0 + tokens.size()); KV rows for positions
 //   [pos0, pos0 + tokens.size()) are written, those before pos0 must already hold the sequence's keys/values.
 //   Items must not write the same block.
-// - logits receives one row [n_vocab] per item with want_logits (for its last token), in item order.
+// - logits receives, in item order, one row [n_vocab] per token of an item with all_logits (token order), or one
+//   row for the last token of an item with want_logits only.
 // - Errors (nothing is written): a token id outside the vocabulary, an empty item, a block table too short or
 //   naming a block outside the cache.
 // - Not thread-safe; uses the given pool for the kernels.
@@ -32,6 +33,7 @@ struct BatchItem {
   std::int32_t pos0 = 0;
   std::span<const std::int32_t> block_table;
   bool want_logits = false;
+  bool all_logits = false;  // a row for every token (prompt logprobs), the last one doubling as want_logits's
 };
 
 class BatchedForward {

@@ -73,8 +73,8 @@ bool ChatCall::fold(const std::vector<chat::ParseEvent>& events, api::ChatDelta&
 
 void ChatCall::emit(std::size_t choice, api::ChatDelta&& delta) {
   Choice& c = choices_[choice];
-  const bool empty = !delta.content && !delta.reasoning_content && delta.tool_calls.empty() && !delta.logprobs &&
-                     !delta.finish_reason;
+  const bool empty =
+      !delta.content && !delta.reasoning_content && delta.tool_calls.empty() && !delta.logprobs && !delta.finish_reason;
   if (empty) return;
   delta.index = static_cast<std::int32_t>(choice);
   if (!c.role_sent) {
@@ -86,19 +86,26 @@ void ChatCall::emit(std::size_t choice, api::ChatDelta&& delta) {
 
 void ChatCall::on_token(std::size_t choice, engine::GenerationEvent& ev) {
   Choice& c = choices_[choice];
+  if (c.call_done) return;  // generated before the cancellation took effect
   scratch_.clear();
   if (!ev.text.empty()) c.parser.feed(ev.text, scratch_);
   api::ChatDelta delta;
   const bool reasoning = fold(scratch_, delta);
   if (reasoning && !delta.content && delta.tool_calls.empty()) ++usage_.reasoning_tokens;
   if (logprobs_) delta.logprobs = std::vector<api::TokenLogprob>{token_logprob(tokenizer_, ev)};
+  if (single_tool_call_) {
+    for (const chat::ParseEvent& e : scratch_) {
+      if (e.kind == chat::ParseEventKind::kToolCallEnd && e.index == 0) c.call_done = true;
+    }
+    if (c.call_done) cancel_choice(choice);
+  }
   emit(choice, std::move(delta));
 }
 
 void ChatCall::on_choice_finished(std::size_t choice, engine::GenerationEvent& ev) {
   Choice& c = choices_[choice];
   scratch_.clear();
-  if (!ev.text_tail.empty()) c.parser.feed(ev.text_tail, scratch_);
+  if (!ev.text_tail.empty() && !c.call_done) c.parser.feed(ev.text_tail, scratch_);
   const chat::ParseResult result = c.parser.finish(scratch_);
   api::ChatDelta delta;
   fold(scratch_, delta);

@@ -16,8 +16,9 @@ namespace sovra::routing {
 class ChatCall final : public EngineCall {
  public:
   // `parsers`: one per choice. `logprobs`: attach per-token logprobs to the deltas. `single_tool_call`
-  // (parallel_tool_calls = false): a choice reports its first tool call only; later calls the model writes are
-  // dropped from the stream and from the finish.
+  // (parallel_tool_calls = false): a choice ends as soon as its first tool call is complete (its engine request is
+  // cancelled there; finish_reason tool_calls, usage the tokens actually generated); whatever the model wrote
+  // after it is dropped.
   ChatCall(std::shared_ptr<engine::Engine> engine, const tokenizer::Tokenizer& tokenizer,
            std::vector<chat::OutputParser> parsers, bool logprobs, bool single_tool_call, api::ChatSink sink);
 
@@ -25,6 +26,7 @@ class ChatCall final : public EngineCall {
   struct Choice {
     chat::OutputParser parser;
     bool role_sent = false;
+    bool call_done = false;  // single_tool_call: the first call is complete, later output is ignored
   };
 
   void on_token(std::size_t choice, engine::GenerationEvent& ev) override;

@@ -15,7 +15,7 @@ Status EngineCall::start(std::vector<engine::GenerationRequest> requests, std::v
   const auto self = shared_from_this();
   for (std::size_t i = 0; i < requests.size(); ++i) {
     auto id = engine->submit(std::move(requests[i]),
-                              [self, i](engine::GenerationEvent&& ev) { self->on_event(i, std::move(ev)); });
+                             [self, i](engine::GenerationEvent&& ev) { self->on_event(i, std::move(ev)); });
     if (!id) {
       refused_ = true;
       cancel();
@@ -43,6 +43,16 @@ void EngineCall::cancel() {
   if (const auto engine = engine_.lock()) {
     for (const engine::RequestId id : ids) engine->cancel(id);
   }
+}
+
+void EngineCall::cancel_choice(std::size_t choice) {
+  std::optional<engine::RequestId> id;
+  {
+    std::lock_guard lock(ids_mu_);
+    if (choice < ids_.size()) id = ids_[choice];
+  }
+  if (!id) return;  // still being submitted: start() holds the event lock, so no hook runs before the id exists
+  if (const auto engine = engine_.lock()) engine->cancel(*id);
 }
 
 void EngineCall::on_event(std::size_t choice, engine::GenerationEvent&& ev) {

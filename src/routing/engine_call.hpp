@@ -36,6 +36,10 @@ class EngineCall : public std::enable_shared_from_this<EngineCall> {
   void cancel();
 
  protected:
+  // Ends one choice's engine request early (a hook decided its output is complete); its kFinished still comes,
+  // with reason kCancelled and the tokens actually generated. Tokens already on their way may still arrive.
+  void cancel_choice(std::size_t choice);
+
   virtual void on_token(std::size_t choice, engine::GenerationEvent& ev) = 0;
   virtual void on_choice_finished(std::size_t choice, engine::GenerationEvent& ev) = 0;
   virtual void on_all_finished(const api::Usage& usage, std::optional<Error> error) = 0;

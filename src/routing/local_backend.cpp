@@ -121,10 +121,7 @@ Result<CallId> LocalBackend::start_chat(api::ChatRequest request, api::ChatSink 
 
 Result<CallId> LocalBackend::start_text(api::TextCompletionRequest request, api::TextSink sink) {
   const LocalModel& m = *model_;
-  if (request.echo && request.params.logprobs) {
-    return fail(Error::invalid("echo together with logprobs is not supported: prompt logprobs are not computed",
-                               "echo"));
-  }
+  const bool prompt_logprobs = request.prompt_logprobs && request.params.logprobs;
   if (request.prompts.empty()) return fail(Error::invalid("Missing required parameter: 'prompt'.", "prompt"));
   SOVRA_CHECK(check_logit_bias(m, request.params));
   const std::uint64_t seed = request.params.seed.value_or(random_seed());
@@ -132,6 +129,7 @@ Result<CallId> LocalBackend::start_text(api::TextCompletionRequest request, api:
   std::vector<engine::GenerationRequest> requests;
   std::vector<bool> counts_prompt;
   std::vector<std::string> echo;
+  std::vector<std::vector<EchoToken>> prompt_echoes;
   for (std::size_t p = 0; p < request.prompts.size(); ++p) {
     std::vector<TokenId> tokens;
     std::string text;
@@ -143,23 +141,26 @@ Result<CallId> LocalBackend::start_text(api::TextCompletionRequest request, api:
       tokens = std::get<std::vector<std::int32_t>>(request.prompts[p]);
       for (const TokenId t : tokens) {
         if (t < 0 || t >= m.vocab_size()) {
-          return fail(Error::invalid(
-              fmt::format("token id {} is outside the vocabulary of model '{}' ({} tokens)", t, m.name(),
-                          m.vocab_size()),
-              param));
+          return fail(Error::invalid(fmt::format("token id {} is outside the vocabulary of model '{}' ({} tokens)", t,
+                                                 m.name(), m.vocab_size()),
+                                     param));
         }
       }
       if (request.echo) text = m.tokenizer().decode(tokens);
     }
     SOVRA_TRY(const std::int32_t budget, completion_budget(m, tokens.size(), request.params.max_tokens, param));
+    const std::vector<EchoToken> echoed =
+        prompt_logprobs ? echo_tokens(m.tokenizer(), tokens) : std::vector<EchoToken>();
     for (std::size_t j = 0; j < n; ++j) {
       requests.push_back(generation_request(m, request.params, tokens, budget, seed, p * n + j));
+      requests.back().prompt_logprobs = prompt_logprobs;
       counts_prompt.push_back(j == 0);
       echo.push_back(request.echo ? text : std::string());
+      prompt_echoes.push_back(echoed);
     }
   }
   auto call = std::make_shared<TextCall>(m.engine_ptr(), m.tokenizer(), std::move(echo), request.params.logprobs,
-                                         std::move(sink));
+                                         std::move(sink), std::move(prompt_echoes));
   return launch(call, std::move(requests), std::move(counts_prompt));
 }
 
@@ -185,7 +186,8 @@ Result<std::vector<std::int32_t>> LocalBackend::tokenize_text(std::string_view t
 
 Result<std::vector<std::int32_t>> LocalBackend::tokenize_chat(const api::ChatRequest& request,
                                                               const ChatTokenizeOptions& options) const {
-  SOVRA_TRY(const std::string text, model_->render_chat(request, options.add_generation_prompt, tools_offered(request)));
+  SOVRA_TRY(const std::string text,
+            model_->render_chat(request, options.add_generation_prompt, tools_offered(request)));
   return model_->tokenize(text, options.add_special_tokens.value_or(true), true);
 }
 

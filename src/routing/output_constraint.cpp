@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/json.hpp"
+#include "engine/sampling/grammar/grammar_builder.hpp"
 #include "engine/sampling/grammar/json_schema.hpp"
 
 namespace sovra::routing {
@@ -57,17 +58,21 @@ Result<std::shared_ptr<const Grammar>> tool_call_grammar(const api::ChatRequest&
   std::string_view arguments_key = "arguments";
   std::string prefix;
   std::string suffix;
+  std::string separator;  // between two calls (parallel_tool_calls)
   switch (syntax.format) {
     case chat::OutputFormat::kHermes:
       prefix = "<tool_call>\n";
       suffix = "\n</tool_call>";
+      separator = suffix + "\n" + prefix;
       break;
     case chat::OutputFormat::kLlama3:
       arguments_key = "parameters";
+      separator = "; ";
       break;
     case chat::OutputFormat::kMistral:
       prefix = "[TOOL_CALLS][";
       suffix = "]";
+      separator = ", ";
       break;
     case chat::OutputFormat::kPlain:
       return fail(Error::invalid(
@@ -92,7 +97,13 @@ Result<std::shared_ptr<const Grammar>> tool_call_grammar(const api::ChatRequest&
   if (alternatives.empty()) return fail(Error::invalid("tool_choice names no offered tool", "tool_choice"));
   json::value schema =
       alternatives.size() == 1 ? json::value(alternatives[0]) : json::value(json::object{{"anyOf", alternatives}});
-  auto g = sampling::grammar::compile_json_schema(schema, {.strict = strict, .prefix = prefix, .suffix = suffix});
+  // parallel_tool_calls = false: exactly one call; else one or more.
+  auto g = sampling::grammar::compile_json_schema(
+      schema, {.strict = strict,
+               .prefix = prefix,
+               .suffix = suffix,
+               .max_values = request.parallel_tool_calls ? sampling::grammar::kUnbounded : 1,
+               .separator = separator});
   if (!g) return fail(with_param(std::move(g).error(), "tools"));
   return g;
 }
@@ -102,7 +113,8 @@ Result<std::shared_ptr<const Grammar>> tool_call_grammar(const api::ChatRequest&
 Result<std::shared_ptr<const Grammar>> output_grammar(const api::ChatRequest& request, chat::OutputSyntax syntax,
                                                       std::string_view model_name) {
   const auto mode = request.tool_choice.mode;
-  if (!request.tools.empty() && (mode == api::ToolChoice::Mode::kRequired || mode == api::ToolChoice::Mode::kFunction)) {
+  if (!request.tools.empty() &&
+      (mode == api::ToolChoice::Mode::kRequired || mode == api::ToolChoice::Mode::kFunction)) {
     return tool_call_grammar(request, syntax, model_name);
   }
   if (request.response_format.kind != api::ResponseFormat::Kind::kText) {

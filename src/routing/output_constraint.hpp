@@ -1,7 +1,8 @@
 #pragma once
 // Which grammar a chat request imposes on the model's output: response_format json_object / json_schema (strict
-// or not), and tool_choice `required` or a named function (one tool call in the model's own tool-call syntax, its
-// arguments following the tool's parameter schema). Null when the output is free.
+// or not), and tool_choice `required` or a named function (tool calls in the model's own tool-call syntax, each
+// call's arguments following the tool's parameter schema: one or more calls with parallel_tool_calls, exactly one
+// without). Null when the output is free.
 //
 // Tool-call syntaxes constrained: Hermes (<tool_call>{"name", "arguments"}</tool_call>), Llama 3 ({"name",
 // "parameters"}) and Mistral ([TOOL_CALLS][{"name", "arguments"}]). A model whose output syntax has no tool calls

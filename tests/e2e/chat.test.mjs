@@ -180,29 +180,47 @@ e2e('tools with tool_choice required, plain and streamed', async () => {
       },
     },
   }];
-  const r = await client.chat.completions.create({ model, messages, tools, tool_choice: 'required', max_tokens: 200 });
+  // parallel_tool_calls: false — exactly one call. (With the default, a random-weight model forced into calls keeps
+  // writing more until max_tokens cuts the last one short.)
+  const r = await client.chat.completions.create({
+    model, messages, tools, tool_choice: 'required', parallel_tool_calls: false, max_tokens: 200,
+  });
+  assert.equal(r.choices[0].message.tool_calls.length, 1);
   assert.equal(r.choices[0].finish_reason, 'tool_calls');
-  const call = r.choices[0].message.tool_calls[0];
-  assert.equal(call.type, 'function');
-  assert.equal(call.function.name, 'get_weather');
-  assert.ok(['Paris', 'Umeå'].includes(JSON.parse(call.function.arguments).city));
+  for (const call of r.choices[0].message.tool_calls) {
+    assert.equal(call.type, 'function');
+    assert.equal(call.function.name, 'get_weather');
+    assert.ok(['Paris', 'Umeå'].includes(JSON.parse(call.function.arguments).city));
+  }
 
   const stream = await client.chat.completions.create({
-    model, messages, tools, tool_choice: 'required', max_tokens: 200, stream: true,
+    model, messages, tools, tool_choice: 'required', parallel_tool_calls: false, max_tokens: 200, stream: true,
   });
-  let name = '';
-  let args = '';
+  const names = [];
+  const args = [];
   let finish = null;
   for await (const c of stream) {
     for (const d of c.choices[0]?.delta?.tool_calls ?? []) {
-      if (d.function?.name) name += d.function.name;
-      args += d.function?.arguments ?? '';
+      names[d.index] = (names[d.index] ?? '') + (d.function?.name ?? '');
+      args[d.index] = (args[d.index] ?? '') + (d.function?.arguments ?? '');
     }
     finish = c.choices[0]?.finish_reason ?? finish;
   }
-  assert.equal(name, 'get_weather');
-  assert.ok(['Paris', 'Umeå'].includes(JSON.parse(args).city));
+  assert.equal(names.length, 1);
+  for (let i = 0; i < names.length; i++) {
+    assert.equal(names[i], 'get_weather');
+    assert.ok(['Paris', 'Umeå'].includes(JSON.parse(args[i]).city));
+  }
   assert.equal(finish, 'tool_calls');
+
+  // parallel_tool_calls: false — the grammar allows exactly one call, in every choice.
+  const single = await client.chat.completions.create({
+    model, messages, tools, tool_choice: 'required', parallel_tool_calls: false, max_tokens: 200, n: 3, seed: 4,
+  });
+  for (const c of single.choices) {
+    assert.equal(c.finish_reason, 'tool_calls');
+    assert.equal(c.message.tool_calls.length, 1);
+  }
 });
 
 e2e('errors are the SDK typed errors', async () => {
@@ -245,6 +263,34 @@ e2e('aborting mid-stream cancels the generation; the server keeps serving', asyn
   assert.equal(r.choices.length, 1);
 });
 
+e2e('aborting a non-streamed request cancels the generation', async () => {
+  const metricLine = async (reason) => {
+    const text = await (await fetch(`${server.baseURL.replace(/\/v1$/, '')}/metrics`)).text();
+    let total = 0;
+    for (const line of text.split('\n')) {
+      if (line.startsWith('sovra_engine_requests_finished_total{') && line.includes(`reason="${reason}"`)) {
+        total += Number(line.split(' ').pop());
+      }
+    }
+    return total;
+  };
+  const before = await metricLine('cancelled');
+  const controller = new AbortController();
+  // No max_tokens: each of the 4 choices may run to the context's end, hundreds of engine steps.
+  const pending = client.chat.completions.create({ model, messages, n: 4 }, { signal: controller.signal });
+  const rejected = assert.rejects(pending, (err) => err instanceof OpenAI.APIUserAbortError || err.name === 'AbortError');
+  // Abort once the server is generating (the /metrics request itself is one of the requests in flight).
+  let deadline = Date.now() + 10000;
+  while ((await metric('sovra_http_in_flight_requests')) < 2 && Date.now() < deadline);
+  controller.abort();
+  await rejected;
+  deadline = Date.now() + 10000;
+  while ((await metricLine('cancelled')) < before + 4 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));  // polling the metric, not synchronising on time
+  }
+  assert.equal(await metricLine('cancelled'), before + 4, 'every choice was cancelled on the server');
+});
+
 e2e('legacy completions: plain, echo with logprobs, streamed', async () => {
   const prompt = 'Once upon a time';
   const r = await client.completions.create({ model, prompt, max_tokens: 5, temperature: 0 });
@@ -256,10 +302,24 @@ e2e('legacy completions: plain, echo with logprobs, streamed', async () => {
   const echoed = await client.completions.create({ model, prompt, max_tokens: 5, temperature: 0, echo: true, logprobs: 2 });
   const choice = echoed.choices[0];
   assert.equal(choice.text, prompt + r.choices[0].text);
-  assert.equal(choice.logprobs.tokens.length, 5);
-  assert.equal(choice.logprobs.token_logprobs.length, 5);
-  assert.equal(choice.logprobs.text_offset[0], prompt.length);
-  assert.equal(choice.logprobs.tokens.join(''), r.choices[0].text);
+  // The echoed prompt's tokens come first (the first one has null logprobs, as OpenAI writes them), then the
+  // completion's; text_offset runs over both.
+  const nPrompt = echoed.usage.prompt_tokens;
+  const lp = choice.logprobs;
+  assert.equal(lp.tokens.length, nPrompt + 5);
+  assert.equal(lp.token_logprobs.length, nPrompt + 5);
+  assert.equal(lp.token_logprobs[0], null);
+  assert.equal(lp.top_logprobs[0], null);
+  for (let i = 1; i < lp.tokens.length; i++) {
+    assert.equal(typeof lp.token_logprobs[i], 'number');
+    assert.ok(lp.token_logprobs[i] <= 0);
+    const alternatives = Object.keys(lp.top_logprobs[i]).length;
+    assert.ok(alternatives >= 1 && alternatives <= 2, `top_logprobs[${i}] has ${alternatives} entries`);
+  }
+  assert.equal(lp.tokens.slice(0, nPrompt).join(''), prompt);
+  assert.equal(lp.text_offset[0], 0);
+  assert.equal(lp.text_offset[nPrompt], prompt.length);
+  assert.equal(lp.tokens.slice(nPrompt).join(''), r.choices[0].text);
 
   const stream = await client.completions.create({
     model, prompt, max_tokens: 5, temperature: 0, stream: true, stream_options: { include_usage: true },

@@ -4,6 +4,7 @@
 
 #include "chat/parse/output_parser.hpp"
 #include "common/json.hpp"
+#include "engine/sampling/grammar/matcher.hpp"
 #include "engine/sampling/grammar/schema_validator.hpp"
 #include "routing/local_backend.hpp"
 #include "routing/local_backend_support.hpp"
@@ -29,10 +30,8 @@ TEST(LocalBackendConstraint, JsonSchemaOutputParsesAndValidates) {
   auto l = load_backend("stories260K-chat.gguf", "lbc-schema");
   ASSERT_TRUE(l.backend);
   auto req = user_chat("stories", "Describe a person as JSON.");
-  req.response_format = {.kind = api::ResponseFormat::Kind::kJsonSchema,
-                         .schema_name = "person",
-                         .schema_json = kSchema,
-                         .strict = true};
+  req.response_format = {
+      .kind = api::ResponseFormat::Kind::kJsonSchema, .schema_name = "person", .schema_json = kSchema, .strict = true};
   req.params.n = 3;
   req.params.temperature = 1.0f;
   req.params.seed = 42;
@@ -98,6 +97,7 @@ TEST(LocalBackendConstraint, RequiredToolChoiceYieldsAParsableToolCall) {
                 .parameters_json = R"({"type":"object","properties":{"zone":{"enum":["UTC","CET"]}},
                     "required":["zone"],"additionalProperties":false})",
                 .strict = true}};
+  req.parallel_tool_calls = false;  // one call to check (several: ParallelToolCallsDecideHowManyCallsTheGrammarAllows)
   for (const auto mode : {api::ToolChoice::Mode::kRequired, api::ToolChoice::Mode::kFunction}) {
     req.tool_choice = {.mode = mode, .function_name = mode == api::ToolChoice::Mode::kFunction ? "get_time" : ""};
     req.params.temperature = 0.7f;
@@ -132,6 +132,93 @@ TEST(LocalBackendConstraint, RequiredToolChoiceYieldsAParsableToolCall) {
       ASSERT_TRUE(name == "get_weather" || name == "get_time") << name;
       EXPECT_TRUE(args->as_object().contains(name == "get_weather" ? "city" : "zone")) << arguments;
     }
+  }
+}
+
+bool grammar_matches(const std::shared_ptr<const sampling::grammar::Grammar>& g, std::string_view text) {
+  sampling::grammar::GrammarMatcher m(g);
+  return m.accept_bytes(text) && m.is_complete();
+}
+
+TEST(OutputGrammar, ParallelToolCallsDecideHowManyCallsTheGrammarAllows) {
+  auto req = user_chat("m", "Hi");
+  req.tools = {{.name = "f",
+                .parameters_json = R"({"type":"object","properties":{"x":{"type":"integer"}},"required":["x"],
+                    "additionalProperties":false})",
+                .strict = true},
+               {.name = "g",
+                .parameters_json = R"({"type":"object","properties":{},"additionalProperties":false})",
+                .strict = true}};
+  req.tool_choice.mode = api::ToolChoice::Mode::kRequired;
+  struct Case {
+    chat::OutputFormat format;
+    std::string one;
+    std::string two;
+  };
+  const std::vector<Case> cases = {
+      {chat::OutputFormat::kHermes, "<tool_call>\n{\"name\":\"f\",\"arguments\":{\"x\":1}}\n</tool_call>",
+       "<tool_call>\n{\"name\":\"f\",\"arguments\":{\"x\":1}}\n</tool_call>\n<tool_call>\n"
+       "{\"name\":\"g\",\"arguments\":{}}\n</tool_call>"},
+      {chat::OutputFormat::kMistral, "[TOOL_CALLS][{\"name\":\"g\",\"arguments\":{}}]",
+       "[TOOL_CALLS][{\"name\":\"g\",\"arguments\":{}}, {\"name\":\"f\",\"arguments\":{\"x\":2}}]"},
+      {chat::OutputFormat::kLlama3, "{\"name\":\"f\",\"parameters\":{\"x\":3}}",
+       "{\"name\":\"f\",\"parameters\":{\"x\":3}}; {\"name\":\"g\",\"parameters\":{}}"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.two);
+    req.parallel_tool_calls = true;
+    auto several = output_grammar(req, {.format = c.format}, "m");
+    ASSERT_TRUE(several.has_value()) << several.error().message;
+    EXPECT_TRUE(grammar_matches(*several, c.one));
+    EXPECT_TRUE(grammar_matches(*several, c.two));
+    req.parallel_tool_calls = false;
+    auto single = output_grammar(req, {.format = c.format}, "m");
+    ASSERT_TRUE(single.has_value()) << single.error().message;
+    EXPECT_TRUE(grammar_matches(*single, c.one));
+    EXPECT_FALSE(grammar_matches(*single, c.two)) << "a second call must be refused";
+  }
+  // What the grammar lets through, the model's output parser reads back as that many calls.
+  for (const Case& c : cases) {
+    chat::OutputParser parser({.syntax = {.format = c.format}, .tool_names = {"f", "g"}});
+    std::vector<chat::ParseEvent> events;
+    parser.feed(c.two, events);
+    EXPECT_EQ(parser.finish(events).tool_calls.size(), 2u) << c.two;
+  }
+}
+
+TEST(LocalBackendConstraint, RequiredToolChoiceWithoutParallelCallsMakesExactlyOneCall) {
+  REQUIRE_MODEL("stories260K-chat.gguf");
+  auto l = load_backend("stories260K-chat.gguf", "lbc-single", 2048);
+  ASSERT_TRUE(l.backend);
+  auto req = user_chat("stories", "Weather in Paris and Oslo?");
+  req.tools = {{.name = "get_weather",
+                .parameters_json = R"({"type":"object","properties":{"city":{"enum":["Paris","Oslo"]}},
+                    "required":["city"],"additionalProperties":false})",
+                .strict = true}};
+  req.tool_choice.mode = api::ToolChoice::Mode::kRequired;
+  req.parallel_tool_calls = false;
+  req.params.n = 4;
+  req.params.temperature = 1.0f;
+  req.params.seed = 11;
+  req.params.max_tokens = 300;
+  ChatRecorder rec;
+  auto id = l.backend->start_chat(req, rec.sink());
+  ASSERT_TRUE(id.has_value()) << id.error().message;
+  ASSERT_TRUE(rec.wait());
+  ASSERT_FALSE(rec.last().error.has_value()) << rec.last().error->message;
+  std::map<int, int> calls;
+  std::map<int, api::FinishReason> finish;
+  for (const auto& e : rec.events) {
+    if (e.kind != api::ChatEvent::Kind::kDelta) continue;
+    for (const auto& c : e.delta.tool_calls) {
+      EXPECT_EQ(c.index, 0);
+      calls[e.delta.index] += c.id.empty() ? 0 : 1;
+    }
+    if (e.delta.finish_reason) finish[e.delta.index] = *e.delta.finish_reason;
+  }
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(calls[i], 1) << "choice " << i;
+    EXPECT_EQ(finish[i], api::FinishReason::kToolCalls) << "choice " << i;
   }
 }
 

@@ -28,6 +28,10 @@ std::vector<http::Header> MessagesCall::response_headers() const {
 
 void MessagesCall::start(ChatRequest request) {
   auto self = shared_from_this();
+  // A client that disconnects while the (non-streamed) response is pending: cancel the call.
+  o_.promise->on_client_gone([weak = weak_from_this()] {
+    if (auto call = weak.lock()) call->client_gone();
+  });
   if (o_.stream) {
     auto channel = http::SseChannel::create(o_.sse_queue_events);
     writer_ = SseWriter::create(channel);

@@ -82,7 +82,8 @@ void start_text(PreparedCall call, TextCompletionRequest request, std::shared_pt
     const auto* text = std::get_if<std::string>(&p);
     for (std::size_t k = 0; k < n; ++k) echo.push_back(request.echo && text != nullptr ? *text : std::string());
   }
-  request.echo = false;  // applied here, never by the backend
+  request.prompt_logprobs = request.echo && request.params.logprobs;  // the echo's tokens carry logprobs too
+  request.echo = false;                                               // applied here, never by the backend
   auto response = InferenceResponse::create(std::move(call), std::move(promise), options);
   auto sink = std::make_shared<TextCall>(response, std::move(header), request.include_usage, std::move(echo),
                                          request.params.logprobs);

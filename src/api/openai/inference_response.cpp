@@ -33,7 +33,13 @@ http::Response error_with_headers(const Error& error, std::vector<http::Header> 
 std::shared_ptr<InferenceResponse> InferenceResponse::create(PreparedCall call,
                                                              std::shared_ptr<http::ResponsePromise> promise,
                                                              ResponseOptions options) {
-  return std::shared_ptr<InferenceResponse>(new InferenceResponse(std::move(call), std::move(promise), options));
+  auto response =
+      std::shared_ptr<InferenceResponse>(new InferenceResponse(std::move(call), std::move(promise), options));
+  // A client that disconnects before the response (or the stream's first frame) is ready: cancel the call too.
+  response->promise_->on_client_gone([weak = response->weak_from_this()] {
+    if (auto self = weak.lock()) self->client_gone();
+  });
+  return response;
 }
 
 InferenceResponse::InferenceResponse(PreparedCall call, std::shared_ptr<http::ResponsePromise> promise,

@@ -14,8 +14,9 @@
 // - send() and finish() come from the backend's sink: never concurrently, any thread; finish() once (later calls
 //   are ignored), nothing after it. started() comes from the thread that started the call, possibly after some or
 //   all events (a backend may deliver synchronously inside start_*).
-// - A client that disconnects (the SSE channel is cancelled) makes this call backend.cancel(id) once the id is
-//   known; the call still ends through finish() with the usage actually processed, recorded as cancelled.
+// - A client that disconnects (the SSE channel is cancelled, or, before the response is ready, the HTTP session
+//   reports it through the promise) makes this call backend.cancel(id) once the id is known; the call still ends
+//   through finish() with the usage actually processed, recorded as cancelled.
 // - A client that reads so slowly that `queue_events` frames are waiting is treated as gone (the call is
 //   cancelled): the backend cannot pause generation, and memory stays bounded.
 #include <chrono>

@@ -33,6 +33,16 @@ std::size_t TextCollector::add(TextDelta& d) {
       c.logprobs_text_offset = echoed;
     }
   }
+  if (d.prompt_logprobs) {
+    if (logprobs_) {
+      auto& all = *d.prompt_logprobs;
+      if (d.logprobs) all.insert(all.end(), d.logprobs->begin(), d.logprobs->end());
+      d.logprobs = std::move(all);
+      c.logprobs_text_offset = c.text.size();
+      echoed = 0;  // the delta's tokens start with the echo's
+    }
+    d.prompt_logprobs.reset();
+  }
   const std::size_t offset = c.text.size() + echoed;  // the delta's tokens follow the echo it carries
   c.text += d.text;
   if (d.logprobs && c.logprobs) c.logprobs->insert(c.logprobs->end(), d.logprobs->begin(), d.logprobs->end());

@@ -18,7 +18,8 @@ class TextCollector {
   TextCollector(std::vector<std::string> echo, bool logprobs);
 
   // Adds the delta (echo applied to a choice's first one, in place) and returns the text offset of its first
-  // token: the bytes of the choice's text before it.
+  // token: the bytes of the choice's text before it. A delta's prompt_logprobs (the echoed prompt's tokens) are
+  // moved to the front of its logprobs, and its offset is then 0: the echo is made of those tokens.
   std::size_t add(TextDelta& delta);
   // Choices that never received a delta: the deltas that carry their echo (streaming sends them at the end).
   std::vector<TextDelta> untouched_echoes();

@@ -55,11 +55,19 @@ void append_legacy_logprobs(std::string& out, const std::vector<TokenLogprob>& t
   out += R"(],"token_logprobs":[)";
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     if (i > 0) out += ',';
-    append_float(out, tokens[i].logprob);
+    if (tokens[i].first_prompt_token) {
+      out += "null";
+    } else {
+      append_float(out, tokens[i].logprob);
+    }
   }
   out += R"(],"top_logprobs":[)";
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     if (i > 0) out += ',';
+    if (tokens[i].first_prompt_token) {
+      out += "null";
+      continue;
+    }
     out += '{';
     // One key per distinct token text: two tokens that render alike (partial UTF-8) keep the likelier one.
     std::vector<std::string_view> seen;

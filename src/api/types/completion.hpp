@@ -23,6 +23,9 @@ struct TokenLogprob {
   std::string token;  // exact bytes of the token; JSON output replaces invalid UTF-8, `bytes` keeps the truth
   float logprob = 0.0f;
   std::vector<TopLogprob> top;
+  // An echoed prompt's first token: nothing precedes it, so it has no logprob (legacy completions write null for
+  // its logprob and its top_logprobs, as OpenAI does).
+  bool first_prompt_token = false;
 };
 
 struct Usage {

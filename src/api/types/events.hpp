@@ -24,9 +24,9 @@ namespace sovra::api {
 struct ChatEvent {
   enum class Kind : std::uint8_t { kDelta, kFinished };
   Kind kind = Kind::kDelta;
-  ChatDelta delta;              // kDelta
-  Usage usage;                  // kFinished
-  std::optional<Error> error;   // kFinished, when the call failed
+  ChatDelta delta;             // kDelta
+  Usage usage;                 // kFinished
+  std::optional<Error> error;  // kFinished, when the call failed
 };
 
 using ChatSink = std::function<void(ChatEvent&&)>;
@@ -36,6 +36,9 @@ struct TextDelta {
   std::int32_t index = 0;
   std::string text;
   std::optional<std::vector<TokenLogprob>> logprobs;
+  // TextCompletionRequest::prompt_logprobs, on a choice's first delta: one entry per prompt token, the first marked
+  // first_prompt_token. They come before `logprobs` (and before `text`, behind the echoed prompt).
+  std::optional<std::vector<TokenLogprob>> prompt_logprobs;
   std::optional<FinishReason> finish_reason;
 };
 

@@ -22,6 +22,10 @@ struct TextCompletionRequest {
   // Prepend the prompt to each choice's text. The protocol handler does this (it knows the prompt text); a backend
   // receives echo = false and never repeats the prompt itself.
   bool echo = false;
+  // echo together with logprobs: the handler sets this (and echo = false), and the backend reports the logprobs of
+  // the prompt's tokens in each choice's first delta (TextDelta::prompt_logprobs); a backend that cannot leaves
+  // them out.
+  bool prompt_logprobs = false;
   bool stream = false;
   bool include_usage = false;
   std::string user;

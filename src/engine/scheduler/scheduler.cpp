@@ -80,6 +80,7 @@ Status Scheduler::add(SeqId id, SequenceParams params) {
   s->eos_id = params.ignore_eos ? -1 : params.eos_id;
   s->sampler = std::move(params.sampler);
   s->constraint = std::move(params.constraint);
+  s->prompt_logprobs = params.prompt_logprobs;
   waiting_.push_back(s.get());
   seqs_.emplace(id, std::move(s));
   return {};
@@ -180,7 +181,8 @@ void Scheduler::schedule_running(std::vector<Planned>& plan, std::int32_t& budge
 }
 
 std::int32_t Scheduler::reuse_cached_prefix(Sequence& s) {
-  if (!pool_.prefix_caching()) return 0;
+  // A request for prompt logprobs needs the logits of every prompt position, so nothing may be skipped.
+  if (!pool_.prefix_caching() || s.prompt_logprobs) return 0;
   // Never the block holding the last token: at least one token must run to produce logits.
   const std::int32_t usable = (s.num_tokens() - 1) / config_.block_size;
   kv::extend_block_hashes(
@@ -244,6 +246,8 @@ SchedulerOutput Scheduler::schedule() {
     ss.sampler = s.sampler.get();
     ss.constraint = s.constraint.get();
     ss.history = &s.tokens;
+    ss.prompt_logprobs = s.prompt_logprobs && ss.pos0 + 1 < s.n_prompt;
+    ss.n_prompt = s.n_prompt;
     out.num_tokens += p.n;
     out.sequences.push_back(std::move(ss));
   }

@@ -31,8 +31,9 @@ struct SequenceParams {
   std::vector<TokenId> stop_token_ids;  // end the sequence (the token is not part of the text)
   TokenId eos_id = -1;                  // the model's end of sequence, or -1; ignored with ignore_eos
   bool ignore_eos = false;
-  std::unique_ptr<sampling::Sampler> sampler;  // null for fake runners
+  std::unique_ptr<sampling::Sampler> sampler;             // null for fake runners
   std::shared_ptr<sampling::TokenConstraint> constraint;  // optional (grammar-constrained decoding)
+  bool prompt_logprobs = false;  // the runner reports the log-softmax at prompt positions; no prefix-cache reuse
 };
 
 struct Sequence {
@@ -46,6 +47,7 @@ struct Sequence {
   TokenId eos_id = -1;
   std::unique_ptr<sampling::Sampler> sampler;
   std::shared_ptr<sampling::TokenConstraint> constraint;
+  bool prompt_logprobs = false;
 
   SeqStatus status = SeqStatus::kWaiting;
   std::int32_t num_computed = 0;      // tokens with KV entries in `blocks`

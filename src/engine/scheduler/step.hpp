@@ -20,7 +20,11 @@ struct ScheduledSequence {
   bool sample = false;                   // the last token completes the sequence's known tokens: sample the next
   sampling::Sampler* sampler = nullptr;  // valid until update(); null with fake runners
   sampling::TokenConstraint* constraint = nullptr;  // valid until update(); null when unconstrained
-  const std::vector<TokenId>* history = nullptr;  // every token so far (penalties); valid until update()
+  const std::vector<TokenId>* history = nullptr;    // every token so far (penalties); valid until update()
+  // The sequence asked for prompt logprobs and this chunk holds prompt positions whose next token is a prompt
+  // token: the runner reports them (PromptLogprobs).
+  bool prompt_logprobs = false;
+  std::int32_t n_prompt = 0;
 };
 
 struct SchedulerOutput {
@@ -40,8 +44,17 @@ struct SampleResult {
   bool failed = false;  // sampling failed (e.g. non-finite logits): the sequence ends with kError
 };
 
+// The model's log-softmax at prompt positions of one scheduled chunk: entry i is for prompt token `first` + i.
+struct PromptLogprobs {
+  SeqId id = 0;
+  std::int32_t first = 1;
+  std::vector<float> logprobs;                           // log P(prompt[first + i] | prompt[0, first + i))
+  std::vector<std::vector<sampling::TokenLogprob>> top;  // per entry, the sampler's top_logprobs most likely
+};
+
 struct RunnerOutput {
-  std::vector<SampleResult> samples;  // one per scheduled sequence with sample = true, same order
+  std::vector<SampleResult> samples;            // one per scheduled sequence with sample = true, same order
+  std::vector<PromptLogprobs> prompt_logprobs;  // one per scheduled sequence with prompt_logprobs, same order
 };
 
 // What happened to one sequence in a step, for the engine to report.

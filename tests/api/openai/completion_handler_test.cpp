@@ -118,6 +118,61 @@ TEST(CompletionHandler, StreamWithUsageAndLogprobsMatchesGolden) {
   expect_golden("completion_stream_echo_logprobs_usage.sse", normalise_ids(ex.streamed()));
 }
 
+TEST(CompletionHandler, EchoWithLogprobsPutsThePromptTokensFirst) {
+  World w;
+  const std::vector<TokenLogprob> prompt = {{.token = "", .first_prompt_token = true}, lp("Hello", -2.0f, "Hi", -1.0f)};
+  w.backend->text_script = {
+      delta({.index = 0,
+             .text = " world",
+             .logprobs = std::vector<TokenLogprob>{lp(" world", -0.5f, " there", -1.5f)},
+             .prompt_logprobs = prompt}),
+      delta({.index = 0,
+             .text = "!",
+             .logprobs = std::vector<TokenLogprob>{lp("!", -0.25f, ".", -1.0f)},
+             .finish_reason = FinishReason::kLength}),
+      finished({.prompt_tokens = 2, .completion_tokens = 2}),
+  };
+  auto ex =
+      testing::post(w.router, kPath, R"({"model":"stories","prompt":"Hello","echo":true,"logprobs":1,"max_tokens":2})");
+  const http::Response* r = ex.response();
+  ASSERT_NE(r, nullptr);
+  ASSERT_EQ(r->status, 200) << r->body;
+  // The backend was asked for the prompt's logprobs; the handler still does the echo.
+  ASSERT_EQ(w.backend->text_requests.size(), 1u);
+  EXPECT_TRUE(w.backend->text_requests[0].prompt_logprobs);
+  EXPECT_FALSE(w.backend->text_requests[0].echo);
+  const auto v = testing::expect_valid_with_prompt_logprobs(r->body, "CreateCompletionResponse");
+  const auto& choice = v.at("choices").as_array()[0];
+  EXPECT_EQ(choice.at("text"), "Hello world!");
+  const auto& logprobs = choice.at("logprobs");
+  EXPECT_EQ(logprobs.at("tokens"), (boost::json::array{"", "Hello", " world", "!"}));
+  EXPECT_EQ(logprobs.at("text_offset"), (boost::json::array{0, 0, 5, 11}));
+  EXPECT_TRUE(logprobs.at("token_logprobs").as_array()[0].is_null());
+  EXPECT_TRUE(logprobs.at("top_logprobs").as_array()[0].is_null());
+  EXPECT_DOUBLE_EQ(logprobs.at("token_logprobs").as_array()[1].to_number<double>(), -2.0);
+  EXPECT_DOUBLE_EQ(logprobs.at("top_logprobs").as_array()[1].at("Hi").to_number<double>(), -1.0);
+  EXPECT_DOUBLE_EQ(logprobs.at("token_logprobs").as_array()[2].to_number<double>(), -0.5);
+
+  // Streamed: the first chunk carries the echo and the prompt's tokens, offsets continue in the next one.
+  World s;
+  s.backend->text_script = w.backend->text_script;
+  auto sx = testing::post(
+      s.router, kPath, R"({"model":"stories","prompt":"Hello","echo":true,"logprobs":1,"max_tokens":2,"stream":true})");
+  ASSERT_NE(sx.response(), nullptr);
+  ASSERT_TRUE(sx.read_to_end());
+  const auto payloads = sse_payloads(sx.streamed());
+  ASSERT_EQ(payloads.size(), 3u);
+  auto first = parse_json(payloads[0]);
+  ASSERT_TRUE(first.has_value());
+  const auto& c0 = first->at("choices").as_array()[0];
+  EXPECT_EQ(c0.at("text"), "Hello world");
+  EXPECT_EQ(c0.at("logprobs").at("text_offset"), (boost::json::array{0, 0, 5}));
+  EXPECT_TRUE(c0.at("logprobs").at("token_logprobs").as_array()[0].is_null());
+  auto second = parse_json(payloads[1]);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->at("choices").as_array()[0].at("logprobs").at("text_offset"), (boost::json::array{11}));
+}
+
 TEST(CompletionHandler, TokenPromptsPassThroughAndUnsupportedFieldsAreRefused) {
   World w;
   w.backend->text_script = {delta({.index = 0, .text = "x", .finish_reason = FinishReason::kStop}),

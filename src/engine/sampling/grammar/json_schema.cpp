@@ -268,8 +268,13 @@ Result<RuleId> SchemaCompiler::compile_literals(const std::vector<const json::va
 }
 
 Result<Grammar> SchemaCompiler::finish(RuleId root) && {
-  if (options_.prefix.empty() && options_.suffix.empty()) return std::move(builder_).build(root);
-  const RuleId framed = builder_.add("framed", {{lit(options_.prefix), ref(root), lit(options_.suffix)}});
+  RuleId values = root;
+  if (options_.max_values > 1) {
+    const Sequence separator = options_.separator.empty() ? Sequence{} : Sequence{lit(options_.separator)};
+    values = builder_.repeat("values", {ref(root)}, 1, options_.max_values, separator);
+  }
+  if (options_.prefix.empty() && options_.suffix.empty()) return std::move(builder_).build(values);
+  const RuleId framed = builder_.add("framed", {{lit(options_.prefix), ref(values), lit(options_.suffix)}});
   return std::move(builder_).build(framed);
 }
 

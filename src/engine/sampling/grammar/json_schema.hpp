@@ -33,6 +33,7 @@
 // - Never throws; any JSON value as schema is safe (bad input is an error, never a crash).
 #include <boost/json/value.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -47,6 +48,11 @@ struct JsonSchemaOptions {
   // "<tool_call>\n" … "\n</tool_call>"); empty: the output is the JSON value alone.
   std::string prefix;
   std::string suffix;
+  // Values the output holds, at least one: more than one repeats the value with `separator` between
+  // consecutive ones, inside one prefix … suffix frame (parallel tool calls: "prefix v sep v sep v suffix").
+  // kUnbounded (grammar_builder.hpp) for no limit.
+  std::uint32_t max_values = 1;
+  std::string separator;
 };
 
 Result<std::shared_ptr<const Grammar>> compile_json_schema(const boost::json::value& schema,
