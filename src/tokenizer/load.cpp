@@ -26,6 +26,7 @@ constexpr std::string_view kSepKey = "tokenizer.ggml.seperator_token_id";  // si
 constexpr std::string_view kAddEosKey = "tokenizer.ggml.add_eos_token";
 constexpr std::string_view kAddSpacePrefixKey = "tokenizer.ggml.add_space_prefix";
 constexpr std::string_view kRemoveExtraWhitespacesKey = "tokenizer.ggml.remove_extra_whitespaces";
+constexpr std::string_view kPrecompiledCharsmapKey = "tokenizer.ggml.precompiled_charsmap";
 
 Error malformed(std::string_view key, const std::string& what) {
   return Error::corrupt("tokenizer metadata '" + std::string(key) + "' " + what);
@@ -191,6 +192,19 @@ Result<UnigramVocab> read_unigram_vocab(const gguf::Reader& reader) {
   SOVRA_TRY(vocab.add_eos, read_flag(reader, kAddEosKey, true));
   SOVRA_TRY(vocab.add_space_prefix, read_flag(reader, kAddSpacePrefixKey, true));
   SOVRA_TRY(vocab.remove_extra_whitespaces, read_flag(reader, kRemoveExtraWhitespacesKey, true));
+  // llama.cpp's converter writes the charsmap as an array of uint8 or int8; UnigramTokenizer::create checks it.
+  if (const gguf::Value* map = reader.find(kPrecompiledCharsmapKey); map != nullptr) {
+    if (auto bytes = map->get_array<std::uint8_t>()) {
+      vocab.precompiled_charsmap = std::move(*bytes);
+    } else if (auto signed_bytes = map->get_array<std::int8_t>()) {
+      vocab.precompiled_charsmap.assign(signed_bytes->begin(), signed_bytes->end());
+    } else {
+      return malformed(kPrecompiledCharsmapKey, "is not an array of uint8 or int8");
+    }
+    if (auto parsed = PrecompiledCharsmap::parse(vocab.precompiled_charsmap); !parsed) {
+      return malformed(kPrecompiledCharsmapKey, "is broken: " + parsed.error().message);
+    }
+  }
   return vocab;
 }
 

@@ -29,7 +29,8 @@ Result<BpeVocab> read_bpe_vocab(const gguf::Reader& reader);
 // The same for "bert": [UNK]/[CLS]/[SEP] ids (defaults 100/101/102), add_bos/add_eos default true.
 Result<WordPieceVocab> read_wordpiece_vocab(const gguf::Reader& reader);
 // The same for "t5" (Unigram): scores, BOS none / EOS 1 / unknown 2 by default, add_bos false, add_eos true,
-// add_space_prefix and remove_extra_whitespaces true. tokenizer.ggml.precompiled_charsmap is not read.
+// add_space_prefix and remove_extra_whitespaces true; tokenizer.ggml.precompiled_charsmap (uint8 or int8 array)
+// as raw bytes, checked by UnigramTokenizer::create.
 Result<UnigramVocab> read_unigram_vocab(const gguf::Reader& reader);
 
 }  // namespace sovra::tokenizer

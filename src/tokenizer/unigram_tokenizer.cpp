@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <limits>
 
+#include "tokenizer/sp_normalize.hpp"
+
 namespace sovra::tokenizer {
 namespace {
 
 constexpr std::string_view kSpace = "\xE2\x96\x81";  // "▁"
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // Bytes of the UTF-8 character starting with b (1 for a stray continuation or invalid lead byte).
 std::size_t char_len(unsigned char b) {
@@ -41,7 +41,10 @@ Result<UnigramTokenizer> UnigramTokenizer::create(const UnigramVocab& vocab) {
                             " is outside the vocabulary of " + std::to_string(n) + " tokens");
     }
   }
+  auto charsmap = PrecompiledCharsmap::parse(vocab.precompiled_charsmap);
+  if (!charsmap) return std::move(charsmap).error();
   UnigramTokenizer t;
+  t.charsmap_ = std::move(*charsmap);
   std::vector<TokenType> types = vocab.types.empty() ? std::vector<TokenType>(n, TokenType::kNormal) : vocab.types;
   t.scores_ = vocab.scores.empty() ? std::vector<float>(n, 0.0f) : vocab.scores;
   std::vector<std::string> pieces(n);
@@ -91,25 +94,10 @@ float UnigramTokenizer::score(TokenId id) const {
 }
 
 std::string UnigramTokenizer::normalize(std::string_view fragment) const {
-  if (remove_extra_whitespaces_) {
-    while (!fragment.empty() && is_space(fragment.front())) fragment.remove_prefix(1);
-    while (!fragment.empty() && is_space(fragment.back())) fragment.remove_suffix(1);
-  }
-  std::string out;
-  if (fragment.empty()) return out;
-  out.reserve(fragment.size() + 8);
-  if (add_space_prefix_) out += kSpace;
-  bool prev_space = false;
-  for (char c : fragment) {
-    if (is_space(c)) {
-      if (!(remove_extra_whitespaces_ && prev_space)) out += kSpace;
-      prev_space = true;
-    } else {
-      out += c;
-      prev_space = false;
-    }
-  }
-  return out;
+  return sp_normalize(charsmap_, fragment,
+                      {.add_dummy_prefix = add_space_prefix_,
+                       .remove_extra_whitespaces = remove_extra_whitespaces_,
+                       .escape_whitespaces = true});
 }
 
 void UnigramTokenizer::encode_normalized(std::string_view text, std::vector<TokenId>& out) const {

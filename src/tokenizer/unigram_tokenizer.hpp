@@ -4,19 +4,21 @@
 //
 // Contract (beyond Tokenizer's):
 // - create() checks the vocabulary (sizes agree, ids in range) and fails with kCorruptData; afterwards nothing fails.
+// - create() also parses the precompiled charsmap (sp_charsmap.hpp) and fails with kCorruptData on a broken one.
 // - encode: user-defined tokens (and control tokens with parse_special) are cut out first (special_tokens.hpp).
-//   Each remaining fragment is normalized: with remove_extra_whitespaces, runs of whitespace (' ', \t, \n, \r)
-//   become one and leading/trailing whitespace is dropped; with add_space_prefix a "▁" is prepended to a
-//   non-empty fragment; whitespace becomes "▁". Then the segmentation into normal and user-defined tokens with the
-//   highest total score is chosen (Viterbi; user-defined tokens score 0, ties keep the earliest-found path); a
-//   character no token starts with becomes the unknown token with score min_score - 10, and consecutive unknown
-//   tokens are merged into one.
-// - NOT implemented: the GGUF's tokenizer.ggml.precompiled_charsmap (SentencePiece's NFKC-style normalization
-//   table). Text that it would change (full-width forms, compatibility characters, some control characters) can
-//   tokenize differently from llama.cpp / Hugging Face; plain text in any script is unaffected.
+//   Each remaining fragment is normalized as SentencePiece does (sp_normalize.hpp): the precompiled charsmap
+//   (NFKC-style rules; none when the vocabulary has no charsmap), invalid UTF-8 to U+FFFD, then the whitespace
+//   rules on ' ' (remove_extra_whitespaces: runs become one, leading/trailing dropped; add_space_prefix: a "▁"
+//   before a non-empty fragment; every space written as "▁"). Then the segmentation into normal and user-defined
+//   tokens with the highest total score is chosen (Viterbi; user-defined tokens score 0, ties keep the
+//   earliest-found path); a character no token starts with becomes the unknown token with score
+//   min_score - 10, and consecutive unknown tokens are merged into one.
+// - Each fragment gets its own "▁" prefix, as in llama.cpp's UGM tokenizer (SentencePiece itself, which keeps
+//   user-defined symbols inside one text, puts it only before the first).
 // - decode / token_to_piece: "▁" becomes ' ', control and unused tokens give nothing; decode drops one leading ' '
 //   when add_space_prefix is set.
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,6 +26,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "tokenizer/sp_charsmap.hpp"
 #include "tokenizer/special_tokens.hpp"
 #include "tokenizer/token_store.hpp"
 #include "tokenizer/tokenizer.hpp"
@@ -41,6 +44,9 @@ struct UnigramVocab {
   bool add_eos = true;
   bool add_space_prefix = true;
   bool remove_extra_whitespaces = true;
+  // The bytes of tokenizer.ggml.precompiled_charsmap (SentencePiece's NormalizerSpec.precompiled_charsmap);
+  // empty: no charsmap rules (text is only checked for valid UTF-8).
+  std::vector<std::uint8_t> precompiled_charsmap;
 };
 
 class UnigramTokenizer final : public Tokenizer {
@@ -83,6 +89,7 @@ class UnigramTokenizer final : public Tokenizer {
   bool add_eos_ = true;
   bool add_space_prefix_ = true;
   bool remove_extra_whitespaces_ = true;
+  PrecompiledCharsmap charsmap_;
 };
 
 }  // namespace sovra::tokenizer

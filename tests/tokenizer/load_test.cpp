@@ -13,6 +13,7 @@
 #include "common/json.hpp"
 #include "gguf/reader.hpp"
 #include "gguf/writer.hpp"
+#include "tokenizer/sp_charsmap_builder.hpp"
 
 namespace sovra::tokenizer {
 namespace {
@@ -100,6 +101,31 @@ TEST(TokenizerLoad, UnsupportedModelsAreNamed) {
   auto t5 = load(with(llama_kvs(), "tokenizer.ggml.model", MetaValue::string("t5")));
   ASSERT_TRUE(t5) << t5.error().message;
   EXPECT_NE(dynamic_cast<const UnigramTokenizer*>(t5->get()), nullptr);
+}
+
+TEST(TokenizerLoad, UnigramReadsThePrecompiledCharsmap) {
+  auto t5 = with(llama_kvs(), "tokenizer.ggml.model", MetaValue::string("t5"));
+  // Full-width Ａ (U+FF21) becomes "a", which the vocabulary has.
+  const std::vector<std::uint8_t> map = testing::build_charsmap({{"\xEF\xBC\xA1", "a"}});
+  auto plain = load(t5);
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_EQ((*plain)->encode("\xEF\xBC\xA1", false), (std::vector<TokenId>{3, 2}));  // ▁ <unk> (T5 default id 2)
+  auto u8 = load(with(t5, "tokenizer.ggml.precompiled_charsmap", MetaValue::array(map)));
+  ASSERT_TRUE(u8) << u8.error().message;
+  EXPECT_EQ((*u8)->encode("\xEF\xBC\xA1", false), (std::vector<TokenId>{5}));  // ▁a
+  const std::vector<std::int8_t> signed_map(map.begin(), map.end());
+  auto i8 = load(with(t5, "tokenizer.ggml.precompiled_charsmap", MetaValue::array(signed_map)));
+  ASSERT_TRUE(i8) << i8.error().message;
+  EXPECT_EQ((*i8)->encode("\xEF\xBC\xA1", false), (std::vector<TokenId>{5}));
+
+  for (const MetaValue& bad : {MetaValue::array(std::vector<std::int32_t>{1, 2}),
+                               MetaValue::array(std::vector<std::uint8_t>{0xFF, 0xFF, 0xFF, 0x7F, 0})}) {
+    auto t = load(with(t5, "tokenizer.ggml.precompiled_charsmap", bad));
+    ASSERT_FALSE(t);
+    EXPECT_EQ(t.error().code, ErrorCode::kCorruptData);
+    EXPECT_NE(t.error().message.find("tokenizer.ggml.precompiled_charsmap"), std::string::npos)
+        << t.error().message;
+  }
 }
 
 TEST(TokenizerLoad, Gpt2NeedsMergesAndAKnownPreTokenizer) {

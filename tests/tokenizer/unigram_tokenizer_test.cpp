@@ -9,6 +9,8 @@
 #include <limits>
 #include <map>
 
+#include "tokenizer/sp_charsmap_builder.hpp"
+
 namespace sovra::tokenizer {
 namespace {
 
@@ -71,7 +73,9 @@ TEST(UnigramTokenizer, BestSegmentationAndSpecials) {
   ASSERT_TRUE(t) << t.error().message;
   EXPECT_EQ(t->encode("hello world", false), (std::vector<TokenId>{5, 12}));
   EXPECT_EQ(t->encode("hello", EncodeOptions{.add_bos = true, .add_eos = true}), (std::vector<TokenId>{0, 5, 2}));
-  EXPECT_EQ(t->encode("  hello \t\n world  ", false), t->encode("hello world", false));
+  EXPECT_EQ(t->encode("  hello    world  ", false), t->encode("hello world", false));
+  // Without a precompiled charsmap only ' ' is whitespace (as in SentencePiece); tabs stay and are unknown here.
+  EXPECT_EQ(t->encode("hello\tworld", false), (std::vector<TokenId>{5, 3, 13, 14}));
   EXPECT_EQ(t->normalize("  a  b "), kS + "a" + kS + "b");
   EXPECT_EQ(t->encode("hello<mask>world", false), (std::vector<TokenId>{5, 19, 12}));
   // Control text is plain text unless parse_special.
@@ -121,6 +125,23 @@ TEST(UnigramTokenizer, UnknownCharactersMergeIntoOneUnknownToken) {
   EXPECT_FALSE(ids.empty());
   EXPECT_TRUE(t->encode("", false).empty());
   EXPECT_TRUE(t->encode("   ", false).empty());
+}
+
+TEST(UnigramTokenizer, AppliesThePrecompiledCharsmap) {
+  auto v = vocab();
+  // ﬁ -> "fi" is not in the vocabulary, so use rules that land on it: Ｈ -> h, \t and \n -> ' ', ä (decomposed) -> ä.
+  v.precompiled_charsmap = testing::build_charsmap({{"\xEF\xBC\xA8", "h"}, {"\t", " "}, {"\n", " "},
+                                                    {"a\xCC\x88", "\xC3\xA4"}});
+  auto t = UnigramTokenizer::create(v);
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->encode("\xEF\xBC\xA8\x65llo\t\n world", false), t->encode("hello world", false));
+  EXPECT_EQ(t->encode("a\xCC\x88r", false), (std::vector<TokenId>{21}));
+  EXPECT_EQ(t->normalize("\t\xEF\xBC\xA8\xFF"), kS + "h\xEF\xBF\xBD");
+  // A broken table is refused when the tokenizer is built.
+  v.precompiled_charsmap = {8, 0, 0, 0, 1};
+  const auto broken = UnigramTokenizer::create(v);
+  ASSERT_FALSE(broken);
+  EXPECT_NE(broken.error().message.find("charsmap"), std::string::npos) << broken.error().message;
 }
 
 TEST(UnigramTokenizer, CreateChecksTheVocabulary) {
