@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "integration/auth_support.hpp"
+#include "integration/own_redis.hpp"
 #include "platform/pricing/money.hpp"
 #include "store/store_backends.hpp"
 #include "support/server_process.hpp"
@@ -39,18 +40,29 @@ class BudgetReplicas : public ::testing::Test {
  protected:
   void SetUp() override {
     if (auto why = pg_.skip_reason(); !why.empty()) GTEST_SKIP() << why;
-    const char* redis = std::getenv("SOVRA_TEST_REDIS_URL");
-    if (redis == nullptr) GTEST_SKIP() << "SOVRA_TEST_REDIS_URL is not set (scripts/test starts a throw-away Redis)";
+  }
+
+  // The two replicas on `redis` (first: fail closed, second: fail open, when Redis is unreachable).
+  void start(const std::string& redis) {
     const std::vector<std::string> args = {"--set", "server.debug_routes=true", "--set", "store.url=" + pg_.url(),
-                                           "--set", std::string("rate_limits.redis_url=") + redis,
-                                           "--set", "metering.refresh_ms=100"};
+                                           "--set", "rate_limits.redis_url=" + redis,
+                                           "--set", "rate_limits.replicas=2", "--set", "metering.refresh_ms=100"};
     auto first_args = args;
-    first_args.insert(first_args.end(), {"--set", "metering.price_file=" + price_file()});
+    first_args.insert(first_args.end(), {"--set", "metering.price_file=" + price_file(), "--set",
+                                         "rate_limits.redis_failure=closed"});
     first_ = std::make_unique<ServerProcess>("gateway", first_args);
     ASSERT_TRUE(first_->started()) << first_->log();
     second_ = std::make_unique<ServerProcess>("gateway", args);  // reads the price book from the shared store
     ASSERT_TRUE(second_->started()) << second_->log();
     admin_ = read_file(first_->data_dir() + "/data/initial-admin-key");
+  }
+
+  // The shared Redis of scripts/test; false (the test skips) without one.
+  bool start_on_test_redis() {
+    const char* redis = std::getenv("SOVRA_TEST_REDIS_URL");
+    if (redis == nullptr) return false;
+    start(redis);
+    return true;
   }
 
   // A project with its own key and a hard budget of `amount` EUR, known to both replicas.
@@ -103,6 +115,8 @@ constexpr std::int64_t kMilli = 1'000'000;  // 0.001 EUR in nanos: one output to
 TEST_F(BudgetReplicas, CallsCostingTheirWorstCaseFillTheBudgetExactly) {
   // Budget 3.05, every call reserves and costs 0.1 (100 tokens): exactly 30 fit (3.0 ≤ 3.05 < 3.1), whatever
   // the interleaving — a refusal means 30 calls were settled or in flight, and all of those complete.
+  if (!start_on_test_redis()) GTEST_SKIP() << "SOVRA_TEST_REDIS_URL is not set (scripts/test starts a throw-away Redis)";
+  if (HasFatalFailure()) return;
   const auto key = project_with_budget("exact", "3.05");
   std::atomic<int> admitted{0};
   std::atomic<int> refused{0};
@@ -130,6 +144,8 @@ TEST_F(BudgetReplicas, CallsCostingLessThanReservedNeverCrossAndLeaveNothingUnus
   // shared counters hold no reservation and exactly the ledger's spend: a call whose worst case is precisely what
   // is left is admitted (on the other replica), after which a call of one token is refused. (While calls are in
   // flight, a call may be refused for reservations that later settle lower: that is the only under-admission.)
+  if (!start_on_test_redis()) GTEST_SKIP() << "SOVRA_TEST_REDIS_URL is not set (scripts/test starts a throw-away Redis)";
+  if (HasFatalFailure()) return;
   const auto key = project_with_budget("varied", "3.05");
   const std::int64_t budget = 3050 * kMilli;
   std::atomic<std::int64_t> admitted_cost{0};
@@ -163,6 +179,52 @@ TEST_F(BudgetReplicas, CallsCostingLessThanReservedNeverCrossAndLeaveNothingUnus
   auto over = call(first_->port(), "POST", "/v1/debug/charge", key, charge(1, 1));
   EXPECT_EQ(over.status, 429) << over.body;
   EXPECT_EQ(ledger_spend(), budget);
+}
+
+TEST_F(BudgetReplicas, RedisDownAppliesTheRateLimitPolicyAndTheLedgerReseedsRedis) {
+  // Budget 1.00, calls of 0.1. Redis stopped: the closed replica refuses (503 budget_unavailable), the open one
+  // spends its share (1/2 replicas) of what was left. Redis back, empty: both seed the month from the ledger again,
+  // so exactly what is left of the budget is admitted across both.
+  if (!have_redis_server()) GTEST_SKIP() << "redis-server / redis-cli not installed (scripts/setup installs them)";
+  OwnRedis redis;
+  ASSERT_TRUE(redis.start());
+  start(redis.url());
+  if (HasFatalFailure()) return;
+  const auto key = project_with_budget("down", "1.00");
+  for (int i = 0; i < 2; ++i) {  // 0.2 spent through Redis
+    ASSERT_EQ(call(first_->port(), "POST", "/v1/debug/charge", key, charge(100, 100)).status, 200);
+  }
+  redis.stop();
+  auto refused = call(first_->port(), "POST", "/v1/debug/charge", key, charge(100, 100));
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("budget_unavailable"), std::string::npos) << refused.body;
+  EXPECT_EQ(refused.header("retry-after"), "1");
+  // Open: 0.8 left when it loaded the ledger, its share 0.4 → four calls of 0.1.
+  int admitted = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto r = call(second_->port(), "POST", "/v1/debug/charge", key, charge(100, 100));
+    if (r.status == 200) ++admitted;
+    else EXPECT_EQ(r.status, 429) << r.body;
+  }
+  EXPECT_EQ(admitted, 4);
+  EXPECT_EQ(ledger_spend(), 600 * kMilli);
+  auto metrics = call(second_->port(), "GET", "/metrics", "");
+  EXPECT_NE(metrics.body.find("sovra_budget_fallback_total 6"), std::string::npos);  // every attempt above
+
+  ASSERT_TRUE(redis.start());  // empty: no persistence
+  ASSERT_TRUE(eventually([&] {
+    auto r = call(first_->port(), "POST", "/v1/debug/charge", key, charge(100, 100));
+    return r.status == 200;
+  }));
+  // 0.7 spent now; 0.3 left: three more calls across both replicas, then refusals.
+  int more = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto r = call(i % 2 == 0 ? second_->port() : first_->port(), "POST", "/v1/debug/charge", key, charge(100, 100));
+    if (r.status == 200) ++more;
+    else EXPECT_EQ(r.status, 429) << r.body;
+  }
+  EXPECT_EQ(more, 3);
+  EXPECT_EQ(ledger_spend(), 1000 * kMilli);
 }
 
 }  // namespace

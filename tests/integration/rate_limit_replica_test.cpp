@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "integration/auth_support.hpp"
+#include "integration/own_redis.hpp"
 #include "store/store_backends.hpp"
 #include "support/server_process.hpp"
 
@@ -133,28 +134,6 @@ TEST(RateLimitReplicas, TokenReservationsKeepTwoReplicasWithinTheTpmLimit) {
   EXPECT_GT(admitted.load(), static_cast<int>(limit / 4100));  // settlement gave unused reservations back
   EXPECT_LE(used.load(), limit + limit * elapsed_ms / 60'000 + 1) << "elapsed " << elapsed_ms << " ms";
 }
-
-// A redis-server of the test's own on a random loopback port, which the test stops and starts again.
-class OwnRedis {
- public:
-  OwnRedis() : port_(20000 + static_cast<int>(std::random_device{}() % 20000)) {}
-  ~OwnRedis() { stop(); }
-  bool start() {
-    const auto cmd = "redis-server --port " + std::to_string(port_) + " --bind 127.0.0.1 --save '' --appendonly no" +
-                     " --daemonize yes --pidfile " + pidfile() + " --logfile /dev/null";
-    if (std::system(cmd.c_str()) != 0) return false;
-    return eventually([&] { return std::system(("redis-cli -p " + std::to_string(port_) + " ping >/dev/null 2>&1").c_str()) == 0; });
-  }
-  void stop() {
-    (void)std::system(("[ -f " + pidfile() + " ] && kill $(cat " + pidfile() + ") 2>/dev/null; rm -f " + pidfile()).c_str());
-    eventually([&] { return std::system(("redis-cli -p " + std::to_string(port_) + " ping >/dev/null 2>&1").c_str()) != 0; });
-  }
-  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  std::string pidfile() const { return "/tmp/sovra-rl-it-" + std::to_string(port_) + ".pid"; }
-  int port_;
-};
 
 TEST(RateLimitReplicas, RedisKilledMidTestAppliesEachReplicasPolicyAndRecovers) {
   store::test::PostgresBackend pg;
