@@ -63,6 +63,7 @@ void RedisSpend::run_reserve(std::vector<SpendTracker::Limit> limits, std::int64
                    done(r.error());
                    return;
                  }
+                 retry_unsettled();
                  const auto& v = *r;
                  const std::size_t n = limits.size();
                  if (v.size() != 4 + n) {
@@ -122,8 +123,43 @@ void RedisSpend::settle(const std::vector<ScopeKey>& keys, const std::string& ca
   }
   argv.push_back(call_id);
   argv.push_back(std::to_string(std::clamp<std::int64_t>(actual.nanos, 0, kMaxExact)));
+  auto copy = argv;
   runner_.eval(settle_script(), std::move(argv),
-               [done = std::move(done)](rate_limit::ScriptResult r) { done(r ? Status{} : Status(r.error())); });
+               [this, copy = std::move(copy), done = std::move(done)](rate_limit::ScriptResult r) mutable {
+                 if (r) {
+                   retry_unsettled();
+                   done({});
+                   return;
+                 }
+                 keep_unsettled(std::move(copy));
+                 done(r.error());
+               });
+}
+
+std::size_t RedisSpend::unsettled() const {
+  std::lock_guard lock(mu_);
+  return unsettled_.size();
+}
+
+void RedisSpend::keep_unsettled(std::vector<std::string> argv) {
+  std::lock_guard lock(mu_);
+  if (unsettled_.size() >= kMaxUnsettled) unsettled_.pop_front();  // oldest first: its reservation expired long ago
+  unsettled_.push_back(std::move(argv));
+}
+
+void RedisSpend::retry_unsettled() {
+  std::deque<std::vector<std::string>> again;
+  {
+    std::lock_guard lock(mu_);
+    if (unsettled_.empty()) return;
+    again.swap(unsettled_);
+  }
+  for (auto& argv : again) {
+    auto copy = argv;
+    runner_.eval(settle_script(), std::move(argv), [this, copy = std::move(copy)](rate_limit::ScriptResult r) mutable {
+      if (!r) keep_unsettled(std::move(copy));
+    });
+  }
 }
 
 }  // namespace sovra::gateway::budget

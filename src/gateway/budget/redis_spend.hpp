@@ -13,10 +13,17 @@
 // empty, keys evicted) is seeded with the ledger's sum for the month (`loader`, blocking, run on `executor`); the
 // first seed written wins (HSETNX semantics), so replicas that seed at once agree.
 //
+// A settlement that fails (Redis unreachable) is kept (up to kMaxUnsettled) and sent again after the next script
+// that succeeds, so a short outage does not lose costs; its reservation meanwhile expires. If Redis came back
+// empty and the month was seeded from the ledger before the retry, that call's cost is counted twice (refusing
+// early, never admitting over a budget).
+//
 // Exact while every amount stays below 2^53 nanos (about 9 million units of currency per scope and month): Lua
 // compares in doubles.
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -48,12 +55,20 @@ class RedisSpend : public std::enable_shared_from_this<RedisSpend> {
               std::function<void(Status)> done);
 
   std::string key_of(const ScopeKey& k) const;  // the scope's hash key
+  std::size_t unsettled() const;                 // settlements waiting for Redis
+
+  static constexpr std::size_t kMaxUnsettled = 100'000;
 
  private:
+  void keep_unsettled(std::vector<std::string> argv);
+  void retry_unsettled();
   void run_reserve(std::vector<SpendTracker::Limit> limits, std::int64_t worst, std::string call_id,
                    std::vector<std::string> seeds, int attempt, ReserveDone done);
 
   RedisSpendOptions options_;
+  mutable std::mutex mu_;
+  std::deque<std::vector<std::string>> unsettled_;  // settle argv
+  // Last member: destroyed (its threads joined, their callbacks run) while the members above still exist.
   rate_limit::RedisScriptRunner runner_;
 };
 

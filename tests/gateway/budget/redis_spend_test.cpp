@@ -59,9 +59,9 @@ class RedisSpendTest : public ::testing::Test {
     prefix_ = "sovra-test:budget:" + std::to_string(rd()) + std::to_string(rd()) + ":";
   }
 
-  std::shared_ptr<RedisSpend> make(std::int64_t reservation_ms = 3'600'000) {
+  std::shared_ptr<RedisSpend> make(std::int64_t reservation_ms = 3'600'000, int connections = 2) {
     return std::make_shared<RedisSpend>(RedisSpendOptions{
-        .redis = {.address = address_, .connections = 2, .timeout_ms = 2000},
+        .redis = {.address = address_, .connections = connections, .timeout_ms = 2000, .retry_ms = 50},
         .key_prefix = prefix_,
         .reservation_ms = reservation_ms,
         .loader = ledger_.loader(),
@@ -99,6 +99,15 @@ class RedisSpendTest : public ::testing::Test {
     freeReplyObject(r);
     redisFree(c);
     return out;
+  }
+
+  // Closes every client connection but the one sending this (as a Redis restart or a network cut would).
+  void kill_clients() {
+    redisContext* c = redisConnect(address_.host.c_str(), address_.port);
+    ASSERT_TRUE(c != nullptr && c->err == 0);
+    if (!address_.password.empty()) freeReplyObject(redisCommand(c, "AUTH %s", address_.password.c_str()));
+    freeReplyObject(redisCommand(c, "CLIENT KILL TYPE normal SKIPME yes"));
+    redisFree(c);
   }
 
   void drop_keys(const RedisSpend& s, const ScopeKey& k) {
@@ -225,6 +234,24 @@ TEST_F(RedisSpendTest, TwoReplicasUnderConcurrencyAdmitExactlyWhatFits) {
   EXPECT_EQ(field(*a, limits[0].key, "spent"), 3700);
   EXPECT_EQ(field(*a, limits[0].key, "reserved"), 0);
   EXPECT_EQ(field(*a, limits[1].key, "spent"), 3700);
+}
+
+TEST_F(RedisSpendTest, ASettlementThatFailedIsSentAgainOnceRedisAnswers) {
+  auto s = make(3'600'000, /*connections=*/1);  // one connection, open (connections are made on first use)
+  const std::vector<SpendTracker::Limit> limits{limit("", 1000)};
+  ASSERT_TRUE(reserve(*s, limits, 400, "c1")->admitted);
+  kill_clients();  // the settlement below meets a closed connection
+  EXPECT_FALSE(settle(*s, limits, 300, "c1"));
+  EXPECT_EQ(s->unsettled(), 1u);
+  EXPECT_EQ(field(*s, limits[0].key, "spent"), 0);
+  // The next script that gets through sends it again: 300 spent, the reservation released.
+  EXPECT_TRUE(test::eventually([&] {
+    auto v = reserve(*s, limits, 1, "probe");
+    return v && v->admitted;
+  }));
+  EXPECT_TRUE(test::eventually([&] { return field(*s, limits[0].key, "spent") == 300; }));
+  EXPECT_EQ(field(*s, limits[0].key, "reserved"), 1);  // only the probe's
+  EXPECT_EQ(s->unsettled(), 0u);
 }
 
 TEST(RedisSpendDown, ReserveFailsAsUnavailable) {
