@@ -38,6 +38,7 @@ class Metering {
  private:
   struct Impl;
   explicit Metering(std::unique_ptr<Impl> impl);
+  void add_debug_charge_route(http::Router& router) const;  // server.debug_routes: POST /v1/debug/charge
   std::unique_ptr<Impl> impl_;
 };
 

@@ -3,8 +3,10 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 
+#include <atomic>
 #include <chrono>
 #include <optional>
+#include <random>
 
 #include "common/logging.hpp"
 #include "observability/metrics.hpp"
@@ -18,6 +20,8 @@ namespace pricing = platform::pricing;
 struct Metrics {
   prometheus::Counter* refused;
   prometheus::Counter* soft;
+  prometheus::Counter* backend_errors;
+  prometheus::Counter* fallback;
 };
 
 Metrics& metrics() {
@@ -31,7 +35,15 @@ Metrics& metrics() {
                      .Name("sovra_budget_soft_exceeded_total")
                      .Help("Calls admitted over a soft monthly budget (flagged with x-sovra-budget-warning).")
                      .Register(reg);
-    return Metrics{&refused.Add({}), &soft.Add({})};
+    auto& errors = prometheus::BuildCounter()
+                       .Name("sovra_budget_backend_errors_total")
+                       .Help("Budget reservations or settlements in Redis that failed (unreachable, timeout, error).")
+                       .Register(reg);
+    auto& fallback = prometheus::BuildCounter()
+                         .Name("sovra_budget_fallback_total")
+                         .Help("Budget admissions decided by this process's own counters because Redis failed.")
+                         .Register(reg);
+    return Metrics{&refused.Add({}), &soft.Add({}), &errors.Add({}), &fallback.Add({})};
   }();
   return m;
 }
@@ -45,11 +57,18 @@ std::string scope_name(const ScopeKey& k) {
   return k.project_id.empty() ? "organization " + k.org_id : "project " + k.project_id;
 }
 
+// Where a call's reservation lives: the local tracker, or Redis (under `call_id`).
+struct Reservation {
+  std::shared_ptr<SpendTracker> tracker;
+  std::shared_ptr<RedisSpend> shared;
+  std::string call_id;
+};
+
 class BudgetTicket final : public CallTicket {
  public:
-  BudgetTicket(std::shared_ptr<SpendTracker> tracker, std::vector<ScopeKey> keys, pricing::Money worst,
+  BudgetTicket(Reservation where, std::vector<ScopeKey> keys, pricing::Money worst,
                std::optional<pricing::Price> price, std::string currency, CallInfo info)
-      : tracker_(std::move(tracker)),
+      : where_(std::move(where)),
         keys_(std::move(keys)),
         worst_(worst),
         price_(std::move(price)),
@@ -58,14 +77,26 @@ class BudgetTicket final : public CallTicket {
 
   void finish(const CallResult& result, std::function<void()> done) override {
     pricing::Money actual;
-    // The same computation as the ledger row's, so in-memory spend and the ledger agree to the nano.
+    // The same computation as the ledger row's, so the counted spend and the ledger agree to the nano.
     if (price_) actual = platform::metering::make_usage_record(info_, result, &*price_, currency_).cost;
-    tracker_->settle(keys_, worst_, actual);
-    done();
+    if (!where_.shared) {
+      where_.tracker->settle(keys_, worst_, actual);
+      done();
+      return;
+    }
+    // Settled before the call's final byte, so a client's next call sees this one's exact cost.
+    where_.shared->settle(keys_, where_.call_id, actual, [done = std::move(done)](Status st) {
+      if (!st) {
+        metrics().backend_errors->Increment();
+        // The reservation expires on its own; Redis misses this cost until the month is seeded from the ledger.
+        log().warn("settling a budget reservation in Redis failed", {{"error", st.error().message}});
+      }
+      done();
+    });
   }
 
  private:
-  std::shared_ptr<SpendTracker> tracker_;
+  Reservation where_;
   std::vector<ScopeKey> keys_;
   pricing::Money worst_;
   std::optional<pricing::Price> price_;
@@ -73,9 +104,17 @@ class BudgetTicket final : public CallTicket {
   CallInfo info_;
 };
 
+std::string random_call_prefix() {
+  std::random_device rd;
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) out += kHex[rd() & 15];
+  return out + ":";
+}
+
 class BudgetHook final : public CallHook, public std::enable_shared_from_this<BudgetHook> {
  public:
-  explicit BudgetHook(BudgetHookOptions o) : o_(std::move(o)) { (void)metrics(); }
+  explicit BudgetHook(BudgetHookOptions o) : o_(std::move(o)), call_prefix_(random_call_prefix()) { (void)metrics(); }
   const char* name() const override { return "budget"; }
 
   void admit(const CallInfo& info, std::vector<http::Header>& headers, AdmitDone done) override {
@@ -102,44 +141,88 @@ class BudgetHook final : public CallHook, public std::enable_shared_from_this<Bu
       auto w = pricing::worst_case_cost(*price, info.prompt_tokens, info.max_output_tokens);
       worst = w ? *w : pricing::Money{INT64_MAX};
     }
-    bool all_loaded = true;
-    for (const auto& l : limits) all_loaded = all_loaded && o_.tracker->loaded(l.key);
-    // `headers` outlives the call to done (CallHook contract), so the deferred path may append to it.
-    auto decide = [self = shared_from_this(), info, limits, worst, price, currency, &headers,
-                   done = std::move(done)](std::optional<Error> failure) mutable {
-      if (failure) {
-        done(fail(std::move(*failure)));
-        return;
-      }
-      self->decide(info, limits, worst, std::move(price), currency, headers, std::move(done));
-    };
-    if (all_loaded) {
-      decide(std::nullopt);
+    // `headers` outlives the call to done (CallHook contract), so the deferred paths may append to it.
+    Pending p{info, std::move(limits), worst, std::move(price), currency, &headers, std::move(done)};
+    if (o_.shared) {
+      const auto call_id = call_prefix_ + std::to_string(next_call_.fetch_add(1));
+      auto shared_limits = p.limits;
+      o_.shared->reserve(shared_limits, worst, call_id,
+                         [self = shared_from_this(), p = std::move(p), call_id](Result<SpendTracker::Verdict> v) mutable {
+                           self->on_shared(std::move(p), call_id, std::move(v));
+                         });
       return;
     }
-    o_.executor->post([self = shared_from_this(), limits, decide = std::move(decide)]() mutable {
-      for (const auto& l : limits) {
+    decide_locally(std::move(p), 1);
+  }
+
+ private:
+  struct Pending {
+    CallInfo info;
+    std::vector<SpendTracker::Limit> limits;
+    pricing::Money worst;
+    std::optional<pricing::Price> price;
+    std::string currency;
+    std::vector<http::Header>* headers;
+    AdmitDone done;
+  };
+
+  void on_shared(Pending p, const std::string& call_id, Result<SpendTracker::Verdict> v) {
+    if (v) {
+      if (shared_down_.exchange(false)) {
+        log().info("budget counters in Redis reachable again");
+        o_.tracker->forget();  // the next outage starts again from the ledger
+      }
+      decide(std::move(p), *v, Reservation{nullptr, o_.shared, call_id});
+      return;
+    }
+    metrics().backend_errors->Increment();
+    if (!shared_down_.exchange(true)) {
+      log().warn("budget counters in Redis unreachable",
+                 {{"error", v.error().message}, {"policy", o_.fail_open ? "open" : "closed"}});
+    }
+    if (!o_.fail_open) {
+      Error e{ErrorCode::kUnavailable, "The budget check is unavailable right now; retry shortly.", {}, 503,
+              "budget_unavailable"};
+      p.headers->push_back({"retry-after", "1"});
+      p.done(fail(std::move(e)));
+      return;
+    }
+    metrics().fallback->Increment();
+    decide_locally(std::move(p), std::max<std::int64_t>(o_.replicas, 1));
+  }
+
+  // The local tracker, loading the call's scopes from the ledger first where needed (on the executor).
+  void decide_locally(Pending p, std::int64_t share) {
+    bool all_loaded = true;
+    for (const auto& l : p.limits) all_loaded = all_loaded && o_.tracker->loaded(l.key);
+    if (all_loaded) {
+      auto v = o_.tracker->reserve(p.limits, p.worst, share);
+      decide(std::move(p), v, Reservation{o_.tracker, nullptr, {}});
+      return;
+    }
+    o_.executor->post([self = shared_from_this(), p = std::move(p), share]() mutable {
+      for (const auto& l : p.limits) {
         if (auto st = self->o_.tracker->load(l.key); !st) {
           log().error("cannot read this month's spend from the ledger", {{"error", st.error().message}});
           // Fail closed: a budget that cannot be checked is not a budget.
           Error e = Error::unavailable("The budget check is unavailable right now; retry shortly.");
           e.http_status = 503;
-          decide(std::move(e));
+          p.done(fail(std::move(e)));
           return;
         }
       }
-      decide(std::nullopt);
+      auto v = self->o_.tracker->reserve(p.limits, p.worst, share);
+      self->decide(std::move(p), v, Reservation{self->o_.tracker, nullptr, {}});
     });
   }
 
- private:
-  void decide(const CallInfo& info, const std::vector<SpendTracker::Limit>& limits, pricing::Money worst,
-              std::optional<pricing::Price> price, const std::string& currency, std::vector<http::Header>& headers,
-              AdmitDone done) {
-    const auto v = o_.tracker->reserve(limits, worst);
+  void decide(Pending p, const SpendTracker::Verdict& v, Reservation where) {
+    const auto& info = p.info;
+    const auto& worst = p.worst;
+    const auto& currency = p.currency;
     if (!v.admitted) {
       metrics().refused->Increment();
-      const auto& l = *v.refused_by;
+      const auto& l = p.limits[static_cast<std::size_t>(v.refused_by)];
       const std::int64_t left = l.amount.nanos - v.spent_nanos - v.reserved_nanos;
       log().debug("call refused by a hard budget",
                  {{"request_id", info.request_id}, {"scope", scope_name(l.key)},
@@ -155,27 +238,30 @@ class BudgetHook final : public CallHook, public std::enable_shared_from_this<Bu
               {},
               429,
               "insufficient_quota"};
-      done(fail(e));
+      p.done(fail(e));
       return;
     }
     if (!v.soft_crossed.empty()) {
       metrics().soft->Increment();
-      const auto& l = *v.soft_crossed.front();
+      const auto& l = p.limits[v.soft_crossed.front()];
       const std::string msg = "soft monthly budget of " + scope_name(l.key) + " exceeded: " +
                               pricing::format_money({v.spent_nanos}) + " " + currency + " spent of " +
                               pricing::format_money(l.amount) + " " + currency;
-      headers.push_back({"x-sovra-budget-warning", msg});
+      p.headers->push_back({"x-sovra-budget-warning", msg});
       log().warn("call over a soft budget", {{"request_id", info.request_id}, {"scope", scope_name(l.key)},
                                              {"budget", pricing::format_money(l.amount)},
                                              {"spent", pricing::format_money({v.spent_nanos})}});
     }
     std::vector<ScopeKey> keys;
-    for (const auto& l : limits) keys.push_back(l.key);
-    done(Admission{std::make_unique<BudgetTicket>(o_.tracker, std::move(keys), worst, std::move(price), currency,
-                                                  info)});
+    for (const auto& l : p.limits) keys.push_back(l.key);
+    p.done(Admission{std::make_unique<BudgetTicket>(std::move(where), std::move(keys), worst, std::move(p.price),
+                                                    currency, info)});
   }
 
   BudgetHookOptions o_;
+  std::string call_prefix_;
+  std::atomic<std::uint64_t> next_call_{0};
+  std::atomic<bool> shared_down_{false};
 };
 
 }  // namespace

@@ -2,33 +2,19 @@
 // Counters in Redis, shared by every gateway replica: each acquire/settle is one EVALSHA of a Lua script
 // (redis_scripts.hpp), which Redis runs atomically, so the total admitted across replicas never exceeds a limit.
 //
-// hiredis calls block, so they run on this object's own threads (one connection each), never on the caller's:
+// hiredis calls block, so they run on a RedisScriptRunner's threads (one connection each), never on the caller's:
 // acquire() and settle() only queue the work. A failed connection is retried at most every `retry_ms`; in between,
 // calls fail at once with kUnavailable (the hook then applies rate_limits.redis_failure) instead of each waiting
 // for a timeout. Keys are "sovra:rl:<counter key>"; all keys of one call are used by one script, so a Redis Cluster
 // is not supported (a single Redis, or a Sentinel-managed primary, is).
-#include <condition_variable>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "gateway/rate_limit/counters.hpp"
+#include "gateway/rate_limit/redis_script_runner.hpp"
 
 namespace sovra::gateway::rate_limit {
-
-struct RedisAddress {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  std::string user;
-  std::string password;
-  int db = 0;
-};
-
-// redis://[[user]:password@]host[:port][/db]
-Result<RedisAddress> parse_redis_url(const std::string& url);
 
 struct RedisCountersOptions {
   RedisAddress address;
@@ -42,9 +28,9 @@ struct RedisCountersOptions {
 class RedisCounters final : public CounterStore {
  public:
   explicit RedisCounters(RedisCountersOptions options);
-  // Finishes queued work (failing it when Redis is gone), then joins. Must not run on one of its own threads: the
+  // Finishes queued work (failing it when Redis is gone). Must not run on one of the runner's threads: the
   // completion callbacks must not hold the last reference to this object.
-  ~RedisCounters() override;
+  ~RedisCounters() override = default;
   RedisCounters(const RedisCounters&) = delete;
   RedisCounters& operator=(const RedisCounters&) = delete;
 
@@ -53,25 +39,10 @@ class RedisCounters final : public CounterStore {
   void settle(const std::vector<CounterSpec>& specs, const std::string& lease, SettleDone done) override;
 
  private:
-  struct Job {
-    bool acquire = true;
-    std::vector<std::string> argv;
-    std::size_t counters = 0;
-    AcquireDone on_acquire;
-    SettleDone on_settle;
-  };
-  class Connection;
-
-  Job make_job(bool acquire, const std::vector<CounterSpec>& specs, const std::string& lease) const;
-  void post(Job job);
-  void run();
+  std::vector<std::string> argv_of(const std::vector<CounterSpec>& specs, const std::string& lease) const;
 
   RedisCountersOptions options_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Job> queue_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  RedisScriptRunner runner_;
 };
 
 }  // namespace sovra::gateway::rate_limit
