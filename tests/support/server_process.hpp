@@ -13,7 +13,7 @@ class ServerProcess {
   // Starts `sovra serve --listen 127.0.0.1:0 --data-dir <tmp> <args…>` and waits (deadline 20 s) for its
   // "listening on" line. extra_env entries are KEY=VALUE.
   explicit ServerProcess(std::vector<std::string> args = {}, std::vector<std::string> extra_env = {});
-  // The same for another server sub-command, e.g. "gateway".
+  // The same for another server sub-command, e.g. "gateway". Args holding "--listen" replace 127.0.0.1:0.
   ServerProcess(std::string command, std::vector<std::string> args, std::vector<std::string> extra_env = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
