@@ -162,8 +162,9 @@ std::optional<std::vector<api::TokenLogprob>> text_logprobs(const json::object& 
   return out;
 }
 
-Result<json::object> chunk_object(std::string_view text) {
-  auto v = parse_json(text);
+// `storage`: the caller's arena (one per chunk: a chunk is parsed, read and dropped, so nothing is freed one by one).
+Result<json::object> chunk_object(std::string_view text, json::storage_ptr storage) {
+  auto v = parse_json(text, {}, std::move(storage));
   if (!v) return Error{ErrorCode::kCorruptData, "upstream sent an invalid stream chunk: " + v.error().message, {}, 502};
   if (!v->is_object()) return Error{ErrorCode::kCorruptData, "upstream sent a stream chunk that is not an object", {}, 502};
   auto& o = v->get_object();
@@ -272,7 +273,10 @@ std::string encode_text_request(const api::TextCompletionRequest& r, const std::
 }
 
 Result<ChatChunk> decode_chat_chunk(std::string_view text, std::set<std::int32_t>& seen) {
-  SOVRA_TRY(auto o, chunk_object(text));
+  // A relayed chunk is a few hundred bytes: parsed into a stack arena, with no allocation per key and value.
+  unsigned char arena[4096];
+  json::monotonic_resource mr(arena, sizeof arena);
+  SOVRA_TRY(auto o, chunk_object(text, &mr));
   ChatChunk out;
   out.usage = usage_of(o);
   if (const auto* choices = choices_of(o)) {
@@ -312,7 +316,10 @@ Result<ChatChunk> decode_chat_chunk(std::string_view text, std::set<std::int32_t
 }
 
 Result<TextChunk> decode_text_chunk(std::string_view text) {
-  SOVRA_TRY(auto o, chunk_object(text));
+  // A relayed chunk is a few hundred bytes: parsed into a stack arena, with no allocation per key and value.
+  unsigned char arena[4096];
+  json::monotonic_resource mr(arena, sizeof arena);
+  SOVRA_TRY(auto o, chunk_object(text, &mr));
   TextChunk out;
   out.usage = usage_of(o);
   if (const auto* choices = choices_of(o)) {
