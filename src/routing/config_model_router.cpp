@@ -151,7 +151,9 @@ namespace {
 // reports the outcome to the breaker and the outlier detector. A call that fails with a server-side error before
 // anything of it reached the sink (no delta yet: connect refused, upstream 5xx, engine overloaded) is started
 // again, unchanged, on another deployment that satisfies the same query (at most kMaxFailovers times): the client
-// never sees the first failure. Once a delta was delivered the failure is final.
+// never sees the first failure. Once a delta was delivered the failure is final. A call whose client did not ask
+// for a stream holds its deltas until the call succeeds (its client sees nothing before the end anyway), so it is
+// failed over also when its deployment dies mid-answer (a killed worker); the failed attempt's deltas are dropped.
 template <class Request, class Event>
 struct FailoverCall {
   Request request;
@@ -163,6 +165,8 @@ struct FailoverCall {
   CallId inner_id = 0;
   bool cancelled = false;
   bool delivered = false;  // a delta reached the sink
+  bool hold = false;       // non-streaming client: deltas wait in `held` until the call succeeds
+  std::vector<Event> held;
 };
 
 class RoutedBackend final : public InferenceBackend, public std::enable_shared_from_this<RoutedBackend> {
@@ -218,6 +222,7 @@ class RoutedBackend final : public InferenceBackend, public std::enable_shared_f
     call->request = std::move(request);
     call->sink = std::move(sink);
     call->index = first_;
+    call->hold = !call->request.stream;
     const CallId id = ++next_id_;
     {
       std::lock_guard lock(mu_);
@@ -264,6 +269,10 @@ class RoutedBackend final : public InferenceBackend, public std::enable_shared_f
     auto self = shared_from_this();
     auto wrapped = [self, call, i, id](Event&& e) {
       if (e.kind != Event::Kind::kFinished) {
+        if (call->hold) {
+          call->held.push_back(std::move(e));
+          return;
+        }
         call->delivered = true;
         call->sink(std::move(e));
         return;
@@ -277,6 +286,7 @@ class RoutedBackend final : public InferenceBackend, public std::enable_shared_f
       }
       if (failed && !call->delivered && !cancelled && self->next_deployment(*call)) {
         // Not a byte of this call reached the client: start it over elsewhere.
+        call->held.clear();
         while (true) {
           auto r = self->template attempt<Request, Event>(call, id);
           if (r) return;
@@ -291,6 +301,8 @@ class RoutedBackend final : public InferenceBackend, public std::enable_shared_f
         }
       }
       self->forget(id);
+      for (auto& h : call->held) call->sink(std::move(h));
+      call->held.clear();
       call->sink(std::move(e));
     };
     Result<CallId> r = [&] {

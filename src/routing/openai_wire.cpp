@@ -132,8 +132,39 @@ std::optional<std::vector<api::TokenLogprob>> chat_logprobs(const json::object& 
   return out;
 }
 
-Result<json::object> chunk_object(std::string_view text) {
-  auto v = parse_json(text);
+// Legacy completions' logprobs: parallel arrays {tokens, token_logprobs, top_logprobs: [{token: logprob}]}
+// (text_offset is recomputed when the answer is encoded again).
+std::optional<std::vector<api::TokenLogprob>> text_logprobs(const json::object& choice) {
+  auto* lp = choice.if_contains("logprobs");
+  if (lp == nullptr || !lp->is_object()) return std::nullopt;
+  const auto& lo = lp->get_object();
+  auto* tokens = lo.if_contains("tokens");
+  if (tokens == nullptr || !tokens->is_array()) return std::nullopt;
+  auto* values = lo.if_contains("token_logprobs");
+  auto* tops = lo.if_contains("top_logprobs");
+  const json::array empty;
+  const auto& va = values != nullptr && values->is_array() ? values->get_array() : empty;
+  const auto& ta = tops != nullptr && tops->is_array() ? tops->get_array() : empty;
+  std::vector<api::TokenLogprob> out;
+  for (std::size_t i = 0; i < tokens->get_array().size(); ++i) {
+    const auto& t = tokens->get_array()[i];
+    api::TokenLogprob tl{.token = t.is_string() ? std::string(t.get_string()) : std::string()};
+    if (i < va.size() && va[i].is_number()) tl.logprob = static_cast<float>(va[i].to_number<double>());
+    if (i < ta.size() && ta[i].is_object()) {
+      for (const auto& [tok, l] : ta[i].get_object()) {
+        api::TopLogprob tp{.token = std::string(tok)};
+        if (l.is_number()) tp.logprob = static_cast<float>(l.to_number<double>());
+        tl.top.push_back(std::move(tp));
+      }
+    }
+    out.push_back(std::move(tl));
+  }
+  return out;
+}
+
+// `storage`: the caller's arena (one per chunk: a chunk is parsed, read and dropped, so nothing is freed one by one).
+Result<json::object> chunk_object(std::string_view text, json::storage_ptr storage) {
+  auto v = parse_json(text, {}, std::move(storage));
   if (!v) return Error{ErrorCode::kCorruptData, "upstream sent an invalid stream chunk: " + v.error().message, {}, 502};
   if (!v->is_object()) return Error{ErrorCode::kCorruptData, "upstream sent a stream chunk that is not an object", {}, 502};
   auto& o = v->get_object();
@@ -242,7 +273,10 @@ std::string encode_text_request(const api::TextCompletionRequest& r, const std::
 }
 
 Result<ChatChunk> decode_chat_chunk(std::string_view text, std::set<std::int32_t>& seen) {
-  SOVRA_TRY(auto o, chunk_object(text));
+  // A relayed chunk is a few hundred bytes: parsed into a stack arena, with no allocation per key and value.
+  unsigned char arena[4096];
+  json::monotonic_resource mr(arena, sizeof arena);
+  SOVRA_TRY(auto o, chunk_object(text, &mr));
   ChatChunk out;
   out.usage = usage_of(o);
   if (const auto* choices = choices_of(o)) {
@@ -282,7 +316,10 @@ Result<ChatChunk> decode_chat_chunk(std::string_view text, std::set<std::int32_t
 }
 
 Result<TextChunk> decode_text_chunk(std::string_view text) {
-  SOVRA_TRY(auto o, chunk_object(text));
+  // A relayed chunk is a few hundred bytes: parsed into a stack arena, with no allocation per key and value.
+  unsigned char arena[4096];
+  json::monotonic_resource mr(arena, sizeof arena);
+  SOVRA_TRY(auto o, chunk_object(text, &mr));
   TextChunk out;
   out.usage = usage_of(o);
   if (const auto* choices = choices_of(o)) {
@@ -292,6 +329,7 @@ Result<TextChunk> decode_text_chunk(std::string_view text) {
       api::TextDelta d{.index = static_cast<std::int32_t>(int_of(co, "index")), .text = str(co, "text")};
       if (d.index < 0 || d.index > 1024) return Error{ErrorCode::kCorruptData, "upstream sent a choice index out of range", {}, 502};
       if (auto* fr = co.if_contains("finish_reason")) d.finish_reason = finish_reason(*fr);
+      d.logprobs = text_logprobs(co);
       out.deltas.push_back(std::move(d));
     }
   }

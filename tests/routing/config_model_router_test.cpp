@@ -280,14 +280,16 @@ struct Outcome {
   int finished = 0;
 };
 
-Outcome run_call(const ConfigModelRouter& router) {
+Outcome run_call(const ConfigModelRouter& router, bool stream = true) {
   Outcome out;
   auto r = router.route({.model = "m"});
   if (!r) {
     out.error = r.error();
     return out;
   }
-  auto started = r->backend->start_chat(api::ChatRequest{.model = "m"}, [&](api::ChatEvent&& e) {
+  api::ChatRequest request{.model = "m"};
+  request.stream = stream;
+  auto started = r->backend->start_chat(std::move(request), [&](api::ChatEvent&& e) {
     if (e.kind == api::ChatEvent::Kind::kDelta) out.text += e.delta.content.value_or("");
     if (e.kind == api::ChatEvent::Kind::kFinished) {
       ++out.finished;
@@ -319,7 +321,7 @@ TEST(ConfigModelRouter, FailsOverToAnotherDeploymentBeforeTheFirstDelta) {
   for (const auto& s : router.states()) EXPECT_EQ(s.outstanding, 0) << s.name;
 }
 
-TEST(ConfigModelRouter, NoFailoverOnceADeltaWasDeliveredNorForClientErrors) {
+TEST(ConfigModelRouter, NoFailoverOnceADeltaWasStreamedNorForClientErrors) {
   auto broken = std::make_shared<testing::ScriptedBackend>();
   broken->chat_script = {delta("par"), finished(Error::io("upstream broke off the response"))};
   auto up = std::make_shared<testing::ScriptedBackend>();
@@ -337,6 +339,17 @@ TEST(ConfigModelRouter, NoFailoverOnceADeltaWasDeliveredNorForClientErrors) {
     EXPECT_EQ(out.finished, 1);
   }
   EXPECT_GT(broken_calls, 10);
+
+  // A client that did not ask for a stream has seen nothing yet: its call fails over even after a delta, and the
+  // failed attempt's deltas are dropped.
+  const auto up_before = up->chat_requests.size();
+  for (int i = 0; i < 20; ++i) {
+    auto out = run_call(router, /*stream=*/false);
+    EXPECT_FALSE(out.error.has_value()) << out.error->message;
+    EXPECT_EQ(out.text, "ok");
+    EXPECT_EQ(out.finished, 1);
+  }
+  EXPECT_EQ(up->chat_requests.size(), up_before + 20);
 
   auto invalid = std::make_shared<testing::ScriptedBackend>();
   invalid->chat_script = {finished(Error::invalid("prompt too long", "messages"))};

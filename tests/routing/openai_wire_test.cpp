@@ -60,6 +60,27 @@ TEST(OpenAiWire, DecodesToolCallDeltasReasoningAndUsage) {
   EXPECT_NE(mid_stream_error.error().message.find("overloaded"), std::string::npos);
 }
 
+TEST(OpenAiWire, DecodesLegacyCompletionLogprobs) {
+  auto c = decode_text_chunk(
+      R"({"choices":[{"index":0,"text":" there was","logprobs":{"tokens":[" there"," was"],)"
+      R"("token_logprobs":[-0.5,-1.25],"top_logprobs":[{" there":-0.5," then":-2.0},{" was":-1.25}],)"
+      R"("text_offset":[16,22]},"finish_reason":null}]})");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  ASSERT_EQ(c->deltas.size(), 1u);
+  ASSERT_TRUE(c->deltas[0].logprobs.has_value());
+  const auto& lp = *c->deltas[0].logprobs;
+  ASSERT_EQ(lp.size(), 2u);
+  EXPECT_EQ(lp[0].token, " there");
+  EXPECT_FLOAT_EQ(lp[1].logprob, -1.25f);
+  ASSERT_EQ(lp[0].top.size(), 2u);
+  EXPECT_EQ(lp[0].top[1].token, " then");
+  EXPECT_FLOAT_EQ(lp[0].top[1].logprob, -2.0f);
+  // No logprobs asked: none relayed.
+  auto plain = decode_text_chunk(R"({"choices":[{"index":0,"text":"x","logprobs":null,"finish_reason":null}]})");
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_FALSE(plain->deltas[0].logprobs.has_value());
+}
+
 TEST(OpenAiWire, UpstreamErrorStatuses) {
   EXPECT_EQ(upstream_error(400, R"({"error":{"message":"m","param":"p"}})").status(), 400);
   EXPECT_EQ(upstream_error(429, "").status(), 429);

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -84,7 +85,11 @@ ServerProcess::ServerProcess(InDirTag, std::string dir, std::vector<std::string>
 
 void ServerProcess::start(const std::string& command, const std::vector<std::string>& args,
                           const std::vector<std::string>& extra_env) {
-  std::vector<std::string> full = {binary(), command, "--listen", "127.0.0.1:0", "--data-dir", dir_ + "/data"};
+  std::vector<std::string> full = {binary(), command, "--data-dir", dir_ + "/data"};
+  // A caller's own --listen (a restart on the same port) replaces the default port 0.
+  if (std::find(args.begin(), args.end(), "--listen") == args.end()) {
+    full.insert(full.end(), {"--listen", "127.0.0.1:0"});
+  }
   full.insert(full.end(), args.begin(), args.end());
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return;

@@ -14,7 +14,7 @@ class ServerProcess {
   // Starts `sovra serve --listen 127.0.0.1:0 --data-dir <tmp> <args…>` and waits (deadline 20 s) for its
   // "listening on" line. extra_env entries are KEY=VALUE.
   explicit ServerProcess(std::vector<std::string> args = {}, std::vector<std::string> extra_env = {});
-  // The same for another server sub-command, e.g. "gateway".
+  // The same for another server sub-command, e.g. "gateway". Args holding "--listen" replace 127.0.0.1:0.
   ServerProcess(std::string command, std::vector<std::string> args, std::vector<std::string> extra_env = {});
   // `serve` in a directory of the caller's (data in DIR/data, log in DIR/stderr.log) that it leaves in place at
   // exit: a restart on the same DIR finds the state a killed server left behind.
