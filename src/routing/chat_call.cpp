@@ -109,10 +109,12 @@ void ChatCall::on_choice_finished(std::size_t choice, engine::GenerationEvent& e
   const chat::ParseResult result = c.parser.finish(scratch_);
   api::ChatDelta delta;
   fold(scratch_, delta);
-  if (!result.tool_calls.empty()) {
-    delta.finish_reason = api::FinishReason::kToolCalls;
-  } else if (ev.finish == engine::FinishReason::kLength) {
+  // Cut by max_tokens is "length" even with tool calls begun (the last may be incomplete), as OpenAI reports it;
+  // a choice stopped after its single tool call (parallel_tool_calls=false) is "tool_calls".
+  if (ev.finish == engine::FinishReason::kLength && !c.call_done) {
     delta.finish_reason = api::FinishReason::kLength;
+  } else if (!result.tool_calls.empty()) {
+    delta.finish_reason = api::FinishReason::kToolCalls;
   } else {
     delta.finish_reason = api::FinishReason::kStop;
     delta.stop_sequence = ev.stop_sequence;
