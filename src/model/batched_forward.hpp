@@ -44,6 +44,9 @@ class BatchedForward {
   Status validate(std::span<const BatchItem> items, const PagedKvCache& kv) const;
   void reserve(std::int64_t n_tokens, std::int32_t max_pos);
   void attention(std::int32_t layer, std::int64_t n_tokens, const PagedKvCache& kv);
+  // Calls f(i) for every token i < n, shared among the pool's threads.
+  template <typename F>
+  void per_token(std::int64_t n, F&& f);
 
   const Model& model_;
   kernels::ThreadPool& pool_;

@@ -55,6 +55,12 @@ void softmax(float* x, std::int64_t n) {
 }
 
 void swiglu(float* gate, const float* up, std::int64_t n) {
+#if SOVRA_KERNELS_AVX2
+  if (simd_active()) {
+    avx2::swiglu(gate, up, n);
+    return;
+  }
+#endif
   for (std::int64_t i = 0; i < n; ++i) {
     const float g = gate[i];
     gate[i] = g / (1.0f + std::exp(-g)) * up[i];
@@ -81,6 +87,43 @@ void attend_one(const float* q, const float* k, const float* v, std::int64_t kv_
     const float* vt = v + t * kv_stride;
     const float a = scratch[t];
     for (std::int32_t d = 0; d < head_dim; ++d) out[d] += a * vt[d];
+  }
+}
+
+}  // namespace sovra::kernels
+
+namespace sovra::kernels {
+
+// Reference: attend_one's arithmetic per head, rows looked up through the block table.
+void attend_group(const float* q, std::int64_t q_stride, std::int32_t n_q, const PagedRows& k, const PagedRows& v,
+                  std::int32_t n_kv, std::int32_t head_dim, float scale, float* scratch, float* out,
+                  std::int64_t out_stride) {
+#if SOVRA_KERNELS_AVX2
+  if (simd_active() && head_dim % 8 == 0) {
+    avx2::attend_group(q, q_stride, n_q, k, v, n_kv, head_dim, scale, scratch, out, out_stride);
+    return;
+  }
+#endif
+  auto row = [](const PagedRows& r, std::int32_t j) {
+    return r.base + static_cast<std::int64_t>(r.block_table[j / r.block_size]) * r.block_stride +
+           static_cast<std::int64_t>(j % r.block_size) * r.row_stride;
+  };
+  for (std::int32_t h = 0; h < n_q; ++h) {
+    const float* qh = q + h * q_stride;
+    for (std::int32_t j = 0; j < n_kv; ++j) {
+      const float* kt = row(k, j);
+      float dot = 0.0f;
+      for (std::int32_t d = 0; d < head_dim; ++d) dot += qh[d] * kt[d];
+      scratch[j] = dot * scale;
+    }
+    softmax(scratch, n_kv);
+    float* o = out + h * out_stride;
+    std::fill(o, o + head_dim, 0.0f);
+    for (std::int32_t j = 0; j < n_kv; ++j) {
+      const float* vt = row(v, j);
+      const float a = scratch[j];
+      for (std::int32_t d = 0; d < head_dim; ++d) o[d] += a * vt[d];
+    }
   }
 }
 
