@@ -19,8 +19,15 @@ struct RopeParams {
   RopeMode mode = RopeMode::kNormal;
 };
 
+inline constexpr std::int32_t kMaxRopePairs = 512;  // n_rot / 2 at most
+
 // Rotates `n_heads` heads of one token at absolute position `pos` in place: x is [n_heads, head_dim].
+// Precondition: n_rot <= 2 * kMaxRopePairs.
 void rope(float* x, std::int32_t n_heads, std::int32_t pos, const RopeParams& p);
+// The same in two steps, for callers that rotate several vectors at one position: the cosines and sines of the
+// n_rot / 2 angles of `pos`, then the rotation with them. rope_rotate(x, ..., angles of pos) == rope(x, ..., pos).
+void rope_angles(std::int32_t pos, const RopeParams& p, float* cos_t, float* sin_t);
+void rope_rotate(float* x, std::int32_t n_heads, const float* cos_t, const float* sin_t, const RopeParams& p);
 
 // In place over n values, numerically stable.
 void softmax(float* x, std::int64_t n);

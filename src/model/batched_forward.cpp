@@ -158,6 +158,15 @@ Status BatchedForward::forward(std::span<const BatchItem> items, PagedKvCache& k
     }
   }
 
+  // Each token's rotation angles, once for all layers.
+  const std::int64_t half = hp.n_rot / 2;
+  grow(rope_cos_, static_cast<std::size_t>(n * half));
+  grow(rope_sin_, static_cast<std::size_t>(n * half));
+  per_token(n, [&](std::int64_t i) {
+    kernels::rope_angles(tok_pos_[static_cast<std::size_t>(i)], rope, rope_cos_.data() + i * half,
+                         rope_sin_.data() + i * half);
+  });
+
   // The per-token work between the matmuls runs on the pool, a token per index (each token's arithmetic is the
   // same whichever thread does it). The residual add of a layer's FFN is done with the next layer's norm.
   const std::int32_t bs = kv.block_size();
@@ -181,8 +190,10 @@ Status BatchedForward::forward(std::span<const BatchItem> items, PagedKvCache& k
       if (L.bv != nullptr) add_row(v, L.bv, kv_dim);
       const std::int32_t pos = tok_pos_[static_cast<std::size_t>(i)];
       const BatchItem& it = items[static_cast<std::size_t>(tok_item_[static_cast<std::size_t>(i)])];
-      kernels::rope(q, static_cast<std::int32_t>(hp.n_head), pos, rope);
-      kernels::rope(k, static_cast<std::int32_t>(hp.n_head_kv), pos, rope);
+      const float* cs = rope_cos_.data() + i * half;
+      const float* sn = rope_sin_.data() + i * half;
+      kernels::rope_rotate(q, static_cast<std::int32_t>(hp.n_head), cs, sn, rope);
+      kernels::rope_rotate(k, static_cast<std::int32_t>(hp.n_head_kv), cs, sn, rope);
       const std::int32_t block = it.block_table[static_cast<std::size_t>(pos / bs)];
       std::memcpy(kv.k(layer, block, pos % bs), k, static_cast<std::size_t>(kv_dim) * sizeof(float));
       std::memcpy(kv.v(layer, block, pos % bs), v, static_cast<std::size_t>(kv_dim) * sizeof(float));

@@ -55,6 +55,7 @@ class BatchedForward {
   const BatchItem* items_ = nullptr;
   // Scratch, [n_tokens, dim] each.
   std::vector<float> x_, xn_, q_, k_, v_, attn_, gate_, up_, scores_;
+  std::vector<float> rope_cos_, rope_sin_;  // [n_tokens, n_rot / 2]
   std::int32_t scores_stride_ = 0;
 };
 
