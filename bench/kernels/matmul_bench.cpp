@@ -165,6 +165,16 @@ int main(int argc, char** argv) {
           ->Unit(benchmark::kMillisecond);
     }
   }
+  // Small batches (continuous batching's decode steps: one token per sequence), weights streamed from memory:
+  // compare each with matvec/T/5632x2048/dram, the cost of one token.
+  for (GgmlType t : kTypes) {
+    for (const std::int64_t n : {2, 4, 8, 16}) {
+      const std::string name = fmt::format("matmat{}/{}/5632x2048/dram", n, sovra::gguf::type_name(t));
+      benchmark::RegisterBenchmark(name.c_str(), BM_Matmul, t, kShapes[1], n, true, false)
+          ->UseRealTime()
+          ->Unit(benchmark::kMicrosecond);
+    }
+  }
   // The scalar reference path, for scale.
   for (GgmlType t : kTypes) {
     const std::string name = fmt::format("matvec_reference/{}/2048x2048/dram", sovra::gguf::type_name(t));

@@ -16,11 +16,8 @@ namespace {
 
 kernels::WeightView view(const Matrix& m) { return kernels::WeightView{m.type, m.data, m.rows, m.cols}; }
 
-void add_bias(float* x, const float* b, std::int64_t n_tokens, std::int64_t n) {
-  if (b == nullptr) return;
-  for (std::int64_t t = 0; t < n_tokens; ++t) {
-    for (std::int64_t i = 0; i < n; ++i) x[t * n + i] += b[i];
-  }
+void add_row(float* x, const float* y, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) x[i] += y[i];
 }
 
 template <typename V>
@@ -31,6 +28,17 @@ void grow(V& v, std::size_t n) {
 }  // namespace
 
 BatchedForward::BatchedForward(const Model& model, kernels::ThreadPool& pool) : model_(model), pool_(pool) {}
+
+template <typename F>
+void BatchedForward::per_token(std::int64_t n, F&& f) {
+  if (n == 1 || pool_.size() == 1) {
+    for (std::int64_t i = 0; i < n; ++i) f(i);
+    return;
+  }
+  pool_.run([&](int thread, int n_threads) {
+    for (std::int64_t i = thread; i < n; i += n_threads) f(i);
+  });
+}
 
 Status BatchedForward::validate(std::span<const BatchItem> items, const PagedKvCache& kv) const {
   const auto& hp = model_.hparams();
@@ -68,46 +76,40 @@ void BatchedForward::reserve(std::int64_t n_tokens, std::int32_t max_pos) {
   grow(attn_, n * hp.n_embd_q());
   grow(gate_, n * hp.n_ff);
   grow(up_, n * hp.n_ff);
-  scores_stride_ = std::max(scores_stride_, max_pos + 1);
+  scores_stride_ = std::max(scores_stride_, kernels::kAttendGroupHeads * (max_pos + 1));
   grow(scores_, static_cast<std::size_t>(pool_.size()) * static_cast<std::size_t>(scores_stride_));
 }
 
-// Causal attention of every (token, head) over its own sequence's blocks. Same arithmetic, in the same order,
-// as kernels::attend_one over a contiguous cache.
+// Causal attention of every token over its own sequence's blocks, one work item per (token, KV head): the
+// group of query heads sharing that KV head reads its K and V rows once (kernels::attend_group). Items are dealt
+// to the threads round-robin, so prompt tokens (whose cost grows with the position) spread evenly; an item's
+// arithmetic does not depend on the thread or on the other items.
 void BatchedForward::attention(std::int32_t layer, std::int64_t n_tokens, const PagedKvCache& kv) {
   const auto& hp = model_.hparams();
   const std::int64_t q_dim = hp.n_embd_q();
   const auto head_dim = static_cast<std::int32_t>(hp.head_dim);
-  const auto n_head = static_cast<std::int64_t>(hp.n_head);
+  const auto n_head_kv = static_cast<std::int64_t>(hp.n_head_kv);
   const auto group = static_cast<std::int32_t>(hp.n_head / hp.n_head_kv);
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  const std::int32_t bs = kv.block_size();
-  const std::int64_t n_items = n_tokens * n_head;
+  const std::int64_t n_items = n_tokens * n_head_kv;
+  const float* k_base = kv.k(layer, 0, 0);
+  const float* v_base = kv.v(layer, 0, 0);
+  const std::int64_t block_stride = static_cast<std::int64_t>(kv.block_size()) * kv.kv_dim();
   pool_.run([&](int thread, int n_threads) {
-    const std::int64_t begin = n_items * thread / n_threads;
-    const std::int64_t end = n_items * (thread + 1) / n_threads;
     float* scores = scores_.data() + static_cast<std::size_t>(thread) * static_cast<std::size_t>(scores_stride_);
-    for (std::int64_t item = begin; item < end; ++item) {
-      const std::int64_t t = item / n_head;
-      const auto h = static_cast<std::int32_t>(item % n_head);
-      const std::int32_t kv_off = (h / group) * head_dim;
+    for (std::int64_t item = thread; item < n_items; item += n_threads) {
+      const std::int64_t t = item / n_head_kv;
+      const auto g = static_cast<std::int32_t>(item % n_head_kv);
+      const std::int64_t kv_off = static_cast<std::int64_t>(g) * head_dim;
       const BatchItem& it = items_[tok_item_[static_cast<std::size_t>(t)]];
-      const std::int32_t n_kv = tok_pos_[static_cast<std::size_t>(t)] + 1;
-      const float* q = q_.data() + t * q_dim + static_cast<std::int64_t>(h) * head_dim;
-      for (std::int32_t j = 0; j < n_kv; ++j) {
-        const float* kt = kv.k(layer, it.block_table[static_cast<std::size_t>(j / bs)], j % bs) + kv_off;
-        float dot = 0.0f;
-        for (std::int32_t d = 0; d < head_dim; ++d) dot += q[d] * kt[d];
-        scores[j] = dot * scale;
-      }
-      kernels::softmax(scores, n_kv);
-      float* out = attn_.data() + t * q_dim + static_cast<std::int64_t>(h) * head_dim;
-      std::fill(out, out + head_dim, 0.0f);
-      for (std::int32_t j = 0; j < n_kv; ++j) {
-        const float* vt = kv.v(layer, it.block_table[static_cast<std::size_t>(j / bs)], j % bs) + kv_off;
-        const float a = scores[j];
-        for (std::int32_t d = 0; d < head_dim; ++d) out[d] += a * vt[d];
-      }
+      const kernels::PagedRows k{.base = k_base + kv_off, .block_table = it.block_table.data(),
+                                 .block_size = kv.block_size(), .block_stride = block_stride,
+                                 .row_stride = kv.kv_dim()};
+      kernels::PagedRows v = k;
+      v.base = v_base + kv_off;
+      const std::int64_t q_off = t * q_dim + static_cast<std::int64_t>(g) * group * head_dim;
+      kernels::attend_group(q_.data() + q_off, head_dim, group, k, v, tok_pos_[static_cast<std::size_t>(t)] + 1,
+                            head_dim, scale, scores, attn_.data() + q_off, head_dim);
     }
   });
 }
@@ -161,41 +163,60 @@ Status BatchedForward::forward(std::span<const BatchItem> items, PagedKvCache& k
     }
   }
 
+  // Each token's rotation angles, once for all layers.
+  const std::int64_t half = hp.n_rot / 2;
+  grow(rope_cos_, static_cast<std::size_t>(n * half));
+  grow(rope_sin_, static_cast<std::size_t>(n * half));
+  per_token(n, [&](std::int64_t i) {
+    kernels::rope_angles(tok_pos_[static_cast<std::size_t>(i)], rope, rope_cos_.data() + i * half,
+                         rope_sin_.data() + i * half);
+  });
+
+  // The per-token work between the matmuls runs on the pool, a token per index (each token's arithmetic is the
+  // same whichever thread does it). The residual add of a layer's FFN is done with the next layer's norm.
   const std::int32_t bs = kv.block_size();
   for (std::uint32_t il = 0; il < hp.n_layer; ++il) {
     const auto layer = static_cast<std::int32_t>(il);
     const auto& L = w.layers[il];
-    for (std::int64_t i = 0; i < n; ++i)
-      kernels::rms_norm(x_.data() + i * embd, L.attn_norm, xn_.data() + i * embd, embd, hp.rms_eps);
+    per_token(n, [&](std::int64_t i) {
+      float* x = x_.data() + i * embd;
+      if (il > 0) add_row(x, xn_.data() + i * embd, embd);
+      kernels::rms_norm(x, L.attn_norm, xn_.data() + i * embd, embd, hp.rms_eps);
+    });
     kernels::matmul(view(L.wq), xn_.data(), n, q_.data(), pool_);
     kernels::matmul(view(L.wk), xn_.data(), n, k_.data(), pool_);
     kernels::matmul(view(L.wv), xn_.data(), n, v_.data(), pool_);
-    add_bias(q_.data(), L.bq, n, q_dim);
-    add_bias(k_.data(), L.bk, n, kv_dim);
-    add_bias(v_.data(), L.bv, n, kv_dim);
-    for (std::int64_t i = 0; i < n; ++i) {
+    per_token(n, [&](std::int64_t i) {
+      float* q = q_.data() + i * q_dim;
+      float* k = k_.data() + i * kv_dim;
+      float* v = v_.data() + i * kv_dim;
+      if (L.bq != nullptr) add_row(q, L.bq, q_dim);
+      if (L.bk != nullptr) add_row(k, L.bk, kv_dim);
+      if (L.bv != nullptr) add_row(v, L.bv, kv_dim);
       const std::int32_t pos = tok_pos_[static_cast<std::size_t>(i)];
       const BatchItem& it = items[static_cast<std::size_t>(tok_item_[static_cast<std::size_t>(i)])];
-      kernels::rope(q_.data() + i * q_dim, static_cast<std::int32_t>(hp.n_head), pos, rope);
-      kernels::rope(k_.data() + i * kv_dim, static_cast<std::int32_t>(hp.n_head_kv), pos, rope);
+      const float* cs = rope_cos_.data() + i * half;
+      const float* sn = rope_sin_.data() + i * half;
+      kernels::rope_rotate(q, static_cast<std::int32_t>(hp.n_head), cs, sn, rope);
+      kernels::rope_rotate(k, static_cast<std::int32_t>(hp.n_head_kv), cs, sn, rope);
       const std::int32_t block = it.block_table[static_cast<std::size_t>(pos / bs)];
-      std::memcpy(kv.k(layer, block, pos % bs), k_.data() + i * kv_dim,
-                  static_cast<std::size_t>(kv_dim) * sizeof(float));
-      std::memcpy(kv.v(layer, block, pos % bs), v_.data() + i * kv_dim,
-                  static_cast<std::size_t>(kv_dim) * sizeof(float));
-    }
+      std::memcpy(kv.k(layer, block, pos % bs), k, static_cast<std::size_t>(kv_dim) * sizeof(float));
+      std::memcpy(kv.v(layer, block, pos % bs), v, static_cast<std::size_t>(kv_dim) * sizeof(float));
+    });
     attention(layer, n, kv);
     kernels::matmul(view(L.wo), attn_.data(), n, xn_.data(), pool_);
-    for (std::int64_t i = 0; i < n * embd; ++i) x_[i] += xn_[i];
-
-    for (std::int64_t i = 0; i < n; ++i)
-      kernels::rms_norm(x_.data() + i * embd, L.ffn_norm, xn_.data() + i * embd, embd, hp.rms_eps);
+    per_token(n, [&](std::int64_t i) {
+      float* x = x_.data() + i * embd;
+      add_row(x, xn_.data() + i * embd, embd);
+      kernels::rms_norm(x, L.ffn_norm, xn_.data() + i * embd, embd, hp.rms_eps);
+    });
     kernels::matmul(view(L.w_gate), xn_.data(), n, gate_.data(), pool_);
     kernels::matmul(view(L.w_up), xn_.data(), n, up_.data(), pool_);
-    kernels::swiglu(gate_.data(), up_.data(), n * ff);
+    per_token(n, [&](std::int64_t i) { kernels::swiglu(gate_.data() + i * ff, up_.data() + i * ff, ff); });
     kernels::matmul(view(L.w_down), gate_.data(), n, xn_.data(), pool_);
-    for (std::int64_t i = 0; i < n * embd; ++i) x_[i] += xn_[i];
   }
+  // The last FFN's residual, for the rows whose logits are wanted (the others are not needed any more).
+  for (const std::int64_t r : logit_rows) add_row(x_.data() + r * embd, xn_.data() + r * embd, embd);
 
   // Only the rows whose logits are wanted go through the output matrix, all in one matmul.
   const auto rows = static_cast<std::int64_t>(logit_rows.size());

@@ -46,6 +46,9 @@ class BatchedForward {
   Status validate(std::span<const BatchItem> items, const PagedKvCache& kv) const;
   void reserve(std::int64_t n_tokens, std::int32_t max_pos);
   void attention(std::int32_t layer, std::int64_t n_tokens, const PagedKvCache& kv);
+  // Calls f(i) for every token i < n, shared among the pool's threads.
+  template <typename F>
+  void per_token(std::int64_t n, F&& f);
 
   const Model& model_;
   kernels::ThreadPool& pool_;
@@ -54,6 +57,7 @@ class BatchedForward {
   const BatchItem* items_ = nullptr;
   // Scratch, [n_tokens, dim] each.
   std::vector<float> x_, xn_, q_, k_, v_, attn_, gate_, up_, scores_;
+  std::vector<float> rope_cos_, rope_sin_;  // [n_tokens, n_rot / 2]
   std::int32_t scores_stride_ = 0;
 };
 

@@ -120,8 +120,11 @@ void Context::forward_batch(const std::int32_t* tokens, std::int32_t n, bool all
     add_bias(v_.data(), L.bv, n, kv_dim);
     for (std::int32_t t = 0; t < n; ++t) {
       const std::int32_t pos = n_past_ + t;
-      kernels::rope(q_.data() + t * q_dim, static_cast<std::int32_t>(hp.n_head), pos, rope);
-      kernels::rope(k_.data() + t * kv_dim, static_cast<std::int32_t>(hp.n_head_kv), pos, rope);
+      float cos_t[kernels::kMaxRopePairs];
+      float sin_t[kernels::kMaxRopePairs];
+      kernels::rope_angles(pos, rope, cos_t, sin_t);
+      kernels::rope_rotate(q_.data() + t * q_dim, static_cast<std::int32_t>(hp.n_head), cos_t, sin_t, rope);
+      kernels::rope_rotate(k_.data() + t * kv_dim, static_cast<std::int32_t>(hp.n_head_kv), cos_t, sin_t, rope);
       std::memcpy(kc + static_cast<std::size_t>(pos) * kv_dim, k_.data() + t * kv_dim, kv_dim * sizeof(float));
       std::memcpy(vc + static_cast<std::size_t>(pos) * kv_dim, v_.data() + t * kv_dim, kv_dim * sizeof(float));
     }

@@ -8,6 +8,10 @@
 // for all n_act activation rows.
 #include <cstdint>
 
+namespace sovra::kernels {
+struct PagedRows;
+}
+
 namespace sovra::kernels::avx2 {
 
 void quantize_row_q8_0(const float* src, void* dst, std::int64_t n);
@@ -15,6 +19,13 @@ void quantize_row_q8_0(const float* src, void* dst, std::int64_t n);
 // kernels::attend_one (ops.hpp), vectorised; results differ from it only in float summation order.
 void attend_one(const float* q, const float* k, const float* v, std::int64_t kv_stride, std::int32_t n_kv,
                 std::int32_t head_dim, float scale, float* scratch, float* out);
+// kernels::attend_group (ops.hpp) for head_dim a multiple of 8, vectorised; results differ from the reference
+// in float summation order and exp rounding (relative error below 2e-7).
+void attend_group(const float* q, std::int64_t q_stride, std::int32_t n_q, const PagedRows& k, const PagedRows& v,
+                  std::int32_t n_kv, std::int32_t head_dim, float scale, float* scratch, float* out,
+                  std::int64_t out_stride);
+// kernels::swiglu (ops.hpp) with a polynomial exp: relative error below 1e-6.
+void swiglu(float* gate, const float* up, std::int64_t n);
 void quantize_row_q8_1(const float* src, void* dst, std::int64_t n);
 void quantize_row_q8_k(const float* src, void* dst, std::int64_t n);
 

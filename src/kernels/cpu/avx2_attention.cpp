@@ -1,4 +1,7 @@
-// AVX2/FMA attention of one query head over a float KV cache (the vectorised form of kernels::attend_one).
+// AVX2/FMA attention over a float KV cache: one query head over contiguous rows (the vectorised form of
+// kernels::attend_one) and a group of query heads over paged rows (kernels::attend_group).
+#include <cfloat>
+
 #include "kernels/cpu/avx2.hpp"
 #include "kernels/cpu/avx2_common.hpp"
 #include "kernels/ops.hpp"
@@ -47,6 +50,132 @@ void attend_one(const float* q, const float* k, const float* v, std::int64_t kv_
     float o = 0.0f;
     for (std::int32_t t = 0; t < n_kv; ++t) o += scratch[t] * v[t * kv_stride + d];
     out[d] = o;
+  }
+}
+
+}  // namespace sovra::kernels::avx2
+
+namespace sovra::kernels::avx2 {
+namespace {
+
+constexpr int kLanes = kAttendGroupHeads;  // one head per lane of the score rows: scratch[j * 8 + h]
+static_assert(kLanes == 8);
+
+// Lane h <- the sum of the 8 lanes of a[h].
+inline __m256 reduce8(const __m256* a) {
+  const __m256 s01 = _mm256_hadd_ps(a[0], a[1]);
+  const __m256 s23 = _mm256_hadd_ps(a[2], a[3]);
+  const __m256 s45 = _mm256_hadd_ps(a[4], a[5]);
+  const __m256 s67 = _mm256_hadd_ps(a[6], a[7]);
+  const __m256 t0 = _mm256_hadd_ps(s01, s23);  // heads 0-3: low half of each row | high half
+  const __m256 t1 = _mm256_hadd_ps(s45, s67);
+  return _mm256_add_ps(_mm256_permute2f128_ps(t0, t1, 0x20), _mm256_permute2f128_ps(t0, t1, 0x31));
+}
+
+// Calls f(j, row) for positions j < n of paged rows, in order.
+template <typename F>
+inline void for_rows(const PagedRows& r, std::int32_t n, F&& f) {
+  for (std::int32_t j0 = 0; j0 < n; j0 += r.block_size) {
+    const float* block = r.base + static_cast<std::int64_t>(r.block_table[j0 / r.block_size]) * r.block_stride;
+    const std::int32_t m = n - j0 < r.block_size ? n - j0 : r.block_size;
+    for (std::int32_t i = 0; i < m; ++i) f(j0 + i, block + i * r.row_stride);
+  }
+}
+
+// scratch[j * 8 + h] = scale * dot(q_h, k_j) for h < H; lanes H..7 get 0.
+template <int H>
+void scores(const float* q, std::int64_t q_stride, const PagedRows& k, std::int32_t n_kv, std::int32_t head_dim,
+            float scale, float* scratch) {
+  const __m256 vscale = _mm256_set1_ps(scale);
+  for_rows(k, n_kv, [&](std::int32_t j, const float* kr) {
+    __m256 acc[kLanes];
+    SOVRA_UNROLL
+    for (int h = 0; h < kLanes; ++h) acc[h] = _mm256_setzero_ps();
+    for (std::int32_t d = 0; d < head_dim; d += 8) {
+      const __m256 kv = _mm256_loadu_ps(kr + d);
+      SOVRA_UNROLL
+      for (int h = 0; h < H; ++h) acc[h] = _mm256_fmadd_ps(_mm256_loadu_ps(q + h * q_stride + d), kv, acc[h]);
+    }
+    _mm256_storeu_ps(scratch + static_cast<std::int64_t>(j) * kLanes, _mm256_mul_ps(reduce8(acc), vscale));
+  });
+}
+
+// Each lane's column of scratch[j * 8 + lane] becomes its softmax over j < n (sums in double, as the reference).
+void softmax_lanes(float* scratch, std::int32_t n) {
+  __m256 mx = _mm256_set1_ps(-FLT_MAX);
+  for (std::int32_t j = 0; j < n; ++j) mx = _mm256_max_ps(mx, _mm256_loadu_ps(scratch + j * kLanes));
+  __m256d lo = _mm256_setzero_pd();
+  __m256d hi = _mm256_setzero_pd();
+  for (std::int32_t j = 0; j < n; ++j) {
+    const __m256 e = exp_ps(_mm256_sub_ps(_mm256_loadu_ps(scratch + j * kLanes), mx));
+    _mm256_storeu_ps(scratch + j * kLanes, e);
+    lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+    hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+  }
+  const __m256d one = _mm256_set1_pd(1.0);
+  const __m256 inv = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(_mm256_div_pd(one, lo))),
+                                          _mm256_cvtpd_ps(_mm256_div_pd(one, hi)), 1);
+  for (std::int32_t j = 0; j < n; ++j) {
+    _mm256_storeu_ps(scratch + j * kLanes, _mm256_mul_ps(_mm256_loadu_ps(scratch + j * kLanes), inv));
+  }
+}
+
+// out_h[d0, d0 + 8U) = sum over j of scratch[j * 8 + h0 + h] * v_j[d0, d0 + 8U) for h < H, in the order of j.
+template <int H, int U>
+void weighted_rows(const float* scratch, int h0, const PagedRows& v, std::int32_t n_kv, std::int32_t d0, float* out,
+                   std::int64_t out_stride) {
+  __m256 acc[H][U];
+  SOVRA_UNROLL
+  for (int h = 0; h < H; ++h) {
+    SOVRA_UNROLL
+    for (int u = 0; u < U; ++u) acc[h][u] = _mm256_setzero_ps();
+  }
+  for_rows(v, n_kv, [&](std::int32_t j, const float* vr) {
+    __m256 vv[U];
+    SOVRA_UNROLL
+    for (int u = 0; u < U; ++u) vv[u] = _mm256_loadu_ps(vr + d0 + 8 * u);
+    SOVRA_UNROLL
+    for (int h = 0; h < H; ++h) {
+      const __m256 a = _mm256_broadcast_ss(scratch + static_cast<std::int64_t>(j) * kLanes + h0 + h);
+      SOVRA_UNROLL
+      for (int u = 0; u < U; ++u) acc[h][u] = _mm256_fmadd_ps(a, vv[u], acc[h][u]);
+    }
+  });
+  SOVRA_UNROLL
+  for (int h = 0; h < H; ++h) {
+    SOVRA_UNROLL
+    for (int u = 0; u < U; ++u) _mm256_storeu_ps(out + (h0 + h) * out_stride + d0 + 8 * u, acc[h][u]);
+  }
+}
+
+template <int H>
+void weighted(const float* scratch, int h0, const PagedRows& v, std::int32_t n_kv, std::int32_t head_dim, float* out,
+              std::int64_t out_stride) {
+  std::int32_t d0 = 0;
+  for (; d0 + 32 <= head_dim; d0 += 32) weighted_rows<H, 4>(scratch, h0, v, n_kv, d0, out, out_stride);
+  for (; d0 < head_dim; d0 += 8) weighted_rows<H, 1>(scratch, h0, v, n_kv, d0, out, out_stride);
+}
+
+using ScoresFn = void (*)(const float*, std::int64_t, const PagedRows&, std::int32_t, std::int32_t, float, float*);
+constexpr ScoresFn kScores[kLanes] = {scores<1>, scores<2>, scores<3>, scores<4>,
+                                      scores<5>, scores<6>, scores<7>, scores<8>};
+
+}  // namespace
+
+// Heads are taken eight at a time, one per lane: the scores of position j for all eight come from one pass over
+// k_j and land in one vector, the softmax runs on eight columns at once, and the weighted sum of V rows serves
+// two heads per pass over v_j (output kept in registers 32 floats at a time).
+void attend_group(const float* q, std::int64_t q_stride, std::int32_t n_q, const PagedRows& k, const PagedRows& v,
+                  std::int32_t n_kv, std::int32_t head_dim, float scale, float* scratch, float* out,
+                  std::int64_t out_stride) {
+  for (std::int32_t g = 0; g < n_q; g += kLanes) {
+    const int hc = n_q - g < kLanes ? n_q - g : kLanes;
+    kScores[hc - 1](q + g * q_stride, q_stride, k, n_kv, head_dim, scale, scratch);
+    softmax_lanes(scratch, n_kv);
+    float* o = out + g * out_stride;
+    int h = 0;
+    for (; h + 2 <= hc; h += 2) weighted<2>(scratch, h, v, n_kv, head_dim, o, out_stride);
+    if (h < hc) weighted<1>(scratch, h, v, n_kv, head_dim, o, out_stride);
   }
 }
 

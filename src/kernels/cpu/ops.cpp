@@ -11,24 +11,32 @@
 namespace sovra::kernels {
 
 void rms_norm(const float* x, const float* w, float* y, std::int64_t n, float eps) {
-  double sum = 0.0;  // double: the reference models are checked to 1e-3 over many layers
-  for (std::int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]) * x[i];
+  // double: the reference models are checked to 1e-3 over many layers. Four partial sums break the chain of
+  // dependent additions (the order only moves the double sum in its last bits).
+  double part[4] = {0.0, 0.0, 0.0, 0.0};
+  std::int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    for (int j = 0; j < 4; ++j) part[j] += static_cast<double>(x[i + j]) * x[i + j];
+  }
+  for (; i < n; ++i) part[0] += static_cast<double>(x[i]) * x[i];
+  const double sum = (part[0] + part[1]) + (part[2] + part[3]);
   const float scale = static_cast<float>(1.0 / std::sqrt(sum / static_cast<double>(n) + eps));
-  for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] * scale * w[i];
+  for (i = 0; i < n; ++i) y[i] = x[i] * scale * w[i];
 }
 
-void rope(float* x, std::int32_t n_heads, std::int32_t pos, const RopeParams& p) {
-  const std::int32_t half = p.n_rot / 2;
-  // theta_i = pos * base^(-2i/n_rot), per pair i; computed once for all heads.
-  float cos_t[512];
-  float sin_t[512];
-  for (std::int32_t i = 0; i < half && i < 512; ++i) {
+void rope_angles(std::int32_t pos, const RopeParams& p, float* cos_t, float* sin_t) {
+  // theta_i = pos * base^(-2i/n_rot), per pair i.
+  for (std::int32_t i = 0; i < p.n_rot / 2; ++i) {
     double theta = static_cast<double>(pos) * p.freq_scale *
                    std::pow(static_cast<double>(p.freq_base), -2.0 * i / static_cast<double>(p.n_rot));
     if (p.freq_factors != nullptr) theta /= p.freq_factors[i];
     cos_t[i] = static_cast<float>(std::cos(theta));
     sin_t[i] = static_cast<float>(std::sin(theta));
   }
+}
+
+void rope_rotate(float* x, std::int32_t n_heads, const float* cos_t, const float* sin_t, const RopeParams& p) {
+  const std::int32_t half = p.n_rot / 2;
   for (std::int32_t h = 0; h < n_heads; ++h) {
     float* v = x + static_cast<std::int64_t>(h) * p.head_dim;
     for (std::int32_t i = 0; i < half; ++i) {
@@ -40,6 +48,13 @@ void rope(float* x, std::int32_t n_heads, std::int32_t pos, const RopeParams& p)
       v[b] = x0 * sin_t[i] + x1 * cos_t[i];
     }
   }
+}
+
+void rope(float* x, std::int32_t n_heads, std::int32_t pos, const RopeParams& p) {
+  float cos_t[kMaxRopePairs];
+  float sin_t[kMaxRopePairs];
+  rope_angles(pos, p, cos_t, sin_t);
+  rope_rotate(x, n_heads, cos_t, sin_t, p);
 }
 
 void softmax(float* x, std::int64_t n) {
@@ -55,6 +70,12 @@ void softmax(float* x, std::int64_t n) {
 }
 
 void swiglu(float* gate, const float* up, std::int64_t n) {
+#if SOVRA_KERNELS_AVX2
+  if (simd_active()) {
+    avx2::swiglu(gate, up, n);
+    return;
+  }
+#endif
   for (std::int64_t i = 0; i < n; ++i) {
     const float g = gate[i];
     gate[i] = g / (1.0f + std::exp(-g)) * up[i];
@@ -81,6 +102,43 @@ void attend_one(const float* q, const float* k, const float* v, std::int64_t kv_
     const float* vt = v + t * kv_stride;
     const float a = scratch[t];
     for (std::int32_t d = 0; d < head_dim; ++d) out[d] += a * vt[d];
+  }
+}
+
+}  // namespace sovra::kernels
+
+namespace sovra::kernels {
+
+// Reference: attend_one's arithmetic per head, rows looked up through the block table.
+void attend_group(const float* q, std::int64_t q_stride, std::int32_t n_q, const PagedRows& k, const PagedRows& v,
+                  std::int32_t n_kv, std::int32_t head_dim, float scale, float* scratch, float* out,
+                  std::int64_t out_stride) {
+#if SOVRA_KERNELS_AVX2
+  if (simd_active() && head_dim % 8 == 0) {
+    avx2::attend_group(q, q_stride, n_q, k, v, n_kv, head_dim, scale, scratch, out, out_stride);
+    return;
+  }
+#endif
+  auto row = [](const PagedRows& r, std::int32_t j) {
+    return r.base + static_cast<std::int64_t>(r.block_table[j / r.block_size]) * r.block_stride +
+           static_cast<std::int64_t>(j % r.block_size) * r.row_stride;
+  };
+  for (std::int32_t h = 0; h < n_q; ++h) {
+    const float* qh = q + h * q_stride;
+    for (std::int32_t j = 0; j < n_kv; ++j) {
+      const float* kt = row(k, j);
+      float dot = 0.0f;
+      for (std::int32_t d = 0; d < head_dim; ++d) dot += qh[d] * kt[d];
+      scratch[j] = dot * scale;
+    }
+    softmax(scratch, n_kv);
+    float* o = out + h * out_stride;
+    std::fill(o, o + head_dim, 0.0f);
+    for (std::int32_t j = 0; j < n_kv; ++j) {
+      const float* vt = row(v, j);
+      const float a = scratch[j];
+      for (std::int32_t d = 0; d < head_dim; ++d) o[d] += a * vt[d];
+    }
   }
 }
 

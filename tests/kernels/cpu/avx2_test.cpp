@@ -149,6 +149,133 @@ TEST_F(KernelAvx2, AttendOneMatchesReference) {
   }
 }
 
+// The vectorised SwiGLU against std::exp, over lengths with and without a tail and gates far into both
+// saturated ends (where exp is clamped).
+TEST_F(KernelAvx2, SwigluMatchesReference) {
+  std::mt19937 rng(23);
+  for (std::int64_t n : {1, 7, 8, 9, 100, 5632}) {
+    std::vector<float> gate = random_floats(rng, n, 4.0f);
+    if (n > 8) {
+      gate[0] = 95.0f;
+      gate[1] = -95.0f;
+      gate[2] = 0.0f;
+    }
+    const std::vector<float> up = random_floats(rng, n);
+    std::vector<float> want = gate;
+    std::vector<float> got = gate;
+    got.push_back(-3.0f);
+    force_reference(true);
+    swiglu(want.data(), up.data(), n);
+    force_reference(false);
+    swiglu(got.data(), up.data(), n);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const float w = want[static_cast<std::size_t>(i)];
+      ASSERT_NEAR(got[static_cast<std::size_t>(i)], w, 1e-6f * std::fabs(w) + 1e-30f) << "n=" << n << " i=" << i;
+    }
+    EXPECT_EQ(got.back(), -3.0f) << "wrote past n";
+  }
+}
+
+// A paged cache of n_blocks blocks holding `kv_heads` heads per row, filled with random values, and a block table
+// that scatters a sequence's positions over it (in reverse, block 0 unused).
+struct RandomPagedCache {
+  std::vector<float> k, v;
+  std::vector<std::int32_t> table;
+  std::int32_t block_size;
+  std::int64_t row_stride;
+  PagedRows rows(const std::vector<float>& data, std::int32_t head, std::int32_t head_dim) const {
+    return {.base = data.data() + static_cast<std::int64_t>(head) * head_dim,
+            .block_table = table.data(),
+            .block_size = block_size,
+            .block_stride = block_size * row_stride,
+            .row_stride = row_stride};
+  }
+};
+
+RandomPagedCache random_paged_cache(std::mt19937& rng, std::int32_t n_kv, std::int32_t block_size,
+                                    std::int32_t kv_heads, std::int32_t head_dim) {
+  RandomPagedCache c{.k = {}, .v = {}, .table = {}, .block_size = block_size, .row_stride = kv_heads * head_dim};
+  const std::int32_t blocks = (n_kv + block_size - 1) / block_size + 1;
+  for (std::int32_t b = 0; b < blocks - 1; ++b) c.table.push_back(blocks - 1 - b);
+  c.k = random_floats(rng, blocks * block_size * c.row_stride);
+  c.v = random_floats(rng, blocks * block_size * c.row_stride);
+  return c;
+}
+
+// The reference group attention is attend_one's arithmetic, head by head, whatever the paging.
+TEST_F(KernelAvx2, AttendGroupReferenceIsAttendOneOverPagedRows) {
+  std::mt19937 rng(17);
+  constexpr std::int32_t kHeadDim = 12;
+  constexpr std::int32_t kNkv = 23;
+  const RandomPagedCache c = random_paged_cache(rng, kNkv, 4, 2, kHeadDim);
+  const std::vector<float> q = random_floats(rng, 3 * kHeadDim);
+  // The same rows, contiguous.
+  std::vector<float> k, v;
+  for (std::int32_t j = 0; j < kNkv; ++j) {
+    const std::int64_t at = (static_cast<std::int64_t>(c.table[static_cast<std::size_t>(j / 4)]) * 4 + j % 4) * c.row_stride + kHeadDim;
+    k.insert(k.end(), c.k.begin() + at, c.k.begin() + at + kHeadDim);
+    v.insert(v.end(), c.v.begin() + at, c.v.begin() + at + kHeadDim);
+  }
+  const float scale = 0.3f;
+  std::vector<float> scratch(static_cast<std::size_t>(kAttendGroupHeads * kNkv));
+  std::vector<float> got(static_cast<std::size_t>(3 * kHeadDim));
+  force_reference(true);
+  attend_group(q.data(), kHeadDim, 3, c.rows(c.k, 1, kHeadDim), c.rows(c.v, 1, kHeadDim), kNkv, kHeadDim, scale,
+               scratch.data(), got.data(), kHeadDim);
+  for (std::int32_t h = 0; h < 3; ++h) {
+    std::vector<float> want(kHeadDim);
+    attend_one(q.data() + h * kHeadDim, k.data(), v.data(), kHeadDim, kNkv, kHeadDim, scale, scratch.data(), want.data());
+    for (std::int32_t d = 0; d < kHeadDim; ++d) EXPECT_EQ(got[static_cast<std::size_t>(h * kHeadDim + d)], want[static_cast<std::size_t>(d)]);
+  }
+  force_reference(false);
+}
+
+// The vectorised group attention against the reference: group sizes below, at and above the 8 heads of one pass,
+// head sizes with and without a 32-float tail, blocks of one row up to longer than the sequence.
+TEST_F(KernelAvx2, AttendGroupMatchesReference) {
+  std::mt19937 rng(19);
+  for (std::int32_t head_dim : {8, 16, 40, 64, 128}) {
+    for (std::int32_t n_q : {1, 2, 3, 7, 8, 9, 16}) {
+      for (std::int32_t n_kv : {1, 37, 150}) {
+        for (std::int32_t block_size : {1, 16, 64}) {
+          const RandomPagedCache c = random_paged_cache(rng, n_kv, block_size, 2, head_dim);
+          const std::int64_t q_stride = head_dim + 8;  // heads need not be adjacent
+          const std::vector<float> q = random_floats(rng, n_q * q_stride);
+          const float scale = 2.0f / std::sqrt(static_cast<float>(head_dim));  // sharper than 1/sqrt: peaked softmax
+          std::vector<float> scratch(static_cast<std::size_t>(kAttendGroupHeads * n_kv));
+          const std::size_t out_size = static_cast<std::size_t>(n_q * q_stride);
+          std::vector<float> want(out_size, -3.0f);
+          std::vector<float> got(out_size, -3.0f);
+          force_reference(true);
+          attend_group(q.data(), q_stride, n_q, c.rows(c.k, 1, head_dim), c.rows(c.v, 1, head_dim), n_kv, head_dim,
+                       scale, scratch.data(), want.data(), q_stride);
+          force_reference(false);
+          attend_group(q.data(), q_stride, n_q, c.rows(c.k, 1, head_dim), c.rows(c.v, 1, head_dim), n_kv, head_dim,
+                       scale, scratch.data(), got.data(), q_stride);
+          for (std::size_t i = 0; i < out_size; ++i) {
+            if (static_cast<std::int64_t>(i) % q_stride >= head_dim) {
+              ASSERT_EQ(got[i], -3.0f) << "wrote between heads";
+              continue;
+            }
+            // Outputs are convex combinations of V entries (|v| < ~5): summation order and exp rounding (2e-7
+            // relative) move them by far less than 2e-5.
+            ASSERT_NEAR(got[i], want[i], 2e-5) << "head_dim=" << head_dim << " n_q=" << n_q << " n_kv=" << n_kv
+                                               << " block_size=" << block_size << " at " << i;
+          }
+          // One head alone gives bit for bit what it gives among others.
+          std::vector<float> alone(static_cast<std::size_t>(head_dim));
+          const std::int32_t h = n_q - 1;
+          attend_group(q.data() + h * q_stride, q_stride, 1, c.rows(c.k, 1, head_dim), c.rows(c.v, 1, head_dim), n_kv,
+                       head_dim, scale, scratch.data(), alone.data(), head_dim);
+          for (std::int32_t d = 0; d < head_dim; ++d) {
+            ASSERT_EQ(alone[static_cast<std::size_t>(d)], got[static_cast<std::size_t>(h * q_stride + d)]);
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST_F(KernelAvx2, ForceReferenceSwitchesTheTable) {
   force_reference(true);
   EXPECT_FALSE(simd_active());
