@@ -1,5 +1,6 @@
 #include "routing/upstream_backend.hpp"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -32,6 +33,13 @@ struct UpstreamBackend::Call {
   std::int64_t completion_bytes = 0;
   std::optional<Error> error;  // a protocol failure found while relaying
   bool finished = false;
+
+  // TextCompletionRequest::prompt_logprobs: the upstream is asked to echo (its echo carries the prompt tokens'
+  // logprobs); per choice, the echoed bytes still to cut from its text and to cover with prompt tokens, and the
+  // prompt tokens gathered so far (handed over as the choice's prompt_logprobs once the whole prompt is covered).
+  std::vector<std::size_t> echo_text_left;
+  std::vector<std::size_t> echo_tokens_left;
+  std::vector<std::vector<api::TokenLogprob>> echo_tokens;
 };
 
 namespace {
@@ -42,6 +50,34 @@ constexpr std::size_t kMaxJsonBody = 64 * 1024 * 1024;
 const Logger& log() {
   static const Logger l("routing");
   return l;
+}
+
+// Cuts the upstream's echo of the prompt from a text delta and moves the echo's tokens into prompt_logprobs (the
+// handler echoes the prompt itself). False when nothing of the delta is left to deliver.
+bool take_echo(UpstreamBackend::Call& c, api::TextDelta& d) {
+  const auto i = static_cast<std::size_t>(d.index);
+  if (i >= c.echo_text_left.size() || (c.echo_text_left[i] == 0 && c.echo_tokens_left[i] == 0)) return true;
+  const std::size_t cut = std::min(c.echo_text_left[i], d.text.size());
+  d.text.erase(0, cut);
+  c.echo_text_left[i] -= cut;
+  if (d.logprobs) {
+    auto& tokens = *d.logprobs;
+    std::size_t moved = 0;
+    while (moved < tokens.size() && c.echo_tokens_left[i] > 0) {
+      api::TokenLogprob t = std::move(tokens[moved++]);
+      t.first_prompt_token = c.echo_tokens[i].empty();
+      if (t.first_prompt_token) t.top.clear();
+      c.echo_tokens_left[i] -= std::min(c.echo_tokens_left[i], t.token.size());
+      c.echo_tokens[i].push_back(std::move(t));
+    }
+    tokens.erase(tokens.begin(), tokens.begin() + static_cast<std::ptrdiff_t>(moved));
+    if (tokens.empty() && d.text.empty()) d.logprobs.reset();
+  }
+  if (c.echo_tokens_left[i] == 0 && !c.echo_tokens[i].empty()) {
+    d.prompt_logprobs = std::move(c.echo_tokens[i]);
+    c.echo_tokens[i].clear();
+  }
+  return !d.text.empty() || d.logprobs || d.prompt_logprobs || d.finish_reason;
 }
 
 // Delivers one chunk's JSON to the call's sink. Returns an error for a chunk the upstream got wrong.
@@ -62,6 +98,7 @@ Status relay_chunk(UpstreamBackend::Call& c, std::string_view data) {
   SOVRA_TRY(auto chunk, decode_text_chunk(data));
   if (chunk.usage) c.usage = chunk.usage;
   for (auto& d : chunk.deltas) {
+    if (!take_echo(c, d)) continue;
     c.completion_bytes += static_cast<std::int64_t>(d.text.size());
     api::TextEvent e;
     e.delta = std::move(d);
@@ -114,6 +151,18 @@ Result<CallId> UpstreamBackend::start_text(api::TextCompletionRequest request, a
     else bytes += static_cast<std::int64_t>(std::get<std::vector<std::int32_t>>(p).size());
   }
   call->prompt_estimate = bytes;
+  if (request.prompt_logprobs) {  // asked of the upstream as OpenAI's API has it: echo with logprobs
+    const std::size_t per_prompt = static_cast<std::size_t>(std::max(1, request.params.n));
+    for (const auto& p : request.prompts) {
+      const auto* t = std::get_if<std::string>(&p);
+      for (std::size_t k = 0; k < per_prompt; ++k) {
+        call->echo_text_left.push_back(t != nullptr ? t->size() : 0);
+        call->echo_tokens_left.push_back(t != nullptr ? t->size() : 0);
+      }
+    }
+    call->echo_tokens.resize(call->echo_text_left.size());
+    request.echo = true;
+  }
   call->request.path = "/completions";
   call->request.body = encode_text_request(request, options_.upstream_model);
   return begin(std::move(call));

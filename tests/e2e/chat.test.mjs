@@ -265,7 +265,7 @@ e2e('aborting mid-stream cancels the generation; the server keeps serving', asyn
 
 e2e('aborting a non-streamed request cancels the generation', async () => {
   const metricLine = async (reason) => {
-    const text = await (await fetch(`${server.baseURL.replace(/\/v1$/, '')}/metrics`)).text();
+    const text = await (await fetch(`${server.engineURL}/metrics`)).text();  // the engine's, also behind a gateway
     let total = 0;
     for (const line of text.split('\n')) {
       if (line.startsWith('sovra_engine_requests_finished_total{') && line.includes(`reason="${reason}"`)) {

@@ -44,6 +44,8 @@ async function startProcess(command, args, env = {}) {
   const apiKey = existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : 'sk-no-auth';
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
+    // Where the engine runs (its /metrics): this process, or the worker behind a gateway.
+    engineURL: `http://127.0.0.1:${port}`,
     apiKey,
     log: () => stderr,
     async stop() {
@@ -73,6 +75,7 @@ async function startBehindGateway(args) {
   const gateway = await startProcess('gateway', [], { SOVRA_CONFIG: configFile });
   return {
     ...gateway,
+    engineURL: worker.engineURL,
     log: () => `${gateway.log()}\n--- worker ---\n${worker.log()}`,
     async stop() {
       await gateway.stop();

@@ -5,7 +5,7 @@
 #include <random>
 #include <string>
 
-#include "support/server_process.hpp"  // eventually()
+#include "support/eventually.hpp"
 
 namespace sovra::test {
 

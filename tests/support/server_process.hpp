@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "support/eventually.hpp"
+
 namespace sovra::test {
 
 class ServerProcess {
@@ -57,18 +59,5 @@ class ServerProcess {
 int run_sovra(const std::vector<std::string>& args, std::string* out, std::string* err,
               const std::vector<std::string>& extra_env = {});
 
-// Polls `pred` until it holds or `timeout` passes: the way tests wait for conditions (never a bare sleep).
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    struct timespec ts {
-      0, 5'000'000
-    };
-    nanosleep(&ts, nullptr);
-  }
-  return pred();
-}
 
 }  // namespace sovra::test

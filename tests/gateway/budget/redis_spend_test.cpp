@@ -16,6 +16,7 @@
 
 #include "api/openai/error.hpp"
 #include "gateway/budget/budget_hook.hpp"
+#include "integration/own_redis.hpp"
 #include "support/eventually.hpp"
 
 namespace sovra::gateway::budget {
@@ -101,7 +102,8 @@ class RedisSpendTest : public ::testing::Test {
     return out;
   }
 
-  // Closes every client connection but the one sending this (as a Redis restart or a network cut would).
+  // Closes every client connection but the one sending this (as a Redis restart or a network cut would). Only on a
+  // Redis of the test's own (use_own_redis): the shared one serves other tests running in parallel.
   void kill_clients() {
     redisContext* c = redisConnect(address_.host.c_str(), address_.port);
     ASSERT_TRUE(c != nullptr && c->err == 0);
@@ -237,6 +239,12 @@ TEST_F(RedisSpendTest, TwoReplicasUnderConcurrencyAdmitExactlyWhatFits) {
 }
 
 TEST_F(RedisSpendTest, ASettlementThatFailedIsSentAgainOnceRedisAnswers) {
+  if (!test::have_redis_server()) GTEST_SKIP() << "needs redis-server on PATH for a Redis of its own";
+  test::OwnRedis own;
+  ASSERT_TRUE(own.start());
+  auto a = rate_limit::parse_redis_url(own.url());
+  ASSERT_TRUE(a) << a.error().message;
+  address_ = *a;
   auto s = make(3'600'000, /*connections=*/1);  // one connection, open (connections are made on first use)
   const std::vector<SpendTracker::Limit> limits{limit("", 1000)};
   ASSERT_TRUE(reserve(*s, limits, 400, "c1")->admitted);
