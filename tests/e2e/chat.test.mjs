@@ -43,10 +43,15 @@ function e2e(name, fn) {
   });
 }
 
-async function metric(name) {
-  const text = await (await fetch(server.baseURL.replace(/\/v1$/, '/metrics'))).text();
-  const line = text.split('\n').find((l) => l.startsWith(name));
-  return line ? Number(line.split(' ').pop()) : 0;
+// The sum of `name`'s series on the server the SDK talks to, or (engine = true) where the engine runs (the worker
+// behind a gateway).
+async function metric(name, engine = false) {
+  const text = await (await fetch(engine ? `${server.engineURL}/metrics` : server.baseURL.replace(/\/v1$/, '/metrics'))).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.split(' ').pop());
+  }
+  return total;
 }
 
 e2e('chat.completions.create: plain, with usage and headers', async () => {
@@ -275,13 +280,15 @@ e2e('aborting a non-streamed request cancels the generation', async () => {
     return total;
   };
   const before = await metricLine('cancelled');
+  const runningBefore = await metric('sovra_engine_running_sequences', true);
   const controller = new AbortController();
   // No max_tokens: each of the 4 choices may run to the context's end, hundreds of engine steps.
   const pending = client.chat.completions.create({ model, messages, n: 4 }, { signal: controller.signal });
   const rejected = assert.rejects(pending, (err) => err instanceof OpenAI.APIUserAbortError || err.name === 'AbortError');
-  // Abort once the server is generating (the /metrics request itself is one of the requests in flight).
+  // Abort once the engine runs all 4 choices (behind a gateway the upstream call starts after the gateway's own
+  // admission, so the client's request being in flight is not enough).
   let deadline = Date.now() + 10000;
-  while ((await metric('sovra_http_in_flight_requests')) < 2 && Date.now() < deadline);
+  while ((await metric('sovra_engine_running_sequences', true)) < runningBefore + 4 && Date.now() < deadline);
   controller.abort();
   await rejected;
   deadline = Date.now() + 10000;
