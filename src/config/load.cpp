@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/json_escape.hpp"
 #include "common/logging.hpp"
 #include "config/routing_yaml.hpp"
 #include "config/schema.hpp"
@@ -41,12 +42,22 @@ Result<bool> parse_bool(std::string_view t) {
 }
 
 // Sets one scalar field from text; `origin` says where the text came from.
+// Settings are text: valid UTF-8 without control characters (they are printed back as YAML and logged).
+Status check_text(std::string_view text) {
+  if (!is_valid_utf8(text)) return Error::invalid("must be valid UTF-8");
+  for (unsigned char ch : text) {
+    if (ch < 0x20 || ch == 0x7f) return Error::invalid("must not contain control characters");
+  }
+  return {};
+}
+
 Status set_field(Config& c, const schema::Field& f, const std::string& text, const std::string& origin) {
   auto wrap = [&](const Error& e) { return Error::invalid(origin + ": '" + f.path + "': " + e.message, f.path); };
   return std::visit(
       [&](auto* p) -> Status {
         using T = std::remove_pointer_t<decltype(p)>;
         if constexpr (std::is_same_v<T, std::string>) {
+          if (auto st = check_text(text); !st) return wrap(st.error());
           *p = text;
         } else if constexpr (std::is_same_v<T, bool>) {
           auto v = parse_bool(text);
@@ -75,6 +86,9 @@ Status apply_models_yaml(Config& c, const YAML::Node& node, const std::string& o
       const auto key = kv.first.as<std::string>();
       if (!kv.second.IsScalar())
         return Error::invalid(where(origin, kv.second) + ": 'models." + key + "' must be a string", "models");
+      if (auto st = check_text(kv.second.Scalar()); !st) {
+        return Error::invalid(where(origin, kv.second) + ": 'models." + key + "' " + st.error().message, "models");
+      }
       if (key == "name")
         m.name = kv.second.Scalar();
       else if (key == "path")
@@ -147,6 +161,9 @@ Result<ModelSpec> parse_model_spec(const std::string& text) {
 }
 
 Status apply_yaml(Config& base, const std::string& yaml_text, const std::string& origin) {
+  // YAML is Unicode text; a NUL would cut values short where they are handed on as C strings.
+  if (!is_valid_utf8(yaml_text)) return Error::invalid(origin + ": the configuration is not valid UTF-8");
+  if (yaml_text.find('\0') != std::string::npos) return Error::invalid(origin + ": the configuration contains a NUL byte");
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);

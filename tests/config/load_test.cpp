@@ -70,6 +70,25 @@ TEST(ConfigLoad, WrongTypeNamesKeyAndLine) {
   EXPECT_NE(m.error().message.find("must be a map"), std::string::npos);
 }
 
+TEST(ConfigLoad, TextMustBeUtf8WithoutControlCharacters) {
+  // Found by fuzz_config: a listen value with a stray byte and a NUL was accepted and printed as YAML that did not
+  // load back.
+  auto bad_utf8 = from_yaml(std::string("server:\n  listen: 1ser\x83") + "27:r\n");
+  ASSERT_FALSE(bad_utf8);
+  EXPECT_NE(bad_utf8.error().message.find("UTF-8"), std::string::npos) << bad_utf8.error().message;
+  auto nul = from_yaml(std::string("server:\n  listen: 127.0.0.1:80\0", 31));
+  ASSERT_FALSE(nul);
+  EXPECT_NE(nul.error().message.find("NUL"), std::string::npos) << nul.error().message;
+  // A control character written as a YAML escape reaches the value: refused with the setting's name.
+  auto ctl = from_yaml("server:\n  listen: \"127.0.0.1:\\x0180\"\n");
+  ASSERT_FALSE(ctl);
+  EXPECT_NE(ctl.error().message.find("server.listen"), std::string::npos) << ctl.error().message;
+  EXPECT_NE(ctl.error().message.find("control characters"), std::string::npos) << ctl.error().message;
+  auto model = from_yaml("models:\n  - name: m\n    path: \"a\\tb.gguf\"\n");
+  ASSERT_FALSE(model);
+  EXPECT_NE(model.error().message.find("models.path"), std::string::npos) << model.error().message;
+}
+
 TEST(ConfigLoad, InvalidYamlIsAnErrorWithLine) {
   auto c = from_yaml("server:\n  listen: [unclosed\n");
   ASSERT_FALSE(c);
