@@ -4,10 +4,13 @@
 
 namespace sovra::http {
 
+// ASCII only, as HTTP field names and schemes are (std::tolower is a locale call per character: header lookups run
+// on every request).
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
+  const auto lower = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c | 0x20) : c; };
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (lower(static_cast<unsigned char>(a[i])) != lower(static_cast<unsigned char>(b[i]))) return false;
   }
   return true;
 }

@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <chrono>
+#include <ctime>
 #include <stdexcept>
 #include <vector>
 
@@ -38,6 +39,12 @@ std::string new_id(std::string_view prefix) {
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+std::int64_t now_seconds_coarse() {
+  struct timespec ts {};
+  if (::clock_gettime(CLOCK_REALTIME_COARSE, &ts) == 0) return static_cast<std::int64_t>(ts.tv_sec);
+  return now_seconds();
 }
 
 }  // namespace sovra::platform

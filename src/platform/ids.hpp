@@ -10,5 +10,8 @@ namespace sovra::platform {
 std::string random_hex(std::size_t bytes);  // from OpenSSL's CSPRNG
 std::string new_id(std::string_view prefix);  // prefix "" gives a bare id (used for key ids)
 std::int64_t now_seconds();
+// The same from the kernel's coarse clock (a few ms behind at most; no precise clock read): for hot paths where whole
+// seconds are compared with a margin anyway, such as key expiry at authentication.
+std::int64_t now_seconds_coarse();
 
 }  // namespace sovra::platform

@@ -85,7 +85,7 @@ http::Filter make_auth_filter(AuthFilterOptions options) {
     if (key.empty() && o.allow_anonymous) return std::nullopt;
     // Anthropic clients (and Anthropic-only routes) get errors in Anthropic's shape.
     const auto anthropic = [&] { return api::anthropic::wants_anthropic_errors(req, route.pattern); };
-    auto result = o.keys->authenticate(key, platform::now_seconds());
+    auto result = o.keys->authenticate(key, platform::now_seconds_coarse());
     if (!result.principal) {
       const bool missing = result.failure == platform::AuthFailure::kMissing;
       count_auth_failure(missing ? AuthFailureReason::kMissing : AuthFailureReason::kInvalid);
