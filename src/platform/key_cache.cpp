@@ -1,5 +1,8 @@
 #include "platform/key_cache.hpp"
 
+#include <openssl/crypto.h>
+
+#include <array>
 #include <mutex>
 
 #include "common/logging.hpp"
@@ -13,6 +16,18 @@ const Logger& log() {
   return l;
 }
 
+// Keys this thread verified lately. `owner` tells caches apart (tests run several); a destroyed cache supersedes
+// all its entries, so a new cache at the same address never matches an old slot.
+struct MemoSlot {
+  const void* owner = nullptr;
+  std::string key;
+  std::shared_ptr<void> entry;  // KeyCache::Entry
+  bool via_prev = false;
+};
+constexpr std::size_t kMemoSlots = 4;
+thread_local std::array<MemoSlot, kMemoSlots> t_memo;
+thread_local std::size_t t_memo_next = 0;
+
 }  // namespace
 
 KeyCache::KeyCache(store::Store& store) : store_(store) {
@@ -23,6 +38,38 @@ KeyCache::KeyCache(store::Store& store) : store_(store) {
   r.hash = g.stored.hash;
   r.revoked_at = 1;
   dummy_ = make_entry(r);
+}
+
+KeyCache::~KeyCache() {
+  std::unique_lock lock(mu_);
+  for (auto& [id, e] : keys_) e->superseded.store(true, std::memory_order_release);
+}
+
+std::shared_ptr<KeyCache::Entry> KeyCache::remembered(std::string_view presented, bool& via_prev) const {
+  for (const MemoSlot& m : t_memo) {
+    if (m.owner != this || m.key.size() != presented.size()) continue;
+    if (CRYPTO_memcmp(m.key.data(), presented.data(), presented.size()) != 0) continue;
+    auto entry = std::static_pointer_cast<Entry>(m.entry);
+    if (entry->superseded.load(std::memory_order_acquire)) return nullptr;
+    via_prev = m.via_prev;
+    return entry;
+  }
+  return nullptr;
+}
+
+void KeyCache::remember(std::string_view presented, std::shared_ptr<Entry> entry, bool via_prev) const {
+  for (MemoSlot& m : t_memo) {  // the same key again (its entry was superseded): refresh that slot
+    if (m.owner == this && m.key == presented) {
+      m.entry = std::move(entry);
+      m.via_prev = via_prev;
+      return;
+    }
+  }
+  MemoSlot& m = t_memo[t_memo_next++ % kMemoSlots];
+  m.owner = this;
+  m.key.assign(presented);
+  m.entry = std::move(entry);
+  m.via_prev = via_prev;
 }
 
 std::shared_ptr<KeyCache::Entry> KeyCache::make_entry(const store::ApiKeyRecord& r) {
@@ -72,6 +119,7 @@ Status KeyCache::reload_all() {
   }
   std::unique_lock lock(mu_);
   keys_.swap(fresh);
+  for (auto& [id, e] : fresh) e->superseded.store(true, std::memory_order_release);  // the previous entries
   return {};
 }
 
@@ -81,13 +129,18 @@ Status KeyCache::reload_key(const std::string& key_id) {
   if (!r) {
     if (r.error().code != ErrorCode::kNotFound) return r.error();
     std::unique_lock lock(mu_);
-    keys_.erase(key_id);
+    if (auto it = keys_.find(key_id); it != keys_.end()) {
+      it->second->superseded.store(true, std::memory_order_release);
+      keys_.erase(it);
+    }
     return {};
   }
   auto e = make_entry(*r);
   std::unique_lock lock(mu_);
   carry_last_used(*e, key_id);
-  keys_[key_id] = std::move(e);
+  auto& slot = keys_[key_id];
+  if (slot) slot->superseded.store(true, std::memory_order_release);
+  slot = std::move(e);
   return {};
 }
 
@@ -101,17 +154,24 @@ Status KeyCache::follow_store_changes() {
 
 AuthResult KeyCache::authenticate(std::string_view presented, store::Timestamp now) const {
   if (presented.empty()) return {nullptr, AuthFailure::kMissing};
-  const auto parts = parse_key(presented);
-  if (!parts) return {nullptr, AuthFailure::kMalformed};
-  std::shared_ptr<Entry> entry;
-  {
-    std::shared_lock lock(mu_);
-    auto it = keys_.find(parts->id);
-    entry = it != keys_.end() ? it->second : dummy_;
-  }
-  bool ok = digest_equal(digest(entry->salt, parts->secret), entry->hash);
-  if (!ok && entry->has_prev && now < entry->prev_valid_until) {
-    ok = digest_equal(digest(entry->prev_salt, parts->secret), entry->prev_hash);
+  bool via_prev = false;
+  std::shared_ptr<Entry> entry = remembered(presented, via_prev);
+  bool ok = false;
+  if (entry != nullptr) {
+    ok = !via_prev || now < entry->prev_valid_until;
+  } else {
+    const auto parts = parse_key(presented);
+    if (!parts) return {nullptr, AuthFailure::kMalformed};
+    {
+      std::shared_lock lock(mu_);
+      auto it = keys_.find(parts->id);
+      entry = it != keys_.end() ? it->second : dummy_;
+    }
+    ok = digest_equal(digest(entry->salt, parts->secret), entry->hash);
+    if (!ok && entry->has_prev && now < entry->prev_valid_until) {
+      ok = via_prev = digest_equal(digest(entry->prev_salt, parts->secret), entry->prev_hash);
+    }
+    if (ok && entry != dummy_) remember(presented, entry, via_prev);
   }
   if (!ok || entry->revoked_at != 0 || (entry->expires_at != 0 && now >= entry->expires_at)) {
     return {nullptr, AuthFailure::kInvalid};

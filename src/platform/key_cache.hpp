@@ -33,6 +33,9 @@ struct AuthResult {
 class KeyCache {
  public:
   explicit KeyCache(store::Store& store);
+  ~KeyCache();
+  KeyCache(const KeyCache&) = delete;
+  KeyCache& operator=(const KeyCache&) = delete;
 
   // Loads every key (blocking); call at start and whenever the store reports that anything may have changed.
   Status reload_all();
@@ -43,6 +46,9 @@ class KeyCache {
 
   // Hot path, any thread, never blocks on I/O. Unknown key ids and wrong secrets take the same path: a digest is
   // computed and compared in constant time either way. Revoked and expired keys fail after that comparison.
+  // Each thread remembers the last few keys it verified (the exact key text and the cache entry it matched):
+  // a key presented again is compared with that text in constant time instead of being hashed again, as long as
+  // the entry is current (any reload of the key supersedes it); revocation and expiry are checked either way.
   AuthResult authenticate(std::string_view presented_key, store::Timestamp now) const;
 
   // Writes last-used times that changed since the previous flush (blocking; call from a background thread).
@@ -62,6 +68,8 @@ class KeyCache {
     std::shared_ptr<const Principal> principal;
     mutable std::atomic<store::Timestamp> last_used{0};
     mutable std::atomic<store::Timestamp> flushed{0};
+    // Set when a reload replaces or removes this entry (or the cache goes): remembered verifications of it lapse.
+    std::atomic<bool> superseded{false};
   };
   struct Hash {
     using is_transparent = void;
@@ -71,6 +79,10 @@ class KeyCache {
 
   static std::shared_ptr<Entry> make_entry(const store::ApiKeyRecord& r);
   void carry_last_used(Entry& fresh, const std::string& id) const;  // caller holds mu_
+  // The entry a thread verified `presented` against before, if it is still current; `via_prev` when that was the
+  // previous secret (rotation grace).
+  std::shared_ptr<Entry> remembered(std::string_view presented, bool& via_prev) const;
+  void remember(std::string_view presented, std::shared_ptr<Entry> entry, bool via_prev) const;
 
   store::Store& store_;
   // Serialises reloads (read from the store + apply), so that a full reload that read older rows can never

@@ -107,5 +107,45 @@ TEST_F(KeyCacheTest, ReloadAllPicksUpChangesMadeElsewhere) {
   EXPECT_FALSE(cache_->authenticate(k.plaintext, now_seconds()).principal);
 }
 
+// A thread remembers keys it verified (no digest when they come again): what it remembers must never outlive a
+// change of the key, nor the cache.
+TEST_F(KeyCacheTest, ARememberedKeyIsRefusedOnceRevokedOrDeleted) {
+  const auto now = now_seconds();
+  const auto k = issue();
+  ASSERT_TRUE(cache_->authenticate(k.plaintext, now).principal);
+  ASSERT_TRUE(cache_->authenticate(k.plaintext, now).principal);  // remembered
+  ASSERT_TRUE(store_->revoke_key("org_a", k.record.id, now));
+  ASSERT_TRUE(cache_->reload_key(k.record.id));
+  EXPECT_EQ(cache_->authenticate(k.plaintext, now).failure, AuthFailure::kInvalid);
+
+  const auto d = issue();
+  ASSERT_TRUE(cache_->authenticate(d.plaintext, now).principal);
+  ASSERT_TRUE(store_->delete_key("org_a", d.record.id));
+  ASSERT_TRUE(cache_->reload_key(d.record.id));
+  EXPECT_EQ(cache_->authenticate(d.plaintext, now).failure, AuthFailure::kInvalid);
+}
+
+TEST_F(KeyCacheTest, ARememberedKeyStillExpiresAndAnotherSecretOfTheSameLengthFails) {
+  const auto now = now_seconds();
+  const auto k = issue({.expires_at = now + 100});
+  ASSERT_TRUE(cache_->authenticate(k.plaintext, now).principal);
+  std::string wrong = k.plaintext;
+  wrong.back() = wrong.back() == 'a' ? 'b' : 'a';
+  EXPECT_EQ(cache_->authenticate(wrong, now).failure, AuthFailure::kInvalid);
+  EXPECT_TRUE(cache_->authenticate(k.plaintext, now + 99).principal);
+  EXPECT_EQ(cache_->authenticate(k.plaintext, now + 100).failure, AuthFailure::kInvalid);
+}
+
+TEST_F(KeyCacheTest, NothingRememberedOutlivesItsCache) {
+  const auto k = issue();
+  ASSERT_TRUE(cache_->authenticate(k.plaintext, now_seconds()).principal);
+  ASSERT_TRUE(store_->delete_key("org_a", k.record.id));
+  // A new cache (possibly at the same address) that has not loaded the key must not accept it.
+  cache_.reset();
+  cache_ = std::make_unique<KeyCache>(*store_);
+  ASSERT_TRUE(cache_->reload_all());
+  EXPECT_EQ(cache_->authenticate(k.plaintext, now_seconds()).failure, AuthFailure::kInvalid);
+}
+
 }  // namespace
 }  // namespace sovra::platform
