@@ -18,6 +18,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
+#include <optional>
 
 #include "http/deferred.hpp"
 #include "http/http_metrics.hpp"
@@ -48,6 +50,42 @@ void wake_on_strand(const std::shared_ptr<Waiter>& w) {
   w->woken = true;
   w->timer.cancel();
 }
+
+// The wake-up callback handed to a producer (a deferred response's promise, an SSE channel), which may call or
+// destroy it on its own thread after the connection, or the whole server, is gone. The callback holds the
+// connection's executor only while this link lives (in the waiting coroutine's frame, which is destroyed before
+// the io_context's services): destroying the callback later touches no asio state.
+class WakeLink {
+ public:
+  WakeLink(asio::any_io_executor ex, std::weak_ptr<Waiter> waiter) : state_(std::make_shared<State>()) {
+    state_->ex = std::move(ex);
+    state_->waiter = std::move(waiter);
+  }
+  ~WakeLink() {
+    std::lock_guard lock(state_->mu);
+    state_->ex.reset();
+  }
+  WakeLink(const WakeLink&) = delete;
+  WakeLink& operator=(const WakeLink&) = delete;
+
+  std::function<void()> callback() const {
+    return [s = state_] {
+      std::lock_guard lock(s->mu);
+      if (!s->ex) return;
+      asio::post(*s->ex, [weak = s->waiter] {
+        if (auto w = weak.lock()) wake_on_strand(w);
+      });
+    };
+  }
+
+ private:
+  struct State {
+    std::mutex mu;
+    std::optional<asio::any_io_executor> ex;
+    std::weak_ptr<Waiter> waiter;
+  };
+  std::shared_ptr<State> state_;
+};
 
 // Watches the socket for the peer closing it while a streamed response waits for data: a half-closed or
 // reset connection becomes readable and a peek returns 0 or an error.
@@ -303,13 +341,9 @@ class Session {
     watchdog_.clear();  // waiting for the handler is not a stalled read (and must not cancel the watcher)
     auto ex = co_await asio::this_coro::executor;
     auto waiter = std::make_shared<Waiter>(ex);
-    std::weak_ptr<Waiter> weak = waiter;
+    const WakeLink link(ex, waiter);
     while (true) {
-      auto r = promise->take([ex, weak] {
-        asio::post(ex, [weak] {
-          if (auto w = weak.lock()) wake_on_strand(w);
-        });
-      });
+      auto r = promise->take(link.callback());
       if (r) {
         x.resp = std::move(*r);
         break;
@@ -432,12 +466,8 @@ class Session {
     waiter->watching = true;
     asio::co_spawn(ex, watch_disconnect(raw_socket(stream_), waiter), asio::detached);
     h_->on_force = [waiter] { wake_on_strand(waiter); };
-    std::weak_ptr<Waiter> weak = waiter;
-    const std::function<void()> wake = [ex, weak] {
-      asio::post(ex, [weak] {
-        if (auto w = weak.lock()) wake_on_strand(w);
-      });
-    };
+    const WakeLink link(ex, waiter);
+    const std::function<void()> wake = link.callback();
 
     bool ok = true;
     std::string chunk;

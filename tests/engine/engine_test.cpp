@@ -241,7 +241,11 @@ TEST(Engine, CancelStopsARequestAndFreesItsBlocks) {
   auto inner = rec->sink();
   int seen = 0;
   auto sink = [&, inner](GenerationEvent&& ev) mutable {
-    if (ev.kind == GenerationEvent::Kind::kToken && ++seen == 3) e->cancel(id.load());
+    if (ev.kind == GenerationEvent::Kind::kToken && ++seen == 3) {
+      // The engine thread can get here before submit() has returned the id to the test thread: wait for it.
+      while (id.load() == 0) std::this_thread::yield();
+      e->cancel(id.load());
+    }
     inner(std::move(ev));
   };
   GenerationRequest req = greedy("Once upon a time", 400);

@@ -81,7 +81,8 @@ std::string deployment(const std::string& name, int port) {
 constexpr const char* kPlain =
     R"({"model":"stories","max_tokens":8,"messages":[{"role":"user","content":"Tell me a story"}]})";
 constexpr const char* kStreamed =
-    R"({"model":"stories","max_tokens":400,"stream":true,"messages":[{"role":"user","content":"Tell me a story"}]})";
+    R"({"model":"stories","max_tokens":400,"stream":true,"logit_bias":{"2":-100},)"
+    R"("messages":[{"role":"user","content":"Tell me a story"}]})";  // EOS (id 2) banned: streams run their length
 
 TEST(GatewayFailover, SpreadsLoadSurvivesAKilledWorkerAndTakesItBack) {
   if (!std::filesystem::exists(kModel)) GTEST_SKIP() << kModel << " absent";
@@ -108,6 +109,8 @@ TEST(GatewayFailover, SpreadsLoadSurvivesAKilledWorkerAndTakesItBack) {
 
   // Load: plain (non-streaming) requests from 4 threads until told to stop; every answer must be a 200.
   std::atomic<bool> stop{false};
+  std::atomic<bool> paused{false};  // while the streams' worker is chosen: load requests then count as streams
+  std::atomic<int> busy{0};         // load requests in progress
   std::atomic<long> ok{0};
   std::mutex failures_mu;
   std::vector<std::string> failures;
@@ -115,7 +118,13 @@ TEST(GatewayFailover, SpreadsLoadSurvivesAKilledWorkerAndTakesItBack) {
   for (int t = 0; t < 4; ++t) {
     load.emplace_back([&] {
       while (!stop) {
+        if (paused) {
+          std::this_thread::yield();
+          continue;
+        }
+        ++busy;
         auto r = http_request(gateway.port(), "POST", "/v1/chat/completions", kPlain, "application/json", auth);
+        --busy;
         if (r.status == 200) {
           ++ok;
         } else {
@@ -151,10 +160,15 @@ TEST(GatewayFailover, SpreadsLoadSurvivesAKilledWorkerAndTakesItBack) {
     ASSERT_TRUE(c->read_until("data: {", std::chrono::seconds(20))) << c->received();
     streams.push_back(std::move(c));
   }
+  // The load pauses while the worker is chosen, so that what is in flight there is streams only; it resumes at
+  // once, before the kill, so requests keep arriving while the worker dies.
+  paused = true;
+  ASSERT_TRUE(eventually([&] { return busy.load() == 0; }, std::chrono::seconds(30)));
   const bool kill_a = in_flight(a->port()) >= in_flight(b->port());
   auto& victim = kill_a ? a : b;
   const int victim_port = victim->port();
   const long victim_streams = in_flight(victim_port);
+  paused = false;
   victim->signal(SIGKILL);
   ASSERT_NE(victim->wait_exit(std::chrono::seconds(10)), -1);
   const long ok_at_kill = ok.load();
