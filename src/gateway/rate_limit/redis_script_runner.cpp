@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <memory>
+#include <utility>
 
 namespace sovra::gateway::rate_limit {
 namespace {
@@ -166,8 +167,13 @@ class RedisScriptRunner::Connection {
     return out;
   }
 
+  // Whether the last failure was on a connection opened before the call (Redis may have restarted since: one
+  // more try on a new connection is due, without waiting for retry_ms). Reading it clears it.
+  bool take_stale() { return std::exchange(stale_, false); }
+
  private:
   Status ensure() {
+    reused_ = ctx_ != nullptr;
     if (ctx_ != nullptr) return {};
     const auto now = steady_ms();
     if (now < retry_at_) return Error::unavailable("Redis is unreachable (" + last_error_ + ")");
@@ -197,7 +203,9 @@ class RedisScriptRunner::Connection {
   Result<Reply> failed() {
     last_error_ = ctx_ != nullptr && ctx_->err != 0 ? std::string(ctx_->errstr) : "connection failed";
     drop();
-    retry_at_ = steady_ms() + o_.retry_ms;
+    stale_ = reused_;
+    reused_ = false;
+    retry_at_ = stale_ ? 0 : steady_ms() + o_.retry_ms;
     return Error::unavailable("Redis is unreachable (" + last_error_ + ")");
   }
 
@@ -210,6 +218,8 @@ class RedisScriptRunner::Connection {
   redisContext* ctx_ = nullptr;
   std::int64_t retry_at_ = 0;
   std::string last_error_;
+  bool reused_ = false;  // the current call runs on a connection opened before it
+  bool stale_ = false;
 };
 
 namespace {
@@ -275,6 +285,23 @@ void RedisScriptRunner::run() {
     calls.reserve(jobs.size());
     for (const auto& j : jobs) calls.push_back(Connection::Call{j.script->text, &j.script->sha, &j.argv});
     auto replies = conn.eval_pipelined(calls);
+    if (conn.take_stale()) {
+      // The pooled connection had been dropped by Redis (a restart): the calls it could not answer go once more on
+      // a new connection. A script that ran before the connection broke would run twice, which only ever makes a
+      // limit stricter (an extra reservation or charge), never looser.
+      std::vector<std::size_t> again;
+      std::vector<Connection::Call> retry;
+      for (std::size_t i = 0; i < jobs.size(); ++i) {
+        if (!replies[i] && replies[i].error().message.starts_with("Redis is unreachable")) {
+          again.push_back(i);
+          retry.push_back(calls[i]);
+        }
+      }
+      if (!retry.empty()) {
+        auto second = conn.eval_pipelined(retry);
+        for (std::size_t k = 0; k < again.size(); ++k) replies[again[k]] = std::move(second[k]);
+      }
+    }
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       auto& r = replies[i];
       jobs[i].done(r ? integers_of(**r) : ScriptResult(r.error()));
