@@ -216,6 +216,18 @@ TEST_F(BudgetReplicas, RedisDownAppliesTheRateLimitPolicyAndTheLedgerReseedsRedi
     auto r = call(first_->port(), "POST", "/v1/debug/charge", key, charge(100, 100));
     return r.status == 200;
   }));
+  // The open replica reaches Redis again too (a call of no cost that it did not decide locally), before the count.
+  const auto fallbacks = [&] {
+    const auto body = call(second_->port(), "GET", "/metrics", "").body;
+    const std::string series = "\nsovra_budget_fallback_total ";
+    const auto at = body.find(series);
+    return at == std::string::npos ? -1L : std::atol(body.c_str() + at + series.size());
+  };
+  ASSERT_TRUE(eventually([&] {
+    const long before = fallbacks();
+    const auto r = call(second_->port(), "POST", "/v1/debug/charge", key, charge(0, 0));
+    return r.status == 200 && fallbacks() == before;
+  }));
   // 0.7 spent now; 0.3 left: three more calls across both replicas, then refusals.
   int more = 0;
   for (int i = 0; i < 6; ++i) {

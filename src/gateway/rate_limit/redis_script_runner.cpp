@@ -3,6 +3,7 @@
 #include <hiredis/hiredis.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <memory>
@@ -75,7 +76,7 @@ Result<RedisAddress> parse_redis_url(const std::string& url) {
 // One hiredis connection, owned by one worker thread.
 class RedisScriptRunner::Connection {
  public:
-  explicit Connection(const RedisRunnerOptions& o) : o_(o) {}
+  Connection(const RedisRunnerOptions& o, const std::atomic<std::int64_t>& last_ok_ms) : o_(o), last_ok_ms_(last_ok_ms) {}
   ~Connection() { drop(); }
 
   // Runs EVALSHA (loading the script when Redis lost it); kUnavailable when Redis cannot be reached.
@@ -176,7 +177,9 @@ class RedisScriptRunner::Connection {
     reused_ = ctx_ != nullptr;
     if (ctx_ != nullptr) return {};
     const auto now = steady_ms();
-    if (now < retry_at_) return Error::unavailable("Redis is unreachable (" + last_error_ + ")");
+    if (now < retry_at_ && last_ok_ms_.load(std::memory_order_relaxed) <= failed_at_) {
+      return Error::unavailable("Redis is unreachable (" + last_error_ + ")");
+    }
     timeval tv{static_cast<time_t>(o_.timeout_ms / 1000), static_cast<suseconds_t>(o_.timeout_ms % 1000 * 1000)};
     ctx_ = redisConnectWithTimeout(o_.address.host.c_str(), o_.address.port, tv);
     if (ctx_ == nullptr || ctx_->err != 0) return failed().error();
@@ -205,7 +208,8 @@ class RedisScriptRunner::Connection {
     drop();
     stale_ = reused_;
     reused_ = false;
-    retry_at_ = stale_ ? 0 : steady_ms() + o_.retry_ms;
+    failed_at_ = steady_ms();
+    retry_at_ = stale_ ? 0 : failed_at_ + o_.retry_ms;
     return Error::unavailable("Redis is unreachable (" + last_error_ + ")");
   }
 
@@ -218,6 +222,8 @@ class RedisScriptRunner::Connection {
   redisContext* ctx_ = nullptr;
   std::int64_t retry_at_ = 0;
   std::string last_error_;
+  const std::atomic<std::int64_t>& last_ok_ms_;
+  std::int64_t failed_at_ = 0;
   bool reused_ = false;  // the current call runs on a connection opened before it
   bool stale_ = false;
 };
@@ -267,7 +273,7 @@ void RedisScriptRunner::eval(const RedisScript& script, std::vector<std::string>
 
 void RedisScriptRunner::run() {
   constexpr std::size_t kMaxBatch = 64;
-  Connection conn(options_);
+  Connection conn(options_, last_ok_ms_);
   std::vector<Job> jobs;
   while (true) {
     jobs.clear();
@@ -301,6 +307,9 @@ void RedisScriptRunner::run() {
         auto second = conn.eval_pipelined(retry);
         for (std::size_t k = 0; k < again.size(); ++k) replies[again[k]] = std::move(second[k]);
       }
+    }
+    if (std::any_of(replies.begin(), replies.end(), [](const auto& r) { return r.has_value(); })) {
+      last_ok_ms_.store(steady_ms(), std::memory_order_relaxed);
     }
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       auto& r = replies[i];

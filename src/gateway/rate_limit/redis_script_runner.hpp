@@ -7,6 +7,7 @@
 // queued on a connection when it becomes free goes out in one pipeline (up to 64 scripts per round trip). A failed
 // connection is retried at most every `retry_ms`; in between, scripts fail at once with kUnavailable instead of
 // each waiting for a timeout.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -71,6 +72,9 @@ class RedisScriptRunner {
 
   RedisRunnerOptions options_;
   std::mutex mu_;
+  // When a script last got through on any connection (steady ms): a connection waiting out retry_ms after a failure
+  // tries again at once when another one has reached Redis since.
+  std::atomic<std::int64_t> last_ok_ms_{0};
   std::condition_variable cv_;
   std::deque<Job> queue_;
   bool stopping_ = false;
