@@ -102,6 +102,14 @@ class RedisSpendTest : public ::testing::Test {
     return out;
   }
 
+  // Points the test at a Redis of its own (started here) instead of the shared one.
+  void use_own_redis(test::OwnRedis& own) {
+    ASSERT_TRUE(own.start());
+    auto a = rate_limit::parse_redis_url(own.url());
+    ASSERT_TRUE(a) << a.error().message;
+    address_ = *a;
+  }
+
   // Closes every client connection but the one sending this (as a Redis restart or a network cut would). Only on a
   // Redis of the test's own (use_own_redis): the shared one serves other tests running in parallel.
   void kill_clients() {
@@ -241,10 +249,8 @@ TEST_F(RedisSpendTest, TwoReplicasUnderConcurrencyAdmitExactlyWhatFits) {
 TEST_F(RedisSpendTest, AConnectionRedisDroppedIsReplacedWithinTheCall) {
   if (!test::have_redis_server()) GTEST_SKIP() << "needs redis-server on PATH for a Redis of its own";
   test::OwnRedis own;
-  ASSERT_TRUE(own.start());
-  auto a = rate_limit::parse_redis_url(own.url());
-  ASSERT_TRUE(a) << a.error().message;
-  address_ = *a;
+  use_own_redis(own);
+  if (HasFatalFailure()) return;
   auto s = make(3'600'000, /*connections=*/1);  // one connection, open (connections are made on first use)
   const std::vector<SpendTracker::Limit> limits{limit("", 1000)};
   ASSERT_TRUE(reserve(*s, limits, 400, "c1")->admitted);
@@ -258,10 +264,8 @@ TEST_F(RedisSpendTest, AConnectionRedisDroppedIsReplacedWithinTheCall) {
 TEST_F(RedisSpendTest, ASettlementThatFailedIsSentAgainOnceRedisAnswers) {
   if (!test::have_redis_server()) GTEST_SKIP() << "needs redis-server on PATH for a Redis of its own";
   test::OwnRedis own;
-  ASSERT_TRUE(own.start());
-  auto a = rate_limit::parse_redis_url(own.url());
-  ASSERT_TRUE(a) << a.error().message;
-  address_ = *a;
+  use_own_redis(own);
+  if (HasFatalFailure()) return;
   auto s = make(3'600'000, /*connections=*/1);
   const std::vector<SpendTracker::Limit> limits{limit("", 1000)};
   ASSERT_TRUE(reserve(*s, limits, 400, "c1")->admitted);
