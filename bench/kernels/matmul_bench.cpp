@@ -17,6 +17,7 @@
 
 #include "kernels/cpu/kernel_table.hpp"
 #include "kernels/matmul.hpp"
+#include "kernels/packed.hpp"
 #include "kernels/quant.hpp"
 #include "kernels/quant/half.hpp"
 
@@ -110,11 +111,20 @@ void BM_ReadBandwidth(benchmark::State& state) {
   state.counters["GB/s"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsRate);
 }
 
-void BM_Matmul(benchmark::State& state, GgmlType type, Shape shape, std::int64_t n_tokens, bool dram, bool reference) {
+void BM_Matmul(benchmark::State& state, GgmlType type, Shape shape, std::int64_t n_tokens, bool dram, bool reference,
+               bool packed) {
   const std::int64_t matrix = shape.rows * sovra::kernels::row_bytes(type, shape.cols);
   const std::int64_t copies = dram ? std::max<std::int64_t>(2, kColdBytes / matrix) : 1;
   Buffer weights = random_buffer(copies * matrix, 2);
   fix_scales(type, weights.data(), copies * matrix);
+  const auto layout = packed ? sovra::kernels::WeightLayout::kQ4_0x16 : sovra::kernels::WeightLayout::kRows;
+  if (packed) {  // each copy repacked in place through a scratch copy, as Model does at load
+    std::vector<std::uint8_t> plain(static_cast<std::size_t>(matrix));
+    for (std::int64_t c = 0; c < copies; ++c) {
+      std::memcpy(plain.data(), weights.data() + c * matrix, plain.size());
+      sovra::kernels::repack_q4_0_x16({type, plain.data(), shape.rows, shape.cols}, weights.data() + c * matrix, pool());
+    }
+  }
   Buffer noise = random_buffer(n_tokens * shape.cols * 4, 3);
   std::vector<float> x(static_cast<std::size_t>(n_tokens * shape.cols));
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(static_cast<std::int8_t>(noise.data()[i])) / 64;
@@ -123,7 +133,7 @@ void BM_Matmul(benchmark::State& state, GgmlType type, Shape shape, std::int64_t
   std::int64_t i = 0;
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
-    const sovra::kernels::WeightView w{type, weights.data() + (i++ % copies) * matrix, shape.rows, shape.cols};
+    const sovra::kernels::WeightView w{type, weights.data() + (i++ % copies) * matrix, shape.rows, shape.cols, layout};
     sovra::kernels::matmul(w, x.data(), n_tokens, y.data(), pool());
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
@@ -150,7 +160,7 @@ int main(int argc, char** argv) {
       for (const Shape& s : kShapes) {
         const std::string name =
             fmt::format("matvec/{}/{}x{}/{}", sovra::gguf::type_name(t), s.rows, s.cols, dram ? "dram" : "cache");
-        benchmark::RegisterBenchmark(name.c_str(), BM_Matmul, t, s, std::int64_t{1}, dram, false)
+        benchmark::RegisterBenchmark(name.c_str(), BM_Matmul, t, s, std::int64_t{1}, dram, false, false)
             ->UseRealTime()
             ->Unit(benchmark::kMicrosecond);
       }
@@ -160,7 +170,7 @@ int main(int argc, char** argv) {
     for (const Shape& s : kShapes) {
       const std::string name =
           fmt::format("matmat{}/{}/{}x{}", kPromptTokens, sovra::gguf::type_name(t), s.rows, s.cols);
-      benchmark::RegisterBenchmark(name.c_str(), BM_Matmul, t, s, kPromptTokens, true, false)
+      benchmark::RegisterBenchmark(name.c_str(), BM_Matmul, t, s, kPromptTokens, true, false, false)
           ->UseRealTime()
           ->Unit(benchmark::kMillisecond);
     }
@@ -170,15 +180,26 @@ int main(int argc, char** argv) {
   for (GgmlType t : kTypes) {
     for (const std::int64_t n : {2, 4, 8, 16}) {
       const std::string name = fmt::format("matmat{}/{}/5632x2048/dram", n, sovra::gguf::type_name(t));
-      benchmark::RegisterBenchmark(name.c_str(), BM_Matmul, t, kShapes[1], n, true, false)
+      benchmark::RegisterBenchmark(name.c_str(), BM_Matmul, t, kShapes[1], n, true, false, false)
           ->UseRealTime()
           ->Unit(benchmark::kMicrosecond);
+    }
+  }
+  // Q4_0 repacked 16 rows at a time (kernels/packed.hpp), as models load it where the CPU has the packed kernel.
+  for (const std::int64_t n : {std::int64_t{1}, std::int64_t{2}, std::int64_t{4}, std::int64_t{8}, std::int64_t{16}, kPromptTokens}) {
+    for (const Shape& s : kShapes) {
+      for (bool dram : {true, false}) {
+        const std::string name = fmt::format("packed{}/Q4_0/{}x{}/{}", n, s.rows, s.cols, dram ? "dram" : "cache");
+        benchmark::RegisterBenchmark(name.c_str(), BM_Matmul, GgmlType::kQ4_0, s, n, dram, false, true)
+            ->UseRealTime()
+            ->Unit(benchmark::kMicrosecond);
+      }
     }
   }
   // The scalar reference path, for scale.
   for (GgmlType t : kTypes) {
     const std::string name = fmt::format("matvec_reference/{}/2048x2048/dram", sovra::gguf::type_name(t));
-    benchmark::RegisterBenchmark(name.c_str(), BM_Matmul, t, kShapes[0], std::int64_t{1}, true, true)
+    benchmark::RegisterBenchmark(name.c_str(), BM_Matmul, t, kShapes[0], std::int64_t{1}, true, true, false)
         ->UseRealTime()
         ->Unit(benchmark::kMicrosecond);
   }

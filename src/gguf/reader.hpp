@@ -81,6 +81,9 @@ class Reader {
   // past the end: vocab-only files written by gguf-py stop right after the metadata.
   std::uint64_t data_offset() const { return data_offset_; }
   std::span<const std::byte> bytes() const { return bytes_; }
+  // Whether bytes() is a read-only mapping of a file (open), whose pages may be dropped and read back at will,
+  // rather than the caller's memory (from_memory).
+  bool file_mapped() const { return file_ != nullptr; }
 
   // Metadata in file order.
   std::span<const Kv> kvs() const { return kvs_; }

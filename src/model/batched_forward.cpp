@@ -14,7 +14,10 @@
 namespace sovra::model {
 namespace {
 
-kernels::WeightView view(const Matrix& m) { return kernels::WeightView{m.type, m.data, m.rows, m.cols}; }
+kernels::WeightView view(const Matrix& m) {
+  return kernels::WeightView{m.type, m.data, m.rows, m.cols,
+                             m.packed ? kernels::WeightLayout::kQ4_0x16 : kernels::WeightLayout::kRows};
+}
 
 void add_row(float* x, const float* y, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) x[i] += y[i];

@@ -34,11 +34,19 @@ class Model {
   std::uint64_t weight_bytes() const { return weight_bytes_; }
 
  private:
+  struct FreeDeleter {
+    void operator()(void* p) const;
+  };
   Model(gguf::Reader reader, HyperParams hp, Weights w);
+  // Moves every matmul weight out of the file mapping into one arena on transparent huge pages, repacked where
+  // its kernels have a faster layout on this CPU (kernels/packed.hpp), and hands the file pages it read back to
+  // the kernel, so resident memory stays about the file's size.
+  void repack_weights();
   gguf::Reader reader_;
   HyperParams hp_;
   Weights weights_;
   std::uint64_t weight_bytes_ = 0;
+  std::unique_ptr<void, FreeDeleter> packed_;  // arena of the repacked matrices
 };
 
 struct ContextOptions {

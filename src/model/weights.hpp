@@ -1,6 +1,6 @@
 #pragma once
 // Binding of GGUF tensors to the roles of a decoder layer, with every shape checked against the
-// hyper-parameters. Nothing is copied: views point into the memory-mapped file.
+// hyper-parameters. Nothing is copied here: views point into the memory-mapped file (Model may repack some).
 #include <cstdint>
 #include <vector>
 
@@ -15,12 +15,14 @@ class Reader;
 namespace sovra::model {
 
 // A 2-D weight matrix, row-major: `rows` rows of `cols` elements of `type` ([rows, cols] in math order;
-// GGUF dims are [cols, rows]).
+// GGUF dims are [cols, rows]). `packed`: the bytes are in kernels' kQ4_0x16 layout (Model repacks Q4_0 matrices at
+// load where the CPU has the kernel for it), not in GGUF rows; only matmul may read them.
 struct Matrix {
   gguf::GgmlType type = gguf::GgmlType::kF32;
   const void* data = nullptr;
   std::int64_t rows = 0;
   std::int64_t cols = 0;
+  bool packed = false;
 };
 
 struct LayerWeights {

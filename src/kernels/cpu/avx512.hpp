@@ -42,4 +42,13 @@ void encode_act_q6_k(const float* x, void* dst, std::int64_t n);
 void gemm_q6_k(std::int64_t n, const void* w, std::int64_t w_stride, std::int64_t rows, const void* a,
                std::int64_t a_stride, std::int64_t n_tokens, float* y, std::int64_t y_stride);
 
+// Q4_0 weights in the kQ4_0x16 layout (kernels/packed.hpp): activations as quantize_row_q8_0 encodes them, one
+// 40-byte block per 32 elements (levels, scale as f32, -8 * level sum) in act_row_bytes_q4_0_x16(n) bytes.
+// gemm_q4_0_x16(n, group, a, a_stride, n_tokens, y, y_stride) sets y[t * y_stride + i] = dot(row i of the
+// 16-row group starting at `group`, activation row t) for i < 16, t < n_tokens; y rows need 16 writable floats.
+std::int64_t act_row_bytes_q4_0_x16(std::int64_t n);
+void encode_act_q4_0_x16(const float* x, void* dst, std::int64_t n);
+void gemm_q4_0_x16(std::int64_t n, const void* group, const void* a, std::int64_t a_stride, std::int64_t n_tokens,
+                   float* y, std::int64_t y_stride);
+
 }  // namespace sovra::kernels::avx512

@@ -1,0 +1,140 @@
+// AVX-512 VNNI product of Q4_0 weights in the kQ4_0x16 layout (kernels/packed.hpp) with Q8_0 activations.
+//
+// One 64-byte slice of a block holds 4 levels of each of 16 rows (lane i = row i), so VPDPBUSD against 4
+// activation levels broadcast to every lane adds 4 products to each row's sum: 8 instructions cover a block of
+// 16 rows x 32 elements, with no shuffles and no horizontal sums. The accumulator starts from the activation
+// block's -8 * (level sum), which removes Q4_0's level offset exactly; then one conversion and one FMA by
+// d_w (16 rows' scales, one load) * d_a. Each unpacked block serves up to kTokens activation rows.
+//
+// Compiled with the AVX-512 flags of the other avx512_*.cpp units; nothing with external linkage besides
+// the functions declared in avx512.hpp.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/cpu/avx2.hpp"
+#include "kernels/cpu/avx512.hpp"
+#include "kernels/quant/blocks.hpp"
+
+#define SOVRA_UNROLL _Pragma("GCC unroll 16")
+
+namespace sovra::kernels::avx512 {
+namespace {
+
+constexpr int kTokens = 8;  // activation rows per pass over a group's blocks: 8 accumulators + 8 unpacked slices
+constexpr std::int64_t kGroupRows = 16;
+constexpr std::int64_t kLevelBytes = 256;  // per block of a group
+constexpr std::int64_t kScaleBytes = 32;
+constexpr std::int64_t kPrefetchBlocks = 8;
+
+struct ActBlock {  // 40 bytes
+  std::int8_t qs[kQk];
+  float d;
+  std::int32_t bias;  // -8 * sum of qs
+};
+static_assert(sizeof(ActBlock) == 40);
+
+inline __m512i bcast(const std::int8_t* p) {
+  std::int32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return _mm512_set1_epi32(v);
+}
+
+template <int T>
+void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::int64_t a_stride, float* y,
+           std::int64_t y_stride) {
+  const std::uint8_t* scales = g + nb * kLevelBytes;
+  const ActBlock* act[T];
+  SOVRA_UNROLL
+  for (int t = 0; t < T; ++t) act[t] = reinterpret_cast<const ActBlock*>(a + t * a_stride);
+  __m512 acc[T];
+  SOVRA_UNROLL
+  for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+  const __m512i mask = _mm512_set1_epi8(0x0F);
+  for (std::int64_t b = 0; b < nb; ++b) {
+    const std::uint8_t* p = g + b * kLevelBytes;
+    if constexpr (T == 1) {
+      _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBlocks * kLevelBytes), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBlocks * kLevelBytes + 64), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBlocks * kLevelBytes + 128), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBlocks * kLevelBytes + 192), _MM_HINT_T0);
+    }
+    __m512i lo[4];
+    __m512i hi[4];
+    SOVRA_UNROLL
+    for (int m = 0; m < 4; ++m) {
+      const __m512i w = _mm512_loadu_si512(p + 64 * m);
+      lo[m] = _mm512_and_si512(w, mask);
+      hi[m] = _mm512_and_si512(_mm512_srli_epi16(w, 4), mask);
+    }
+    const __m512 dw =
+        _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(scales + b * kScaleBytes)));
+    SOVRA_UNROLL
+    for (int t = 0; t < T; ++t) {
+      const ActBlock& ab = act[t][b];
+      __m512i s0 = _mm512_set1_epi32(ab.bias);
+      __m512i s1 = _mm512_setzero_si512();
+      SOVRA_UNROLL
+      for (int m = 0; m < 4; ++m) {
+        s0 = _mm512_dpbusd_epi32(s0, lo[m], bcast(ab.qs + 4 * m));
+        s1 = _mm512_dpbusd_epi32(s1, hi[m], bcast(ab.qs + 16 + 4 * m));
+      }
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)), _mm512_mul_ps(dw, _mm512_set1_ps(ab.d)),
+                               acc[t]);
+    }
+  }
+  SOVRA_UNROLL
+  for (int t = 0; t < T; ++t) _mm512_storeu_ps(y + t * y_stride, acc[t]);
+}
+
+using MicroFn = void (*)(std::int64_t, const std::uint8_t*, const std::uint8_t*, std::int64_t, float*, std::int64_t);
+
+template <int T = kTokens>
+constexpr MicroFn pick(int t) {
+  if constexpr (T == 1) {
+    return micro<1>;
+  } else {
+    return t == T ? micro<T> : pick<T - 1>(t);
+  }
+}
+
+}  // namespace
+
+std::int64_t act_row_bytes_q4_0_x16(std::int64_t n) { return n / kQk * static_cast<std::int64_t>(sizeof(ActBlock)); }
+
+void encode_act_q4_0_x16(const float* x, void* dst, std::int64_t n) {
+  auto* out = static_cast<ActBlock*>(dst);
+  constexpr std::int64_t kChunk = 8;  // blocks quantized per call
+  BlockQ8_0 blocks[kChunk];
+  const std::int64_t nb = n / kQk;
+  for (std::int64_t b0 = 0; b0 < nb; b0 += kChunk) {
+    const std::int64_t m = nb - b0 < kChunk ? nb - b0 : kChunk;
+    avx2::quantize_row_q8_0(x + b0 * kQk, blocks, m * kQk);
+    for (std::int64_t j = 0; j < m; ++j) {
+      ActBlock& ab = out[b0 + j];
+      std::memcpy(ab.qs, blocks[j].qs, kQk);
+      int sum = 0;
+      for (int k = 0; k < kQk; ++k) sum += blocks[j].qs[k];
+      ab.bias = -8 * sum;
+      ab.d = _cvtsh_ss(blocks[j].d);
+    }
+  }
+}
+
+void gemm_q4_0_x16(std::int64_t n, const void* group, const void* a, std::int64_t a_stride, std::int64_t n_tokens,
+                   float* y, std::int64_t y_stride) {
+  const auto* g = static_cast<const std::uint8_t*>(group);
+  const auto* ab = static_cast<const std::uint8_t*>(a);
+  const std::int64_t nb = n / kQk;
+  static_assert(kGroupRows == 16, "one ZMM register of float sums per token");
+  for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kTokens) {
+    const int nt = static_cast<int>(n_tokens - t0 < kTokens ? n_tokens - t0 : kTokens);
+    pick(nt)(nb, g, ab + t0 * a_stride, a_stride, y + t0 * y_stride, y_stride);
+  }
+}
+
+}  // namespace sovra::kernels::avx512
