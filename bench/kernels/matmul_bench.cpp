@@ -117,14 +117,21 @@ void BM_Matmul(benchmark::State& state, GgmlType type, Shape shape, std::int64_t
   const std::int64_t copies = dram ? std::max<std::int64_t>(2, kColdBytes / matrix) : 1;
   Buffer weights = random_buffer(copies * matrix, 2);
   fix_scales(type, weights.data(), copies * matrix);
-  const auto layout = packed ? sovra::kernels::WeightLayout::kQ4_0x16 : sovra::kernels::WeightLayout::kRows;
-  if (packed) {  // each copy repacked in place through a scratch copy, as Model does at load
-    std::vector<std::uint8_t> plain(static_cast<std::size_t>(matrix));
+  const sovra::kernels::WeightView plain_view{type, weights.data(), shape.rows, shape.cols};
+  const auto layout = packed ? sovra::kernels::packed_layout(plain_view) : sovra::kernels::WeightLayout::kRows;
+  if (packed && layout == sovra::kernels::WeightLayout::kRows) {
+    state.SkipWithError("no packed kernel for this type on this CPU");
+    return;
+  }
+  const std::int64_t stride = sovra::kernels::layout_bytes(plain_view, layout);  // <= matrix for Q4_0, +3% Q4_K
+  Buffer store = packed ? random_buffer(copies * stride, 4) : Buffer();
+  if (packed) {  // each copy repacked, as Model does at load
     for (std::int64_t c = 0; c < copies; ++c) {
-      std::memcpy(plain.data(), weights.data() + c * matrix, plain.size());
-      sovra::kernels::repack_q4_0_x16({type, plain.data(), shape.rows, shape.cols}, weights.data() + c * matrix, pool());
+      sovra::kernels::repack({type, weights.data() + c * matrix, shape.rows, shape.cols}, layout,
+                             store.data() + c * stride, pool());
     }
   }
+  std::uint8_t* base = packed ? store.data() : weights.data();
   Buffer noise = random_buffer(n_tokens * shape.cols * 4, 3);
   std::vector<float> x(static_cast<std::size_t>(n_tokens * shape.cols));
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(static_cast<std::int8_t>(noise.data()[i])) / 64;
@@ -133,7 +140,7 @@ void BM_Matmul(benchmark::State& state, GgmlType type, Shape shape, std::int64_t
   std::int64_t i = 0;
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
-    const sovra::kernels::WeightView w{type, weights.data() + (i++ % copies) * matrix, shape.rows, shape.cols, layout};
+    const sovra::kernels::WeightView w{type, base + (i++ % copies) * stride, shape.rows, shape.cols, layout};
     sovra::kernels::matmul(w, x.data(), n_tokens, y.data(), pool());
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
@@ -185,14 +192,18 @@ int main(int argc, char** argv) {
           ->Unit(benchmark::kMicrosecond);
     }
   }
-  // Q4_0 repacked 16 rows at a time (kernels/packed.hpp), as models load it where the CPU has the packed kernel.
-  for (const std::int64_t n : {std::int64_t{1}, std::int64_t{2}, std::int64_t{4}, std::int64_t{8}, std::int64_t{16}, kPromptTokens}) {
-    for (const Shape& s : kShapes) {
-      for (bool dram : {true, false}) {
-        const std::string name = fmt::format("packed{}/Q4_0/{}x{}/{}", n, s.rows, s.cols, dram ? "dram" : "cache");
-        benchmark::RegisterBenchmark(name.c_str(), BM_Matmul, GgmlType::kQ4_0, s, n, dram, false, true)
-            ->UseRealTime()
-            ->Unit(benchmark::kMicrosecond);
+  // Q4_0 and Q4_K repacked 16 rows at a time (kernels/packed.hpp), as models load them where the CPU has the kernel.
+  for (GgmlType t : {GgmlType::kQ4_0, GgmlType::kQ4_K}) {
+    for (const std::int64_t n : {std::int64_t{1}, std::int64_t{2}, std::int64_t{4}, std::int64_t{8}, std::int64_t{16},
+                                 kPromptTokens}) {
+      for (const Shape& s : kShapes) {
+        for (bool dram : {true, false}) {
+          const std::string name = fmt::format("packed{}/{}/{}x{}/{}", n, sovra::gguf::type_name(t), s.rows, s.cols,
+                                               dram ? "dram" : "cache");
+          benchmark::RegisterBenchmark(name.c_str(), BM_Matmul, t, s, n, dram, false, true)
+              ->UseRealTime()
+              ->Unit(benchmark::kMicrosecond);
+        }
       }
     }
   }

@@ -145,35 +145,35 @@ void gemm(const TypeKernels& k, const WeightView& w, std::int64_t w_row, const A
   });
 }
 
-// Weights in the kQ4_0x16 layout: whole 16-row groups through the packed kernel, claimed as rows are in gemm
-// (guided for one token, one group per item otherwise); the rows % 16 plain rows after them through the plain
-// path, into a buffer, before the packed activations take the scratch buffer.
+// Weights in a packed layout: whole 16-row groups through the packed kernel, claimed as rows are in gemm (guided,
+// at least one group); the rows % 16 plain rows after them through the plain path, into a buffer, before the
+// packed activations take the scratch buffer.
 void packed_matmul(const TypeKernels& k, const WeightView& w, const float* x, std::int64_t n_tokens, float* y,
                    ThreadPool& pool) {
-  const std::int64_t w_row = row_bytes(w.type, w.cols);
   const std::int64_t groups = w.rows / kPackedGroupRows;
   const std::int64_t done = groups * kPackedGroupRows;
+  const std::int64_t gb = group_bytes(w.layout, w.cols);
   const auto* base = static_cast<const std::uint8_t*>(w.data);
   if (done < w.rows) {
     const std::int64_t tail = w.rows - done;
     std::vector<float> yt(static_cast<std::size_t>(tail * n_tokens));
-    matmul(WeightView{.type = w.type, .data = base + done * w_row, .rows = tail, .cols = w.cols}, x, n_tokens,
+    matmul(WeightView{.type = w.type, .data = base + groups * gb, .rows = tail, .cols = w.cols}, x, n_tokens,
            yt.data(), pool);
     for (std::int64_t t = 0; t < n_tokens; ++t) {
       std::copy_n(yt.data() + t * tail, tail, y + t * w.rows + done);
     }
   }
   if (groups == 0) return;
-  const std::int64_t group_bytes = kPackedGroupRows * w_row;
   std::atomic<std::int64_t> next{0};
   if (k.packed == nullptr) {
     // No packed kernel (reference kernels forced, or no AVX-512): each row back in GGUF layout, then vec_dot.
     const Activations act = encode_activations(k, x, n_tokens, w.cols, pool);
+    const std::int64_t w_row = row_bytes(w.type, w.cols);
     pool.run([&](int, int n) {
       std::vector<std::uint8_t> row(static_cast<std::size_t>(w_row));
       for (RowRange r; (r = claim_rows(next, done, kMinChunkRows, n)).count > 0;) {
         for (std::int64_t i = r.first; i < r.first + r.count; ++i) {
-          unpack_row_q4_0_x16(w, i, row.data());
+          unpack_row(w, i, row.data());
           for (std::int64_t t = 0; t < n_tokens; ++t) {
             y[t * w.rows + i] = k.vec_dot(w.cols, row.data(), act.data + t * act.row_bytes);
           }
@@ -187,8 +187,7 @@ void packed_matmul(const TypeKernels& k, const WeightView& w, const float* x, st
   pool.run([&](int, int n) {
     for (RowRange r; (r = claim_rows(next, groups, 1, n)).count > 0;) {
       for (std::int64_t g = r.first; g < r.first + r.count; ++g) {
-        k.packed->gemm16(w.cols, base + g * group_bytes, act.data, act.row_bytes, n_tokens, y + g * kPackedGroupRows,
-                         w.rows);
+        k.packed->gemm16(w.cols, base + g * gb, act.data, act.row_bytes, n_tokens, y + g * kPackedGroupRows, w.rows);
       }
     }
   });
@@ -211,7 +210,7 @@ void matmul(const WeightView& w, const float* x, std::int64_t n_tokens, float* y
   assert(check_weight(w).has_value());
   if (n_tokens <= 0) return;
   const TypeKernels& k = *cpu::kernels_for(w.type);
-  if (w.layout == WeightLayout::kQ4_0x16) {
+  if (w.layout != WeightLayout::kRows) {
     packed_matmul(k, w, x, n_tokens, y, pool);
     return;
   }

@@ -8,8 +8,8 @@
 // results carry that 8-bit rounding. Rows are shared among the pool's threads; for n_tokens > 1 each weight
 // row is multiplied with up to cpu::kMaxTile activation rows per pass so weights are read from memory once.
 // Where the CPU has AVX-512 VNNI, Q4_0, Q8_0, Q4_K and Q6_K go through the kernel table's gemm path instead:
-// activations in that kernel's layout (the same 8-bit values), register blocks of rows x tokens. Q4_0 weights in
-// the kQ4_0x16 layout go through its packed kernel (16 rows per register), or where there is none, row by row
+// activations in that kernel's layout (the same 8-bit values), register blocks of rows x tokens. Weights in a
+// packed layout (packed.hpp) go through its kernel (16 rows per register), or where there is none, row by row
 // through a plain copy of each row.
 // Preconditions (checked by assert only): check_weight(w) succeeds, x and y do not overlap, n_tokens >= 0.
 // Not reentrant per thread: it keeps the encoded activations in a per-thread buffer.
@@ -25,6 +25,7 @@ namespace sovra::kernels {
 enum class WeightLayout : std::uint8_t {
   kRows,      // row r at r * row_bytes(type, cols)
   kQ4_0x16,   // Q4_0 only: 16 rows interleaved, see kernels/packed.hpp
+  kQ4_Kx16,   // Q4_K only: likewise
 };
 
 struct WeightView {

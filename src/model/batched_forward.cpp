@@ -15,8 +15,7 @@ namespace sovra::model {
 namespace {
 
 kernels::WeightView view(const Matrix& m) {
-  return kernels::WeightView{m.type, m.data, m.rows, m.cols,
-                             m.packed ? kernels::WeightLayout::kQ4_0x16 : kernels::WeightLayout::kRows};
+  return kernels::WeightView{m.type, m.data, m.rows, m.cols, m.layout};
 }
 
 void add_row(float* x, const float* y, std::int64_t n) {

@@ -13,8 +13,7 @@ namespace sovra::model {
 namespace {
 
 kernels::WeightView view(const Matrix& m) {
-  return kernels::WeightView{m.type, m.data, m.rows, m.cols,
-                             m.packed ? kernels::WeightLayout::kQ4_0x16 : kernels::WeightLayout::kRows};
+  return kernels::WeightView{m.type, m.data, m.rows, m.cols, m.layout};
 }
 
 void add_bias(float* x, const float* b, std::int64_t n_tokens, std::int64_t n) {

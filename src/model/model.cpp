@@ -36,7 +36,7 @@ void Model::repack_weights() {
   }
   // Tied output: token_embd's rows are also read as rows (embedding lookup), so it stays as it is.
   if (!weights_.tied_output) todo.push_back(&weights_.output);
-  std::erase_if(todo, [](const Matrix* m) { return m->packed; });
+  std::erase_if(todo, [](const Matrix* m) { return m->layout != kernels::WeightLayout::kRows; });
   if (todo.empty()) return;
   // One arena for all of them, 2 MiB aligned and advised for transparent huge pages: generation streams every
   // weight once per token, and with 4 KiB pages each 4 KiB of it costs a TLB miss (measured: generation ~20%
@@ -45,9 +45,12 @@ void Model::repack_weights() {
   constexpr std::size_t kHugePage = std::size_t{2} << 20;
   std::vector<std::size_t> offsets;
   std::size_t total = 0;
+  std::vector<kernels::WeightLayout> layouts;
   for (const Matrix* m : todo) {
+    const kernels::WeightView w{m->type, m->data, m->rows, m->cols};
+    layouts.push_back(kernels::packed_layout(w));
     offsets.push_back(total);
-    const auto bytes = static_cast<std::size_t>(kernels::packed_bytes({m->type, m->data, m->rows, m->cols}));
+    const auto bytes = static_cast<std::size_t>(kernels::layout_bytes(w, layouts.back()));
     total += (bytes + kAlign - 1) / kAlign * kAlign;
   }
   total = (total + kHugePage - 1) / kHugePage * kHugePage;
@@ -61,18 +64,18 @@ void Model::repack_weights() {
     Matrix* m = todo[i];
     const kernels::WeightView w{m->type, m->data, m->rows, m->cols};
     void* dst = static_cast<std::byte*>(arena) + offsets[i];
-    if (kernels::packing_pays_off(w)) {
-      kernels::repack_q4_0_x16(w, dst, pool);
-      m->packed = true;
+    if (layouts[i] != kernels::WeightLayout::kRows) {
+      kernels::repack(w, layouts[i], dst, pool);
     } else {
-      std::memcpy(dst, m->data, static_cast<std::size_t>(kernels::packed_bytes(w)));
+      std::memcpy(dst, m->data, static_cast<std::size_t>(kernels::layout_bytes(w, layouts[i])));
     }
     // The file's copy is not read again: drop its pages from this process (whole pages inside the tensor only),
     // so resident memory stays about the file's size.
     const auto begin = (reinterpret_cast<std::uintptr_t>(m->data) + page - 1) / page * page;
-    const auto end = (reinterpret_cast<std::uintptr_t>(m->data) + static_cast<std::uintptr_t>(kernels::packed_bytes(w))) / page * page;
+    const auto end = (reinterpret_cast<std::uintptr_t>(m->data) + static_cast<std::uintptr_t>(kernels::layout_bytes(w, kernels::WeightLayout::kRows))) / page * page;
     if (reader_.file_mapped() && end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
     m->data = dst;
+    m->layout = layouts[i];
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "gguf/types.hpp"
+#include "kernels/matmul.hpp"
 #include "model/hparams.hpp"
 
 namespace sovra::gguf {
@@ -15,14 +16,14 @@ class Reader;
 namespace sovra::model {
 
 // A 2-D weight matrix, row-major: `rows` rows of `cols` elements of `type` ([rows, cols] in math order;
-// GGUF dims are [cols, rows]). `packed`: the bytes are in kernels' kQ4_0x16 layout (Model repacks Q4_0 matrices at
-// load where the CPU has the kernel for it), not in GGUF rows; only matmul may read them.
+// GGUF dims are [cols, rows]). `layout`: kRows for GGUF rows; Model repacks some types at load where the CPU has a
+// kernel for a packed layout (kernels/packed.hpp), whose bytes only matmul may read.
 struct Matrix {
   gguf::GgmlType type = gguf::GgmlType::kF32;
   const void* data = nullptr;
   std::int64_t rows = 0;
   std::int64_t cols = 0;
-  bool packed = false;
+  kernels::WeightLayout layout = kernels::WeightLayout::kRows;
 };
 
 struct LayerWeights {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/json.hpp"
+#include "kernels/cpu/kernel_table.hpp"
 #include "kernels/packed.hpp"
 #include "model/model.hpp"
 
@@ -194,29 +195,34 @@ INSTANTIATE_TEST_SUITE_P(AllTypes, RandomModelTest, ::testing::ValuesIn(random_c
                            return n;
                          });
 
-// Load moves every matmul weight out of the file mapping (into the huge-page arena) and repacks Q4_0 16 rows at a
-// time where the CPU has the kernel for it; the references above then check the numbers through that path.
-TEST(ModelLoad, MovesMatmulWeightsOutOfTheMappingAndPacksQ4_0WhereItPays) {
-  const auto path = kModels / "random" / "rand-llama-d256-Q4_0.gguf";
-  if (!fs::exists(path)) GTEST_SKIP() << path << " is absent";
-  auto model = Model::load(path);
-  ASSERT_TRUE(model) << model.error().message;
-  const auto file = (*model)->gguf().bytes();
-  auto in_file = [&](const void* p) {
-    const auto* b = static_cast<const std::byte*>(p);
-    return b >= file.data() && b < file.data() + file.size();
-  };
-  const Weights& w = (*model)->weights();
-  const bool pays = kernels::packing_pays_off({w.layers[0].wq.type, w.layers[0].wq.data, w.layers[0].wq.rows,
-                                               w.layers[0].wq.cols});
-  for (const auto& l : w.layers) {
-    for (const Matrix* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) {
-      EXPECT_FALSE(in_file(m->data));
-      EXPECT_EQ(m->packed, pays && m->rows >= kernels::kPackedGroupRows);
+// Load moves every matmul weight out of the file mapping (into the huge-page arena) and repacks Q4_0 and Q4_K 16
+// rows at a time where the CPU has the kernel for it; the references above check the numbers through that path.
+TEST(ModelLoad, MovesMatmulWeightsOutOfTheMappingAndPacksWhereItPays) {
+  for (const char* name : {"rand-llama-d256-Q4_0.gguf", "rand-llama-d256-Q4_K_M.gguf"}) {
+    const auto path = kModels / "random" / name;
+    if (!fs::exists(path)) GTEST_SKIP() << path << " is absent";
+    auto model = Model::load(path);
+    ASSERT_TRUE(model) << model.error().message;
+    const auto file = (*model)->gguf().bytes();
+    auto in_file = [&](const void* p) {
+      const auto* b = static_cast<const std::byte*>(p);
+      return b >= file.data() && b < file.data() + file.size();
+    };
+    const Weights& w = (*model)->weights();
+    int packed = 0;
+    for (const auto& l : w.layers) {
+      for (const Matrix* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) {
+        EXPECT_FALSE(in_file(m->data)) << name;
+        EXPECT_EQ(m->layout, kernels::packed_layout({m->type, nullptr, m->rows, m->cols})) << name;
+        packed += m->layout != kernels::WeightLayout::kRows;
+      }
     }
+    if (kernels::cpu_has_avx512_vnni()) {
+      EXPECT_GT(packed, 0) << name << ": this CPU has the packed kernels";
+    }
+    EXPECT_TRUE(in_file(w.token_embd.data)) << "token_embd is read as rows and stays in the mapping";
+    EXPECT_EQ(w.token_embd.layout, kernels::WeightLayout::kRows);
   }
-  EXPECT_TRUE(in_file(w.token_embd.data)) << "token_embd is read as rows and stays in the mapping";
-  EXPECT_FALSE(w.token_embd.packed);
 }
 
 }  // namespace
