@@ -17,6 +17,7 @@
 #include <cstring>
 
 #include "kernels/cpu/avx2.hpp"
+#include "kernels/cpu/avx512_dpbusd.hpp"
 #include "kernels/cpu/avx512.hpp"
 #include "kernels/quant/blocks.hpp"
 
@@ -38,11 +39,6 @@ struct ActBlock {  // 40 bytes
 };
 static_assert(sizeof(ActBlock) == 40);
 
-inline __m512i bcast(const std::int8_t* p) {
-  std::int32_t v;
-  std::memcpy(&v, p, sizeof v);
-  return _mm512_set1_epi32(v);
-}
 
 template <int T>
 void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::int64_t a_stride, float* y,
@@ -80,8 +76,8 @@ void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::i
       __m512i s1 = _mm512_setzero_si512();
       SOVRA_UNROLL
       for (int m = 0; m < 4; ++m) {
-        s0 = _mm512_dpbusd_epi32(s0, lo[m], bcast(ab.qs + 4 * m));
-        s1 = _mm512_dpbusd_epi32(s1, hi[m], bcast(ab.qs + 16 + 4 * m));
+        s0 = dpbusd_bcast(s0, lo[m], ab.qs + 4 * m);
+        s1 = dpbusd_bcast(s1, hi[m], ab.qs + 16 + 4 * m);
       }
       acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)), _mm512_mul_ps(dw, _mm512_set1_ps(ab.d)),
                                acc[t]);

@@ -18,6 +18,7 @@
 #include <cstring>
 
 #include "kernels/cpu/avx2.hpp"
+#include "kernels/cpu/avx512_dpbusd.hpp"
 #include "kernels/cpu/avx512.hpp"
 #include "kernels/quant/blocks.hpp"
 
@@ -40,12 +41,6 @@ struct KActX16 {  // 288 bytes per super-block of 256 activations
   std::uint8_t pad[12];
 };
 static_assert(sizeof(KActX16) == 288);
-
-inline __m512i bcast(const std::int8_t* p) {
-  std::int32_t v;
-  std::memcpy(&v, p, sizeof v);
-  return _mm512_set1_epi32(v);
-}
 
 template <int T>
 void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::int64_t a_stride, float* y,
@@ -90,8 +85,8 @@ void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::i
           __m512i d1 = _mm512_setzero_si512();
           SOVRA_UNROLL
           for (int m = 0; m < 8; m += 2) {
-            d0 = _mm512_dpbusd_epi32(d0, lv[m], bcast(aq + 4 * m));
-            d1 = _mm512_dpbusd_epi32(d1, lv[m + 1], bcast(aq + 4 * m + 4));
+            d0 = dpbusd_bcast(d0, lv[m], aq + 4 * m);
+            d1 = dpbusd_bcast(d1, lv[m + 1], aq + 4 * m + 4);
           }
           isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(_mm512_add_epi32(d0, d1), sc));
         }
@@ -104,10 +99,8 @@ void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::i
     SOVRA_UNROLL
     for (int t = 0; t < T; ++t) {
       const KActX16& ka = act[t][b];
-      const __m512i il = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), m0, bcast(ka.lo)), m1,
-                                             bcast(ka.lo + 4));
-      const __m512i ih = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), m0, bcast(ka.hi)), m1,
-                                             bcast(ka.hi + 4));
+      const __m512i il = dpbusd_bcast(dpbusd_bcast(_mm512_setzero_si512(), m0, ka.lo), m1, ka.lo + 4);
+      const __m512i ih = dpbusd_bcast(dpbusd_bcast(_mm512_setzero_si512(), m0, ka.hi), m1, ka.hi + 4);
       const __m512i imin = _mm512_add_epi32(il, _mm512_slli_epi32(ih, 7));
       const __m512 part = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(imin), dmin, _mm512_mul_ps(_mm512_cvtepi32_ps(isum[t]), d));
       acc[t] = _mm512_fmadd_ps(part, _mm512_set1_ps(ka.d), acc[t]);
