@@ -193,7 +193,51 @@ void packed_matmul(const TypeKernels& k, const WeightView& w, const float* x, st
   });
 }
 
+// Whether matmul_many can run ws in one parallel region: all in the same packed layout with its kernel, the
+// same cols, whole groups only.
+bool shareable(std::span<const WeightView> ws) {
+  if (ws.empty() || ws[0].layout == WeightLayout::kRows) return false;
+  const TypeKernels* k = cpu::kernels_for(ws[0].type);
+  if (k == nullptr || k->packed == nullptr) return false;
+  for (const WeightView& w : ws) {
+    if (w.layout != ws[0].layout || w.type != ws[0].type || w.cols != ws[0].cols) return false;
+    if (w.rows % kPackedGroupRows != 0) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+void matmul_many(std::span<const WeightView> ws, const float* x, std::int64_t n_tokens, std::span<float* const> ys,
+                 ThreadPool& pool) {
+  assert(ws.size() == ys.size());
+  if (n_tokens <= 0) return;
+  if (!shareable(ws)) {
+    for (std::size_t i = 0; i < ws.size(); ++i) matmul(ws[i], x, n_tokens, ys[i], pool);
+    return;
+  }
+  const TypeKernels& k = *cpu::kernels_for(ws[0].type);
+  const std::int64_t cols = ws[0].cols;
+  const std::int64_t gb = group_bytes(ws[0].layout, cols);
+  constexpr std::size_t kMax = 8;
+  assert(ws.size() <= kMax);
+  std::int64_t first_group[kMax + 1] = {};
+  for (std::size_t i = 0; i < ws.size(); ++i) first_group[i + 1] = first_group[i] + ws[i].rows / kPackedGroupRows;
+  const std::int64_t total = first_group[ws.size()];
+  const Activations act = encode_rows(k.packed->encode_act, k.packed->act_row_bytes(cols), x, n_tokens, cols, pool);
+  std::atomic<std::int64_t> next{0};
+  pool.run([&](int, int n) {
+    for (RowRange r; (r = claim_rows(next, total, 1, n)).count > 0;) {
+      std::size_t i = 0;
+      for (std::int64_t g = r.first; g < r.first + r.count; ++g) {
+        while (g >= first_group[i + 1]) ++i;
+        const std::int64_t local = g - first_group[i];
+        k.packed->gemm16(cols, static_cast<const std::uint8_t*>(ws[i].data) + local * gb, act.data, act.row_bytes,
+                         n_tokens, ys[i] + local * kPackedGroupRows, ws[i].rows);
+      }
+    }
+  });
+}
 
 Status check_weight(const WeightView& w) {
   const TypeKernels* k = cpu::reference_kernels(w.type);

@@ -14,6 +14,7 @@
 // Preconditions (checked by assert only): check_weight(w) succeeds, x and y do not overlap, n_tokens >= 0.
 // Not reentrant per thread: it keeps the encoded activations in a per-thread buffer.
 #include <cstdint>
+#include <span>
 
 #include "common/error.hpp"
 #include "gguf/types.hpp"
@@ -40,5 +41,12 @@ struct WeightView {
 Status check_weight(const WeightView& w);
 
 void matmul(const WeightView& w, const float* x, std::int64_t n_tokens, float* y, ThreadPool& pool);
+
+// matmul(ws[i], x, n_tokens, ys[i], pool) for every i (at most 8, ys the same size as ws) — the products of one
+// activation matrix with several weights (Q, K and V; gate and up). When all are in the same packed layout with
+// whole groups of rows, the activations are encoded once and one parallel region covers all of them, so the
+// threads stream the weights as one sequence instead of meeting at a barrier after each.
+void matmul_many(std::span<const WeightView> ws, const float* x, std::int64_t n_tokens, std::span<float* const> ys,
+                 ThreadPool& pool);
 
 }  // namespace sovra::kernels

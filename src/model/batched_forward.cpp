@@ -185,9 +185,11 @@ Status BatchedForward::forward(std::span<const BatchItem> items, PagedKvCache& k
       if (il > 0) add_row(x, xn_.data() + i * embd, embd);
       kernels::rms_norm(x, L.attn_norm, xn_.data() + i * embd, embd, hp.rms_eps);
     });
-    kernels::matmul(view(L.wq), xn_.data(), n, q_.data(), pool_);
-    kernels::matmul(view(L.wk), xn_.data(), n, k_.data(), pool_);
-    kernels::matmul(view(L.wv), xn_.data(), n, v_.data(), pool_);
+    {
+      const kernels::WeightView qkv[] = {view(L.wq), view(L.wk), view(L.wv)};
+      float* const out[] = {q_.data(), k_.data(), v_.data()};
+      kernels::matmul_many(qkv, xn_.data(), n, out, pool_);
+    }
     per_token(n, [&](std::int64_t i) {
       float* q = q_.data() + i * q_dim;
       float* k = k_.data() + i * kv_dim;
@@ -212,8 +214,11 @@ Status BatchedForward::forward(std::span<const BatchItem> items, PagedKvCache& k
       add_row(x, xn_.data() + i * embd, embd);
       kernels::rms_norm(x, L.ffn_norm, xn_.data() + i * embd, embd, hp.rms_eps);
     });
-    kernels::matmul(view(L.w_gate), xn_.data(), n, gate_.data(), pool_);
-    kernels::matmul(view(L.w_up), xn_.data(), n, up_.data(), pool_);
+    {
+      const kernels::WeightView gate_up[] = {view(L.w_gate), view(L.w_up)};
+      float* const out[] = {gate_.data(), up_.data()};
+      kernels::matmul_many(gate_up, xn_.data(), n, out, pool_);
+    }
     per_token(n, [&](std::int64_t i) { kernels::swiglu(gate_.data() + i * ff, up_.data() + i * ff, ff); });
     kernels::matmul(view(L.w_down), gate_.data(), n, xn_.data(), pool_);
   }

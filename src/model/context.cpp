@@ -114,9 +114,11 @@ void Context::forward_batch(const std::int32_t* tokens, std::int32_t n, bool all
 
     for (std::int32_t t = 0; t < n; ++t)
       kernels::rms_norm(x_.data() + t * embd, L.attn_norm, xn_.data() + t * embd, embd, hp.rms_eps);
-    kernels::matmul(view(L.wq), xn_.data(), n, q_.data(), *pool_);
-    kernels::matmul(view(L.wk), xn_.data(), n, k_.data(), *pool_);
-    kernels::matmul(view(L.wv), xn_.data(), n, v_.data(), *pool_);
+    {
+      const kernels::WeightView qkv[] = {view(L.wq), view(L.wk), view(L.wv)};
+      float* const out[] = {q_.data(), k_.data(), v_.data()};
+      kernels::matmul_many(qkv, xn_.data(), n, out, *pool_);
+    }
     add_bias(q_.data(), L.bq, n, q_dim);
     add_bias(k_.data(), L.bk, n, kv_dim);
     add_bias(v_.data(), L.bv, n, kv_dim);
@@ -149,8 +151,11 @@ void Context::forward_batch(const std::int32_t* tokens, std::int32_t n, bool all
 
     for (std::int32_t t = 0; t < n; ++t)
       kernels::rms_norm(x_.data() + t * embd, L.ffn_norm, xn_.data() + t * embd, embd, hp.rms_eps);
-    kernels::matmul(view(L.w_gate), xn_.data(), n, gate_.data(), *pool_);
-    kernels::matmul(view(L.w_up), xn_.data(), n, up_.data(), *pool_);
+    {
+      const kernels::WeightView gate_up[] = {view(L.w_gate), view(L.w_up)};
+      float* const out[] = {gate_.data(), up_.data()};
+      kernels::matmul_many(gate_up, xn_.data(), n, out, *pool_);
+    }
     kernels::swiglu(gate_.data(), up_.data(), n * ff);
     kernels::matmul(view(L.w_down), gate_.data(), n, xn_.data(), *pool_);
     for (std::int64_t i = 0; i < n * embd; ++i) x_[i] += xn_[i];

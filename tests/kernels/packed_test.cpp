@@ -123,6 +123,50 @@ TEST_P(PackedMatmul, EqualsThePlainLayout) {
   }
 }
 
+// matmul_many gives each weight's matmul exactly (the shared path runs the same kernel on the same activations),
+// packed or not, with groups of different sizes and a weight with a plain tail that takes the per-weight path.
+TEST_P(PackedMatmul, ManyEqualsOneAtATime) {
+  const Case& c = kCases[std::get<0>(GetParam())];
+  std::mt19937 rng(5);
+  ThreadPool pool(2);
+  for (bool with_tail : {false, true}) {
+    const std::int64_t rows[] = {2 * kPackedGroupRows, kPackedGroupRows, with_tail ? kRows : 3 * kPackedGroupRows};
+    std::vector<std::vector<std::uint8_t>> store;
+    std::vector<WeightView> ws;
+    for (std::int64_t r : rows) {
+      std::vector<std::uint8_t> plain(static_cast<std::size_t>(r * row_bytes(c.type, c.cols)));
+      const std::vector<float> values = random_floats(rng, r * c.cols, 0.05f);
+      ASSERT_TRUE(quantize_row(c.type, values.data(), plain.data(), r * c.cols).has_value());
+      const WeightView w{.type = c.type, .data = plain.data(), .rows = r, .cols = c.cols};
+      std::vector<std::uint8_t> packed(static_cast<std::size_t>(layout_bytes(w, c.layout)));
+      repack(w, c.layout, packed.data(), pool);
+      store.push_back(std::move(packed));
+      WeightView pw = w;
+      pw.data = store.back().data();
+      pw.layout = c.layout;
+      ws.push_back(pw);
+      store.push_back(std::move(plain));
+    }
+    for (std::int64_t n_tokens : {1, 5}) {
+      const std::vector<float> x = random_floats(rng, n_tokens * c.cols);
+      std::vector<std::vector<float>> want(ws.size()), got(ws.size());
+      std::vector<float*> outs;
+      for (std::size_t i = 0; i < ws.size(); ++i) {
+        want[i].assign(static_cast<std::size_t>(n_tokens * ws[i].rows), NAN);
+        got[i].assign(want[i].size(), NAN);
+        matmul(ws[i], x.data(), n_tokens, want[i].data(), pool);
+        outs.push_back(got[i].data());
+      }
+      matmul_many(ws, x.data(), n_tokens, outs, pool);
+      for (std::size_t i = 0; i < ws.size(); ++i) {
+        for (std::size_t j = 0; j < want[i].size(); ++j) {
+          ASSERT_EQ(got[i][j], want[i][j]) << "weight " << i << " element " << j << " tail=" << with_tail;
+        }
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Kernels, PackedMatmul,
                          ::testing::Combine(::testing::Values(0, 1), ::testing::Values(Kernels::kBest, Kernels::kNoAvx512,
                                                                                       Kernels::kReference)),
