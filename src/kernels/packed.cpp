@@ -110,10 +110,97 @@ void unpack_q4_k(const std::uint8_t* g, std::int64_t nb, std::int64_t i, std::ui
   }
 }
 
+// --- Q6_K: super-block = ql[128], qh[64], scales[16] (int8), d; levels q in [0, 63] as in ref_q6_k.cpp.
+constexpr std::int64_t kQ6_KBlock = sizeof(BlockQ6_K);  // 210
+constexpr std::int64_t kQ6_KHighOff = 32 * 64;
+constexpr std::int64_t kQ6_KScaleOff = kQ6_KHighOff + 16 * 64;
+constexpr std::int64_t kQ6_KDOff = kQ6_KScaleOff + 16 * kG;
+static_assert(kQ6_KDOff + 2 * kG == kQ6_KSuperBytes && kQ6_KSuperBytes == kG * kQ6_KBlock);
+
+void q6_levels(const std::uint8_t* x, std::uint8_t* q) {
+  for (std::int64_t h = 0; h < 2; ++h) {
+    const std::uint8_t* ql = x + 64 * h;
+    const std::uint8_t* qh = x + 128 + 32 * h;
+    std::uint8_t* out = q + 128 * h;
+    for (int l = 0; l < 32; ++l) {
+      out[l] = static_cast<std::uint8_t>((ql[l] & 0xF) | (qh[l] & 3) << 4);
+      out[32 + l] = static_cast<std::uint8_t>((ql[32 + l] & 0xF) | ((qh[l] >> 2) & 3) << 4);
+      out[64 + l] = static_cast<std::uint8_t>((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4);
+      out[96 + l] = static_cast<std::uint8_t>((ql[32 + l] >> 4) | (qh[l] >> 6) << 4);
+    }
+  }
+}
+
+void q6_store(const std::uint8_t* q, std::uint8_t* x) {
+  for (std::int64_t h = 0; h < 2; ++h) {
+    std::uint8_t* ql = x + 64 * h;
+    std::uint8_t* qh = x + 128 + 32 * h;
+    const std::uint8_t* in = q + 128 * h;
+    for (int l = 0; l < 32; ++l) {
+      ql[l] = static_cast<std::uint8_t>((in[l] & 0xF) | (in[64 + l] & 0xF) << 4);
+      ql[32 + l] = static_cast<std::uint8_t>((in[32 + l] & 0xF) | (in[96 + l] & 0xF) << 4);
+      qh[l] = static_cast<std::uint8_t>((in[l] >> 4) | (in[32 + l] >> 4) << 2 | (in[64 + l] >> 4) << 4 |
+                                        (in[96 + l] >> 4) << 6);
+    }
+  }
+}
+
+// Groups of 4 elements g = 0..63 (element 4g + k). Low slice m (0..31): low nibble group m, high nibble group
+// m + 32. High slice m (0..15): bits 2j..2j+1 = the top 2 bits of group m + 16j.
+void pack_q6_k(const std::uint8_t* rows, std::int64_t row, std::int64_t nb, std::uint8_t* g) {
+  std::uint8_t q[kQkK];
+  for (std::int64_t i = 0; i < kG; ++i) {
+    for (std::int64_t b = 0; b < nb; ++b) {
+      const std::uint8_t* x = rows + i * row + b * kQ6_KBlock;
+      std::uint8_t* s = g + b * kQ6_KSuperBytes;
+      q6_levels(x, q);
+      for (int m = 0; m < 32; ++m) {
+        for (int k = 0; k < 4; ++k) {
+          s[64 * m + kLane * i + k] = static_cast<std::uint8_t>((q[4 * m + k] & 0xF) | (q[128 + 4 * m + k] & 0xF) << 4);
+        }
+      }
+      for (int m = 0; m < 16; ++m) {
+        for (int k = 0; k < 4; ++k) {
+          int h = 0;
+          for (int j = 0; j < 4; ++j) h |= (q[4 * (m + 16 * j) + k] >> 4) << (2 * j);
+          s[kQ6_KHighOff + 64 * m + kLane * i + k] = static_cast<std::uint8_t>(h);
+        }
+      }
+      for (int j = 0; j < 16; ++j) s[kQ6_KScaleOff + kG * j + i] = x[192 + j];
+      std::memcpy(s + kQ6_KDOff + 2 * i, x + 208, 2);
+    }
+  }
+}
+
+void unpack_q6_k(const std::uint8_t* g, std::int64_t nb, std::int64_t i, std::uint8_t* out) {
+  std::uint8_t q[kQkK];
+  for (std::int64_t b = 0; b < nb; ++b) {
+    const std::uint8_t* s = g + b * kQ6_KSuperBytes;
+    std::uint8_t* x = out + b * kQ6_KBlock;
+    for (int m = 0; m < 32; ++m) {
+      for (int k = 0; k < 4; ++k) {
+        const std::uint8_t lo = s[64 * m + kLane * i + k];
+        q[4 * m + k] = lo & 0xF;
+        q[128 + 4 * m + k] = lo >> 4;
+      }
+    }
+    for (int m = 0; m < 16; ++m) {
+      for (int k = 0; k < 4; ++k) {
+        const std::uint8_t h = s[kQ6_KHighOff + 64 * m + kLane * i + k];
+        for (int j = 0; j < 4; ++j) q[4 * (m + 16 * j) + k] |= static_cast<std::uint8_t>(((h >> (2 * j)) & 3) << 4);
+      }
+    }
+    q6_store(q, x);
+    for (int j = 0; j < 16; ++j) x[192 + j] = s[kQ6_KScaleOff + kG * j + i];
+    std::memcpy(x + 208, s + kQ6_KDOff + 2 * i, 2);
+  }
+}
+
 WeightLayout layout_for(GgmlType t) {
   switch (t) {
     case GgmlType::kQ4_0: return WeightLayout::kQ4_0x16;
     case GgmlType::kQ4_K: return WeightLayout::kQ4_Kx16;
+    case GgmlType::kQ6_K: return WeightLayout::kQ6_Kx16;
     default: return WeightLayout::kRows;
   }
 }
@@ -131,6 +218,7 @@ std::int64_t group_bytes(WeightLayout layout, std::int64_t cols) {
   switch (layout) {
     case WeightLayout::kQ4_0x16: return cols / kQk * (kQ4_0Levels + kQ4_0Scales);
     case WeightLayout::kQ4_Kx16: return cols / kQkK * kQ4_KSuperBytes;
+    case WeightLayout::kQ6_Kx16: return cols / kQkK * kQ6_KSuperBytes;
     default: return 0;
   }
 }
@@ -153,8 +241,10 @@ void repack(const WeightView& w, WeightLayout layout, void* dst, ThreadPool& poo
     for (std::int64_t g; (g = next.fetch_add(1, std::memory_order_relaxed)) < groups;) {
       if (layout == WeightLayout::kQ4_0x16) {
         pack_q4_0(src + g * kG * row, row, w.cols / kQk, out + g * gb);
-      } else {
+      } else if (layout == WeightLayout::kQ4_Kx16) {
         pack_q4_k(src + g * kG * row, row, w.cols / kQkK, out + g * gb);
+      } else {
+        pack_q6_k(src + g * kG * row, row, w.cols / kQkK, out + g * gb);
       }
     }
   });
@@ -171,8 +261,10 @@ void unpack_row(const WeightView& w, std::int64_t r, void* dst) {
     std::memcpy(out, src + groups * gb + (r - groups * kG) * row, static_cast<std::size_t>(row));
   } else if (w.layout == WeightLayout::kQ4_0x16) {
     unpack_q4_0(src + r / kG * gb, w.cols / kQk, r % kG, out);
-  } else {
+  } else if (w.layout == WeightLayout::kQ4_Kx16) {
     unpack_q4_k(src + r / kG * gb, w.cols / kQkK, r % kG, out);
+  } else {
+    unpack_q6_k(src + r / kG * gb, w.cols / kQkK, r % kG, out);
   }
 }
 

@@ -15,6 +15,13 @@
 //     128 bytes of sub-block scales: byte 16s + i = scale of sub-block s of row i (6 bits, unpacked);
 //     128 bytes of sub-block mins: for h = 0, 1: 64 bytes, bytes 4i..4i+3 = mins of sub-blocks 4h .. 4h+3 of row i;
 //     32 bytes of fp16 d of rows 0..15, then 32 bytes of their fp16 dmin.
+// kQ6_Kx16 (Q6_K, nb = cols / 256 super-blocks per row): a group is nb * 3360 bytes, exactly its 16 GGUF rows'
+//   size; per super-block, with levels q in [0, 63] taken in groups of 4 elements (group n = elements 4n..4n+3):
+//     2048 bytes: 32 slices m of 64 bytes; bytes 4i..4i+3 of slice m: low 4 bits of group m of row i in the low
+//       nibbles, of group m + 32 in the high nibbles;
+//     1024 bytes: 16 slices m; bytes 4i..4i+3: the top 2 bits of groups m, m + 16, m + 32, m + 48 of row i at
+//       bits 0-1, 2-3, 4-5, 6-7;
+//     256 bytes of int8 scales (byte 16j + i: sub-block j of row i), then 32 bytes of fp16 d of rows 0..15.
 // Contract: repack and unpack_row are exact inverses (byte for byte, any bytes); both portable.
 // Preconditions: w in GGUF row layout of a type with a packed layout, cols a positive multiple of the block
 // size, dst holds layout_bytes(w, layout) bytes, no overlap.
@@ -26,6 +33,7 @@ namespace sovra::kernels {
 
 inline constexpr std::int64_t kPackedGroupRows = 16;
 inline constexpr std::int64_t kQ4_KSuperBytes = 2368;
+inline constexpr std::int64_t kQ6_KSuperBytes = 3360;
 
 // The layout worth repacking w into on this CPU now: one whose fast kernel is in use (AVX-512 VNNI, not disabled,
 // not forced to the reference kernels) and w has a whole group of rows; kRows otherwise. Packed weights work

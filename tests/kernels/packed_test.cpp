@@ -26,7 +26,8 @@ struct Case {
   std::int64_t cols;  // not a multiple of any unrolling: 9 blocks / 3 super-blocks
 };
 constexpr Case kCases[] = {{GgmlType::kQ4_0, WeightLayout::kQ4_0x16, 288},
-                           {GgmlType::kQ4_K, WeightLayout::kQ4_Kx16, 768}};
+                           {GgmlType::kQ4_K, WeightLayout::kQ4_Kx16, 768},
+                           {GgmlType::kQ6_K, WeightLayout::kQ6_Kx16, 768}};
 
 std::vector<std::uint8_t> random_matrix(std::mt19937& rng, GgmlType t, std::int64_t rows, std::int64_t cols) {
   std::vector<std::uint8_t> m;
@@ -168,7 +169,7 @@ TEST_P(PackedMatmul, ManyEqualsOneAtATime) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, PackedMatmul,
-                         ::testing::Combine(::testing::Values(0, 1), ::testing::Values(Kernels::kBest, Kernels::kNoAvx512,
+                         ::testing::Combine(::testing::Values(0, 1, 2), ::testing::Values(Kernels::kBest, Kernels::kNoAvx512,
                                                                                       Kernels::kReference)),
                          [](const ::testing::TestParamInfo<std::tuple<int, Kernels>>& param_info) {
                            std::string name = gguf::type_name(kCases[std::get<0>(param_info.param)].type);

@@ -58,4 +58,11 @@ void encode_act_q4_k_x16(const float* x, void* dst, std::int64_t n);
 void gemm_q4_k_x16(std::int64_t n, const void* group, const void* a, std::int64_t a_stride, std::int64_t n_tokens,
                    float* y, std::int64_t y_stride);
 
+// Q6_K weights in the kQ6_Kx16 layout: activations as quantize_row_q8_k encodes them, 324 bytes per 256 elements
+// (levels, scale, -32 * each 16-element sub-block's level sum); the same gemm contract as gemm_q4_0_x16.
+std::int64_t act_row_bytes_q6_k_x16(std::int64_t n);
+void encode_act_q6_k_x16(const float* x, void* dst, std::int64_t n);
+void gemm_q6_k_x16(std::int64_t n, const void* group, const void* a, std::int64_t a_stride, std::int64_t n_tokens,
+                   float* y, std::int64_t y_stride);
+
 }  // namespace sovra::kernels::avx512

@@ -104,11 +104,14 @@ constexpr PackedKernels kPackedQ4_0{avx512::act_row_bytes_q4_0_x16, avx512::enco
                                     avx512::gemm_q4_0_x16};
 constexpr PackedKernels kPackedQ4_K{avx512::act_row_bytes_q4_k_x16, avx512::encode_act_q4_k_x16,
                                     avx512::gemm_q4_k_x16};
+constexpr PackedKernels kPackedQ6_K{avx512::act_row_bytes_q6_k_x16, avx512::encode_act_q6_k_x16,
+                                    avx512::gemm_q6_k_x16};
 
 constexpr Table make_avx512_table() {
   Table t = make_avx2_table();
   t[static_cast<std::size_t>(GgmlType::kQ4_0)].packed = &kPackedQ4_0;
   t[static_cast<std::size_t>(GgmlType::kQ4_K)].packed = &kPackedQ4_K;
+  t[static_cast<std::size_t>(GgmlType::kQ6_K)].packed = &kPackedQ6_K;
   t[static_cast<std::size_t>(GgmlType::kQ4_0)].gemm = &kGemmQ4_0;
   t[static_cast<std::size_t>(GgmlType::kQ8_0)].gemm = &kGemmQ8_0;
   t[static_cast<std::size_t>(GgmlType::kQ4_K)].gemm = &kGemmQ4_K;

@@ -51,7 +51,7 @@ struct GemmKernels {
   GemmFn gemm = nullptr;
 };
 
-// Optional path for weights repacked at load (kernels/packed.hpp: Q4_0 as kQ4_0x16, Q4_K as kQ4_Kx16): gemm16(n,
+// Optional path for weights repacked at load (kernels/packed.hpp: Q4_0, Q4_K and Q6_K, 16 rows at a time): gemm16(n,
 // group, a, a_stride, n_tokens, y, y_stride) sets y[t * y_stride + i] = dot(row i of the 16-row group, activation
 // row t) for i < 16, activations encoded by encode_act in act_row_bytes(n) bytes per row.
 using Gemm16Fn = void (*)(std::int64_t n, const void* group, const void* a, std::int64_t a_stride,
@@ -70,7 +70,7 @@ struct TypeKernels {
   VecDotFn vec_dot = nullptr;           // nullptr for activation-only encodings
   VecDotTileFn vec_dot_tile = nullptr;  // likewise
   const GemmKernels* gemm = nullptr;    // AVX-512 VNNI entries of Q4_0, Q8_0, Q4_K, Q6_K only
-  const PackedKernels* packed = nullptr;  // AVX-512 VNNI entries of Q4_0 and Q4_K only
+  const PackedKernels* packed = nullptr;  // AVX-512 VNNI entries of Q4_0, Q4_K and Q6_K only
 };
 
 const TypeKernels* kernels_for(gguf::GgmlType type);
