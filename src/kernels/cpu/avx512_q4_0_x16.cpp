@@ -53,12 +53,13 @@ void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::i
   const __m512i mask = _mm512_set1_epi8(0x0F);
   for (std::int64_t b = 0; b < nb; ++b) {
     const std::uint8_t* p = g + b * kLevelBytes;
-    if constexpr (T == 1) {
-      _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBlocks * kLevelBytes), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBlocks * kLevelBytes + 64), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBlocks * kLevelBytes + 128), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBlocks * kLevelBytes + 192), _MM_HINT_T0);
-    }
+    // Software prefetch a few blocks ahead, for every token count: with 8 tokens a block takes ~100 cycles of
+    // arithmetic, and the hardware prefetcher alone left the 8-token pass at half the in-cache speed.
+    _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBlocks * kLevelBytes), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBlocks * kLevelBytes + 64), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBlocks * kLevelBytes + 128), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBlocks * kLevelBytes + 192), _MM_HINT_T0);
+    if (b % 2 == 0) _mm_prefetch(reinterpret_cast<const char*>(scales + (b + kPrefetchBlocks) * kScaleBytes), _MM_HINT_T0);
     __m512i lo[4];
     __m512i hi[4];
     SOVRA_UNROLL

@@ -54,10 +54,10 @@ void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::i
   const __m512i hi2 = _mm512_set1_epi8(0x30);
   for (std::int64_t b = 0; b < nb; ++b) {
     const std::uint8_t* s = g + b * kSuperBytes;
-    if constexpr (T == 1) {
-      for (int l = 0; l < kSuperBytes; l += 64) {
-        _mm_prefetch(reinterpret_cast<const char*>(s + 2 * kSuperBytes + l), _MM_HINT_T0);
-      }
+    // Software prefetch two super-blocks ahead for every token count (the hardware prefetcher alone leaves the
+    // multi-token passes waiting on memory).
+    for (int l = 0; l < kSuperBytes; l += 64) {
+      _mm_prefetch(reinterpret_cast<const char*>(s + 2 * kSuperBytes + l), _MM_HINT_T0);
     }
     __m512i isum[T];
     SOVRA_UNROLL
