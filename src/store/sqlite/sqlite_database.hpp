@@ -1,6 +1,8 @@
 #pragma once
 // SQLite driver: one file, WAL journal, one connection serialised by a mutex (SQLite writes one at a time
-// anyway). Changes by other processes (`sovra admin` on the same file) are noticed by polling PRAGMA data_version.
+// anyway). Connections of one process to the same file also take a shared in-process write lock in turn, so that
+// two writers (ledger, audit, store) never meet SQLITE_BUSY and its sleeps. Changes by other processes (`sovra
+// admin` on the same file) are noticed by polling PRAGMA data_version.
 #include <memory>
 #include <string>
 
