@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 namespace sovra::store {
 namespace {
@@ -67,16 +68,66 @@ Result<sqlite3*> open_connection(const std::string& path) {
   return db;
 }
 
+// A connection's prepared statements, by SQL text: the writers (ledger, audit) run the same few statements in
+// every transaction, and parsing them again each time was a good part of a commit's CPU time. Bounded: when full,
+// all are dropped (the hot set is a few dozen). Used under the connection's mutex only.
+class StatementCache {
+ public:
+  static constexpr std::size_t kMaxStatements = 64;
+  explicit StatementCache(sqlite3* db) : db_(db) {}
+  ~StatementCache() { clear(); }
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+
+  // A statement ready to bind (reset, no bindings), owned by the cache; null with the error in `error`.
+  sqlite3_stmt* get(std::string_view sql) {
+    if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
+    if (statements_.size() >= kMaxStatements) clear();
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &st, nullptr) !=
+        SQLITE_OK) {
+      sqlite3_finalize(st);
+      return nullptr;
+    }
+    statements_.emplace(std::string(sql), st);
+    return st;
+  }
+
+  void clear() {
+    for (auto& [sql, st] : statements_) sqlite3_finalize(st);
+    statements_.clear();
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*, Hash, std::equal_to<>> statements_;
+};
+
 class Session final : public SqlSession {
  public:
-  explicit Session(sqlite3* db) : db_(db) {}
+  // `cache` may be null: every statement is then prepared and finalized on the spot.
+  explicit Session(sqlite3* db, StatementCache* cache = nullptr) : db_(db), cache_(cache) {}
 
   Result<SqlRows> query(std::string_view sql, const std::vector<SqlValue>& params) override {
     sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr) != SQLITE_OK) {
+    if (cache_ != nullptr) {
+      st = cache_->get(sql);
+      if (st == nullptr) return sqlite_error(db_, "SQLite prepare failed");
+    } else if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(st);
       return sqlite_error(db_, "SQLite prepare failed");
     }
-    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(st, sqlite3_finalize);
+    // A cached statement goes back reset and unbound (a statement left running would hold its read snapshot).
+    std::unique_ptr<sqlite3_stmt, void (*)(sqlite3_stmt*)> guard(
+        st, cache_ != nullptr ? +[](sqlite3_stmt* s) {
+          sqlite3_reset(s);
+          sqlite3_clear_bindings(s);
+        }
+                              : +[](sqlite3_stmt* s) { sqlite3_finalize(s); });
     for (std::size_t i = 0; i < params.size(); ++i) {
       const int idx = static_cast<int>(i + 1);
       int rc = SQLITE_OK;
@@ -90,11 +141,12 @@ class Session final : public SqlSession {
       if (rc != SQLITE_OK) return sqlite_error(db_, "SQLite bind failed");
     }
     SqlRows out;
-    const int columns = sqlite3_column_count(st);
     while (true) {
       const int rc = sqlite3_step(st);
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) return sqlite_error(db_, "SQLite query failed");
+      // After the first step: a cached statement is prepared again there when the schema changed (`SELECT *`).
+      const int columns = sqlite3_column_count(st);
       SqlRow row(static_cast<std::size_t>(columns));
       for (int c = 0; c < columns; ++c) {
         if (sqlite3_column_type(st, c) == SQLITE_NULL) continue;
@@ -109,18 +161,25 @@ class Session final : public SqlSession {
 
  private:
   sqlite3* db_;
+  StatementCache* cache_;
 };
 
 class SqliteDatabase final : public SqlDatabase {
  public:
-  SqliteDatabase(std::string path, sqlite3* db) : path_(std::move(path)), db_(db), write_lock_(file_write_lock(path_)) {}
+  SqliteDatabase(std::string path, sqlite3* db)
+      : path_(std::move(path)), db_(db), statements_(db), write_lock_(file_write_lock(path_)) {
+    sqlite3_wal_hook(db_, on_wal_commit, this);  // replaces SQLite's automatic checkpoint (see run_checkpoints)
+  }
   ~SqliteDatabase() override {
     {
       std::lock_guard lock(stop_mu_);
       stopping_ = true;
     }
     stop_cv_.notify_all();
+    checkpoint_cv_.notify_all();
     for (auto& t : listeners_) t.join();
+    if (checkpointer_.joinable()) checkpointer_.join();
+    statements_.clear();
     sqlite3_close(db_);
   }
 
@@ -131,7 +190,7 @@ class SqliteDatabase final : public SqlDatabase {
     // As long as SQLite would wait for another writer (then the same error as a busy database).
     std::unique_lock file_lock(*write_lock_, std::chrono::milliseconds(kBusyTimeoutMs));
     if (!file_lock.owns_lock()) return Error::io("SQLite database is locked (another connection of this process)");
-    Session session(db_);
+    Session session(db_, &statements_);
     // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading read locks.
     if (auto r = session.query("BEGIN IMMEDIATE", {}); !r) return r.error();
     auto st = fn(session);
@@ -144,6 +203,44 @@ class SqliteDatabase final : public SqlDatabase {
       return r.error();
     }
     return {};
+  }
+
+  // WAL checkpoints run on a thread of their own with its own connection, PASSIVE (never blocking a writer), once
+  // the WAL holds kCheckpointPages pages, as SQLite's automatic checkpoint would; that one ran inside the COMMIT of
+  // whichever writer crossed the mark, holding the file's write lock (and that writer's callers) for milliseconds.
+  static constexpr int kCheckpointPages = 1000;
+
+  static int on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+    if (pages >= kCheckpointPages) static_cast<SqliteDatabase*>(self)->request_checkpoint();
+    return SQLITE_OK;
+  }
+
+  void request_checkpoint() {
+    {
+      std::lock_guard lock(stop_mu_);
+      if (stopping_) return;
+      checkpoint_due_ = true;
+      if (!checkpointer_.joinable()) checkpointer_ = std::thread([this] { run_checkpoints(); });
+    }
+    checkpoint_cv_.notify_one();
+  }
+
+  void run_checkpoints() {
+    sqlite3* conn = nullptr;
+    while (true) {
+      {
+        std::unique_lock lock(stop_mu_);
+        checkpoint_cv_.wait(lock, [this] { return stopping_ || checkpoint_due_; });
+        if (stopping_) break;
+        checkpoint_due_ = false;
+      }
+      if (conn == nullptr) {
+        auto opened = open_connection(path_);  // on failure: tried again at the next request
+        if (opened) conn = *opened;
+      }
+      if (conn != nullptr) (void)sqlite3_wal_checkpoint_v2(conn, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
+    if (conn != nullptr) sqlite3_close(conn);
   }
 
   Status lock_for_migrations(SqlSession&) override { return {};  /* BEGIN IMMEDIATE already excludes others */ }
@@ -174,11 +271,15 @@ class SqliteDatabase final : public SqlDatabase {
  private:
   std::string path_;
   sqlite3* db_;
+  StatementCache statements_;  // guarded by mu_
   std::shared_ptr<std::timed_mutex> write_lock_;
   std::mutex mu_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
+  std::condition_variable checkpoint_cv_;
   bool stopping_ = false;
+  bool checkpoint_due_ = false;  // guarded by stop_mu_, like checkpointer_'s start
+  std::thread checkpointer_;
   std::vector<std::thread> listeners_;
 };
 
