@@ -2,8 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -31,28 +33,47 @@ int busy_wait(void*, int tries) {
   return 1;
 }
 
-// Connections of this process to the same file take one write lock in turn here (a futex hand-over, microseconds)
-// instead of meeting SQLITE_BUSY and polling: the usage ledger, the audit log and the store each have their own
-// connection to the data directory's database. Keyed by the file's canonical path; shared by the open databases.
-std::shared_ptr<std::timed_mutex> file_write_lock(const std::string& path) {
+Error sqlite_error(sqlite3* db, std::string_view what) {
+  return Error::io(std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+// Group commit across the connections of this process to one file. The usage ledger, the audit log and the store
+// each have their own connection to the data directory's database, and SQLite lets one of them write at a time: a
+// transaction waits for the one before it, and the calls waiting for a ledger row and an audit record paid for two
+// commits in a row. Here a transaction that finds another one running queues its work; when that one ends, the
+// first waiter becomes the leader and runs everything queued in one transaction on its own connection (each
+// caller's work in a SAVEPOINT of its own, so one caller's failure undoes only its part), with one COMMIT — one
+// fsync — for all. A caller still blocks until its work is committed (or failed), exactly as before.
+struct GroupWaiter {
+  const std::function<Status(SqlSession&)>* fn;
+  bool full_sync;
+  Status result;
+  bool done = false;
+};
+
+struct FileGroup {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool running = false;  // a leader is running a group
+  std::deque<GroupWaiter*> queue;
+};
+
+// Keyed by the file's canonical path; shared by the open databases of this process.
+std::shared_ptr<FileGroup> file_group(const std::string& path) {
   static std::mutex mu;
-  static std::map<std::string, std::weak_ptr<std::timed_mutex>> locks;
+  static std::map<std::string, std::weak_ptr<FileGroup>> groups;
   std::error_code ec;
   auto key = std::filesystem::weakly_canonical(path, ec).string();
-  if (ec || path == ":memory:" || path.empty()) return std::make_shared<std::timed_mutex>();  // a private database
+  if (ec || path == ":memory:" || path.empty()) return std::make_shared<FileGroup>();  // a private database
   std::lock_guard lock(mu);
-  for (auto it = locks.begin(); it != locks.end();) it = it->second.expired() ? locks.erase(it) : std::next(it);
-  auto& slot = locks[key];
+  for (auto it = groups.begin(); it != groups.end();) it = it->second.expired() ? groups.erase(it) : std::next(it);
+  auto& slot = groups[key];
   auto found = slot.lock();
   if (!found) {
-    found = std::make_shared<std::timed_mutex>();
+    found = std::make_shared<FileGroup>();
     slot = found;
   }
   return found;
-}
-
-Error sqlite_error(sqlite3* db, std::string_view what) {
-  return Error::io(std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
 }
 
 Result<sqlite3*> open_connection(const std::string& path) {
@@ -166,8 +187,9 @@ class Session final : public SqlSession {
 
 class SqliteDatabase final : public SqlDatabase {
  public:
-  SqliteDatabase(std::string path, sqlite3* db)
-      : path_(std::move(path)), db_(db), statements_(db), write_lock_(file_write_lock(path_)) {
+  SqliteDatabase(std::string path, sqlite3* db, bool full_sync)
+      : path_(std::move(path)), db_(db), full_sync_(full_sync), synced_full_(full_sync), statements_(db),
+        group_(file_group(path_)) {
     sqlite3_wal_hook(db_, on_wal_commit, this);  // replaces SQLite's automatic checkpoint (see run_checkpoints)
   }
   ~SqliteDatabase() override {
@@ -186,23 +208,35 @@ class SqliteDatabase final : public SqlDatabase {
   std::string_view dialect() const override { return "sqlite"; }
 
   Status transaction(const std::function<Status(SqlSession&)>& fn) override {
-    std::lock_guard lock(mu_);
-    // As long as SQLite would wait for another writer (then the same error as a busy database).
-    std::unique_lock file_lock(*write_lock_, std::chrono::milliseconds(kBusyTimeoutMs));
-    if (!file_lock.owns_lock()) return Error::io("SQLite database is locked (another connection of this process)");
-    Session session(db_, &statements_);
-    // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading read locks.
-    if (auto r = session.query("BEGIN IMMEDIATE", {}); !r) return r.error();
-    auto st = fn(session);
-    if (!st) {
-      (void)session.query("ROLLBACK", {});
-      return st;
+    GroupWaiter me{.fn = &fn, .full_sync = full_sync_, .result = {}};
+    std::vector<GroupWaiter*> batch;
+    {
+      std::unique_lock lock(group_->mu);
+      group_->queue.push_back(&me);
+      // As long as SQLite would wait for another writer; then the same kind of error as a busy database.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+      while (!me.done && group_->running) {
+        if (group_->cv.wait_until(lock, deadline) == std::cv_status::timeout && !me.done) {
+          auto it = std::find(group_->queue.begin(), group_->queue.end(), &me);
+          if (it != group_->queue.end()) {  // not taken by a leader yet: give up
+            group_->queue.erase(it);
+            return Error::io("SQLite database is locked (another connection of this process)");
+          }
+        }
+      }
+      if (me.done) return me.result;
+      group_->running = true;  // leader: everything queued goes into one transaction
+      batch.assign(group_->queue.begin(), group_->queue.end());
+      group_->queue.clear();
     }
-    if (auto r = session.query("COMMIT", {}); !r) {
-      (void)session.query("ROLLBACK", {});
-      return r.error();
+    run_group(batch);
+    {
+      std::lock_guard lock(group_->mu);
+      for (auto* w : batch) w->done = true;
+      group_->running = false;
     }
-    return {};
+    group_->cv.notify_all();
+    return me.result;
   }
 
   // WAL checkpoints run on a thread of their own with its own connection, PASSIVE (never blocking a writer), once
@@ -269,10 +303,60 @@ class SqliteDatabase final : public SqlDatabase {
   }
 
  private:
+  // Runs the callers' work in one transaction on this connection; sets each caller's result.
+  void run_group(const std::vector<GroupWaiter*>& batch) {
+    std::lock_guard lock(mu_);
+    Session session(db_, &statements_);
+    auto fail_all = [&](const Error& e) {
+      for (auto* w : batch) w->result = e;
+    };
+    // The strictest durability any caller asked for (the ledger's connection fsyncs every commit).
+    const bool full = std::any_of(batch.begin(), batch.end(), [](const GroupWaiter* w) { return w->full_sync; });
+    if (full != synced_full_) {
+      if (auto r = session.query(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", {}); !r) {
+        fail_all(r.error());
+        return;
+      }
+      synced_full_ = full;
+    }
+    // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading read locks.
+    if (auto r = session.query("BEGIN IMMEDIATE", {}); !r) {
+      fail_all(r.error());
+      return;
+    }
+    bool any_ok = false;
+    if (batch.size() == 1) {
+      batch[0]->result = (*batch[0]->fn)(session);
+      any_ok = static_cast<bool>(batch[0]->result);
+    } else {
+      for (auto* w : batch) {
+        if (auto r = session.query("SAVEPOINT sovra_group", {}); !r) {
+          w->result = r.error();
+          continue;
+        }
+        w->result = (*w->fn)(session);
+        if (!w->result) (void)session.query("ROLLBACK TO sovra_group", {});
+        (void)session.query("RELEASE sovra_group", {});
+        any_ok = any_ok || static_cast<bool>(w->result);
+      }
+    }
+    if (!any_ok) {
+      (void)session.query("ROLLBACK", {});
+      return;
+    }
+    if (auto r = session.query("COMMIT", {}); !r) {
+      (void)session.query("ROLLBACK", {});
+      for (auto* w : batch)
+        if (w->result) w->result = r.error();
+    }
+  }
+
   std::string path_;
   sqlite3* db_;
+  bool full_sync_;     // what this database's own callers ask for
+  bool synced_full_;   // the connection's current PRAGMA synchronous; guarded by mu_
   StatementCache statements_;  // guarded by mu_
-  std::shared_ptr<std::timed_mutex> write_lock_;
+  std::shared_ptr<FileGroup> group_;
   std::mutex mu_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
@@ -295,7 +379,7 @@ Result<std::unique_ptr<SqlDatabase>> open_sqlite(const std::string& path, Sqlite
       return r.error();
     }
   }
-  return std::unique_ptr<SqlDatabase>(std::make_unique<SqliteDatabase>(path, db));
+  return std::unique_ptr<SqlDatabase>(std::make_unique<SqliteDatabase>(path, db, options.full_sync));
 }
 
 }  // namespace sovra::store
