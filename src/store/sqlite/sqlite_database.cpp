@@ -270,7 +270,12 @@ class SqliteDatabase final : public SqlDatabase {
       }
       if (conn == nullptr) {
         auto opened = open_connection(path_);  // on failure: tried again at the next request
-        if (opened) conn = *opened;
+        // A fresh connection has not opened the WAL yet, and a checkpoint on it would do nothing.
+        if (opened && sqlite3_exec(*opened, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) == SQLITE_OK) {
+          conn = *opened;
+        } else if (opened) {
+          sqlite3_close(*opened);
+        }
       }
       if (conn != nullptr) (void)sqlite3_wal_checkpoint_v2(conn, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     }

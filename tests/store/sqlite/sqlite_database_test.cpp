@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/eventually.hpp"
+
 namespace sovra::store {
 namespace {
 
@@ -204,6 +206,32 @@ TEST(SqliteDatabase, AStrictConnectionsWorkIsDurableWhenAnotherConnectionLeads) 
   ASSERT_EQ(rows->rows.size(), 2u);
   EXPECT_EQ(rows->rows[0][1], "100");
   EXPECT_EQ(rows->rows[1][1], "100");
+}
+
+TEST(SqliteDatabase, TheWalIsCheckpointedIntoTheDatabaseWhileItIsOpen) {
+  // Checkpoints run on their own thread once the WAL passes ~1000 pages: the database file itself grows while the
+  // connection is open (before, only its close would copy the WAL back).
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty()) << "cannot create a temporary directory";
+  const std::string path = dir.path() + "/a.db";
+  auto db = open_at(path);
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(query_in(*db, "CREATE TABLE t (v TEXT)"));
+  const std::string blob(3000, 'x');
+  for (int tx = 0; tx < 20; ++tx) {
+    auto st = db->transaction([&](SqlSession& s) -> Status {
+      for (int i = 0; i < 100; ++i) SOVRA_CHECK(s.query("INSERT INTO t (v) VALUES (?)", {blob}));
+      return {};
+    });
+    ASSERT_TRUE(st) << st.error().message;
+  }
+  EXPECT_TRUE(test::eventually([&] {
+    std::error_code ec;
+    return std::filesystem::file_size(path, ec) > 4'000'000 && !ec;
+  })) << std::filesystem::file_size(path);
+  auto rows = query_in(*db, "SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(rows->rows.at(0).at(0), "2000");
 }
 
 }  // namespace
