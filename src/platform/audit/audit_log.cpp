@@ -22,8 +22,8 @@ prometheus::Histogram& transaction_histogram() {
           .Name("sovra_audit_transaction_seconds")
           .Help("One audit transaction, from its start (lock wait included) to its commit.")
           .Register(observability::registry())
-          .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                           0.025, 0.1, 1});
+          .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                           0.1, 1});
   return h;
 }
 
@@ -33,8 +33,8 @@ prometheus::Histogram& wait_histogram() {
           .Name("sovra_audit_commit_wait_seconds")
           .Help("From an audit record's append to its durable callback (queue + transaction).")
           .Register(observability::registry())
-          .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                           0.025, 0.1, 1});
+          .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                           0.1, 1});
   return h;
 }
 

@@ -57,10 +57,10 @@ Metrics& metrics() {
                             .Register(reg);
     return Metrics{&records.Add({}), &commits.Add({}), &failures.Add({}), &lost.Add({}),
                    &batch.Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}),
-                   &wait.Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                                                         0.005, 0.01, 0.025, 0.1, 1}),
-                   &transaction.Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001,
-                                                                                0.0025, 0.005, 0.01, 0.025, 0.1, 1})};
+                   &wait.Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                                         0.01, 0.025, 0.1, 1}),
+                   &transaction.Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                                                                0.005, 0.01, 0.025, 0.1, 1})};
   }();
   return m;
 }

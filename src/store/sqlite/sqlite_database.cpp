@@ -188,7 +188,11 @@ class Session final : public SqlSession {
 class SqliteDatabase final : public SqlDatabase {
  public:
   SqliteDatabase(std::string path, sqlite3* db, bool full_sync)
-      : path_(std::move(path)), db_(db), full_sync_(full_sync), synced_full_(full_sync), statements_(db),
+      : path_(std::move(path)),
+        db_(db),
+        full_sync_(full_sync),
+        synced_full_(full_sync),
+        statements_(db),
         group_(file_group(path_)) {
     sqlite3_wal_hook(db_, on_wal_commit, this);  // replaces SQLite's automatic checkpoint (see run_checkpoints)
   }
@@ -358,8 +362,8 @@ class SqliteDatabase final : public SqlDatabase {
 
   std::string path_;
   sqlite3* db_;
-  bool full_sync_;     // what this database's own callers ask for
-  bool synced_full_;   // the connection's current PRAGMA synchronous; guarded by mu_
+  bool full_sync_;             // what this database's own callers ask for
+  bool synced_full_;           // the connection's current PRAGMA synchronous; guarded by mu_
   StatementCache statements_;  // guarded by mu_
   std::shared_ptr<FileGroup> group_;
   std::mutex mu_;
