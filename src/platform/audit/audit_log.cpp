@@ -6,11 +6,37 @@
 #include <cerrno>
 #include <cstring>
 
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+
 #include "common/logging.hpp"
+#include "observability/metrics.hpp"
 #include "platform/ids.hpp"
 
 namespace sovra::platform::audit {
 namespace {
+
+prometheus::Histogram& transaction_histogram() {
+  static prometheus::Histogram& h =
+      prometheus::BuildHistogram()
+          .Name("sovra_audit_transaction_seconds")
+          .Help("One audit transaction, from its start (lock wait included) to its commit.")
+          .Register(observability::registry())
+          .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                           0.1, 1});
+  return h;
+}
+
+prometheus::Histogram& wait_histogram() {
+  static prometheus::Histogram& h =
+      prometheus::BuildHistogram()
+          .Name("sovra_audit_commit_wait_seconds")
+          .Help("From an audit record's append to its durable callback (queue + transaction).")
+          .Register(observability::registry())
+          .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                           0.1, 1});
+  return h;
+}
 
 const Logger& log() {
   static const Logger l("audit");
@@ -69,7 +95,7 @@ void AuditLog::append(AuditRecord record, std::function<void()> durable) {
   if (record.at_ms == 0) record.at_ms = now_ms();
   {
     std::lock_guard lock(mu_);
-    queue_.push_back({std::move(record), std::move(durable)});
+    queue_.push_back({std::move(record), std::move(durable), std::chrono::steady_clock::now()});
     ++enqueued_;
   }
   cv_.notify_one();
@@ -137,6 +163,7 @@ Status AuditLog::write_batch(std::vector<Pending>& batch, bool force_checkpoint)
     std::lock_guard lock(mu_);
     last_checkpoint = last_checkpoint_seq_;
   }
+  const auto t0 = std::chrono::steady_clock::now();
   auto st = options_.db->transaction([&](store::SqlSession& s) -> Status {
     made.reset();
     SOVRA_TRY(auto head, sql::lock_head(s));
@@ -157,6 +184,7 @@ Status AuditLog::write_batch(std::vector<Pending>& batch, bool force_checkpoint)
     end = head;
     return {};
   });
+  transaction_histogram().Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   if (!st) return st;
   std::lock_guard lock(mu_);
   head_seq_ = end.seq;
@@ -225,8 +253,11 @@ void AuditLog::run() {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt, 5))));
       }
-      for (auto& p : batch)
+      const auto now = std::chrono::steady_clock::now();
+      for (auto& p : batch) {
         if (p.durable) p.durable();
+        wait_histogram().Observe(std::chrono::duration<double>(now - p.queued).count());
+      }
       {
         std::lock_guard lock(mu_);
         written_ += batch.size();

@@ -64,6 +64,7 @@ class AuditLog {
   struct Pending {
     AuditRecord record;
     std::function<void()> durable;
+    std::chrono::steady_clock::time_point queued;
   };
   explicit AuditLog(AuditLogOptions options, std::int64_t last_checkpoint);
   void run();

@@ -10,8 +10,15 @@ constexpr const char* kColumns =
     " output_tokens, audio_ms, pages, started_ms, ended_ms, latency_ms, status, error_code, cancelled, region,"
     " deployment, price_id, currency, cost_nanos";
 constexpr std::size_t kColumnCount = 24;
-// SQLite allows 32766 bound values per statement; PostgreSQL 65535.
-constexpr std::size_t kRowsPerStatement = 500;
+// SQLite allows 32766 bound values per statement; PostgreSQL 65535. Statements hold a power of two of rows (a group
+// of 23 goes as 16 + 4 + 2 + 1), so that a driver's prepared-statement cache sees a few shapes, not one per size.
+constexpr std::size_t kRowsPerStatement = 256;
+
+std::size_t rows_in_next_statement(std::size_t left) {
+  std::size_t n = 1;
+  while (n * 2 <= left && n * 2 <= kRowsPerStatement) n *= 2;
+  return n;
+}
 
 std::int64_t int_cell(const store::SqlCell& c) { return c ? std::stoll(*c) : 0; }
 
@@ -74,8 +81,8 @@ UsageRecord record_from_row(const store::SqlRow& c) {
 }  // namespace
 
 Status insert_records(store::SqlSession& session, const std::vector<UsageRecord>& records) {
-  for (std::size_t begin = 0; begin < records.size(); begin += kRowsPerStatement) {
-    const std::size_t end = std::min(records.size(), begin + kRowsPerStatement);
+  for (std::size_t begin = 0; begin < records.size();) {
+    const std::size_t end = begin + rows_in_next_statement(records.size() - begin);
     std::string sql = std::string("INSERT INTO usage_records (") + kColumns + ") VALUES ";
     std::vector<store::SqlValue> values;
     values.reserve((end - begin) * kColumnCount);
@@ -88,6 +95,7 @@ Status insert_records(store::SqlSession& session, const std::vector<UsageRecord>
     }
     sql += " ON CONFLICT (id) DO NOTHING";
     SOVRA_CHECK(session.query(sql, values));
+    begin = end;
   }
   return {};
 }

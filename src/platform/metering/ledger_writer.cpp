@@ -20,6 +20,8 @@ struct Metrics {
   prometheus::Counter* failures;
   prometheus::Counter* lost;
   prometheus::Histogram* batch;
+  prometheus::Histogram* wait;
+  prometheus::Histogram* transaction;
 };
 
 Metrics& metrics() {
@@ -45,8 +47,20 @@ Metrics& metrics() {
                       .Name("sovra_usage_commit_batch_records")
                       .Help("Records per ledger transaction.")
                       .Register(reg);
+    auto& wait = prometheus::BuildHistogram()
+                     .Name("sovra_usage_commit_wait_seconds")
+                     .Help("From a record's submit to its durable callback (queue + transaction + fsync).")
+                     .Register(reg);
+    auto& transaction = prometheus::BuildHistogram()
+                            .Name("sovra_usage_transaction_seconds")
+                            .Help("One ledger transaction, from its start (lock wait included) to its commit.")
+                            .Register(reg);
     return Metrics{&records.Add({}), &commits.Add({}), &failures.Add({}), &lost.Add({}),
-                   &batch.Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512})};
+                   &batch.Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}),
+                   &wait.Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                                         0.01, 0.025, 0.1, 1}),
+                   &transaction.Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                                                                0.005, 0.01, 0.025, 0.1, 1})};
   }();
   return m;
 }
@@ -77,7 +91,7 @@ LedgerWriter::~LedgerWriter() {
 void LedgerWriter::submit(UsageRecord record, std::function<void()> done) {
   {
     std::lock_guard lock(mu_);
-    queue_.push_back({std::move(record), std::move(done)});
+    queue_.push_back({std::move(record), std::move(done), std::chrono::steady_clock::now()});
   }
   cv_.notify_one();
 }
@@ -93,7 +107,9 @@ bool LedgerWriter::commit(std::vector<Item>& batch, bool final_attempts) {
   for (const auto& item : batch) records.push_back(item.record);
   auto backoff = std::chrono::milliseconds(10);
   for (int attempt = 1;; ++attempt) {
+    const auto t0 = std::chrono::steady_clock::now();
     auto st = db_->transaction([&](store::SqlSession& s) { return insert_records(s, records); });
+    metrics().transaction->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     if (st) break;
     metrics().failures->Increment();
     {
@@ -149,6 +165,7 @@ void LedgerWriter::run() {
     (void)commit(batch, stopping);
     for (auto& item : batch) {
       if (item.done) item.done();
+      metrics().wait->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - item.queued).count());
     }
   }
 }

@@ -8,6 +8,7 @@
 // response must not end before their record is durable. At shutdown the queue is drained; records that still
 // cannot be written after a few tries are logged as lost (counted in sovra_usage_records_lost_total) and their
 // `done` runs so that no response hangs forever.
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -49,6 +50,7 @@ class LedgerWriter {
   struct Item {
     UsageRecord record;
     std::function<void()> done;
+    std::chrono::steady_clock::time_point queued;
   };
   void run();
   bool commit(std::vector<Item>& batch, bool final_attempts);

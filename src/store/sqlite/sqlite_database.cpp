@@ -2,19 +2,78 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 namespace sovra::store {
 namespace {
 
 constexpr int kBusyTimeoutMs = 10000;
 constexpr auto kPollInterval = std::chrono::milliseconds(200);
+// Busy handler (another process holds the write lock): short sleeps first, since a write transaction here lasts
+// about a commit (~0.1-1 ms), then 1 ms steps; about kBusyTimeoutMs in all. SQLite's own handler sleeps 1, 2, 5,
+// 10, … ms, which made every collision between two writers cost several milliseconds.
+constexpr int kShortBusyTries = 40;
+constexpr auto kShortBusySleep = std::chrono::microseconds(50);
+
+int busy_wait(void*, int tries) {
+  if (tries < kShortBusyTries) {
+    std::this_thread::sleep_for(kShortBusySleep);
+    return 1;
+  }
+  if (tries - kShortBusyTries >= kBusyTimeoutMs) return 0;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return 1;
+}
 
 Error sqlite_error(sqlite3* db, std::string_view what) {
   return Error::io(std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+// Group commit across the connections of this process to one file. The usage ledger, the audit log and the store
+// each have their own connection to the data directory's database, and SQLite lets one of them write at a time: a
+// transaction waits for the one before it, and the calls waiting for a ledger row and an audit record paid for two
+// commits in a row. Here a transaction that finds another one running queues its work; when that one ends, the
+// first waiter becomes the leader and runs everything queued in one transaction on its own connection (each
+// caller's work in a SAVEPOINT of its own, so one caller's failure undoes only its part), with one COMMIT — one
+// fsync — for all. A caller still blocks until its work is committed (or failed), exactly as before.
+struct GroupWaiter {
+  const std::function<Status(SqlSession&)>* fn;
+  bool full_sync;
+  Status result;
+  bool done = false;
+};
+
+struct FileGroup {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool running = false;  // a leader is running a group
+  std::deque<GroupWaiter*> queue;
+};
+
+// Keyed by the file's canonical path; shared by the open databases of this process.
+std::shared_ptr<FileGroup> file_group(const std::string& path) {
+  static std::mutex mu;
+  static std::map<std::string, std::weak_ptr<FileGroup>> groups;
+  std::error_code ec;
+  auto key = std::filesystem::weakly_canonical(path, ec).string();
+  if (ec || path == ":memory:" || path.empty()) return std::make_shared<FileGroup>();  // a private database
+  std::lock_guard lock(mu);
+  for (auto it = groups.begin(); it != groups.end();) it = it->second.expired() ? groups.erase(it) : std::next(it);
+  auto& slot = groups[key];
+  auto found = slot.lock();
+  if (!found) {
+    found = std::make_shared<FileGroup>();
+    slot = found;
+  }
+  return found;
 }
 
 Result<sqlite3*> open_connection(const std::string& path) {
@@ -26,20 +85,70 @@ Result<sqlite3*> open_connection(const std::string& path) {
     sqlite3_close(db);
     return e;
   }
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  sqlite3_busy_handler(db, busy_wait, nullptr);
   return db;
 }
 
+// A connection's prepared statements, by SQL text: the writers (ledger, audit) run the same few statements in
+// every transaction, and parsing them again each time was a good part of a commit's CPU time. Bounded: when full,
+// all are dropped (the hot set is a few dozen). Used under the connection's mutex only.
+class StatementCache {
+ public:
+  static constexpr std::size_t kMaxStatements = 64;
+  explicit StatementCache(sqlite3* db) : db_(db) {}
+  ~StatementCache() { clear(); }
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+
+  // A statement ready to bind (reset, no bindings), owned by the cache; null with the error in `error`.
+  sqlite3_stmt* get(std::string_view sql) {
+    if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
+    if (statements_.size() >= kMaxStatements) clear();
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &st, nullptr) !=
+        SQLITE_OK) {
+      sqlite3_finalize(st);
+      return nullptr;
+    }
+    statements_.emplace(std::string(sql), st);
+    return st;
+  }
+
+  void clear() {
+    for (auto& [sql, st] : statements_) sqlite3_finalize(st);
+    statements_.clear();
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*, Hash, std::equal_to<>> statements_;
+};
+
 class Session final : public SqlSession {
  public:
-  explicit Session(sqlite3* db) : db_(db) {}
+  // `cache` may be null: every statement is then prepared and finalized on the spot.
+  explicit Session(sqlite3* db, StatementCache* cache = nullptr) : db_(db), cache_(cache) {}
 
   Result<SqlRows> query(std::string_view sql, const std::vector<SqlValue>& params) override {
     sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr) != SQLITE_OK) {
+    if (cache_ != nullptr) {
+      st = cache_->get(sql);
+      if (st == nullptr) return sqlite_error(db_, "SQLite prepare failed");
+    } else if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(st);
       return sqlite_error(db_, "SQLite prepare failed");
     }
-    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(st, sqlite3_finalize);
+    // A cached statement goes back reset and unbound (a statement left running would hold its read snapshot).
+    std::unique_ptr<sqlite3_stmt, void (*)(sqlite3_stmt*)> guard(
+        st, cache_ != nullptr ? +[](sqlite3_stmt* s) {
+          sqlite3_reset(s);
+          sqlite3_clear_bindings(s);
+        }
+                              : +[](sqlite3_stmt* s) { sqlite3_finalize(s); });
     for (std::size_t i = 0; i < params.size(); ++i) {
       const int idx = static_cast<int>(i + 1);
       int rc = SQLITE_OK;
@@ -53,11 +162,12 @@ class Session final : public SqlSession {
       if (rc != SQLITE_OK) return sqlite_error(db_, "SQLite bind failed");
     }
     SqlRows out;
-    const int columns = sqlite3_column_count(st);
     while (true) {
       const int rc = sqlite3_step(st);
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) return sqlite_error(db_, "SQLite query failed");
+      // After the first step: a cached statement is prepared again there when the schema changed (`SELECT *`).
+      const int columns = sqlite3_column_count(st);
       SqlRow row(static_cast<std::size_t>(columns));
       for (int c = 0; c < columns; ++c) {
         if (sqlite3_column_type(st, c) == SQLITE_NULL) continue;
@@ -72,38 +182,108 @@ class Session final : public SqlSession {
 
  private:
   sqlite3* db_;
+  StatementCache* cache_;
 };
 
 class SqliteDatabase final : public SqlDatabase {
  public:
-  SqliteDatabase(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+  SqliteDatabase(std::string path, sqlite3* db, bool full_sync)
+      : path_(std::move(path)),
+        db_(db),
+        full_sync_(full_sync),
+        synced_full_(full_sync),
+        statements_(db),
+        group_(file_group(path_)) {
+    sqlite3_wal_hook(db_, on_wal_commit, this);  // replaces SQLite's automatic checkpoint (see run_checkpoints)
+  }
   ~SqliteDatabase() override {
     {
       std::lock_guard lock(stop_mu_);
       stopping_ = true;
     }
     stop_cv_.notify_all();
+    checkpoint_cv_.notify_all();
     for (auto& t : listeners_) t.join();
+    if (checkpointer_.joinable()) checkpointer_.join();
+    statements_.clear();
     sqlite3_close(db_);
   }
 
   std::string_view dialect() const override { return "sqlite"; }
 
   Status transaction(const std::function<Status(SqlSession&)>& fn) override {
-    std::lock_guard lock(mu_);
-    Session session(db_);
-    // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading read locks.
-    if (auto r = session.query("BEGIN IMMEDIATE", {}); !r) return r.error();
-    auto st = fn(session);
-    if (!st) {
-      (void)session.query("ROLLBACK", {});
-      return st;
+    GroupWaiter me{.fn = &fn, .full_sync = full_sync_, .result = {}};
+    std::vector<GroupWaiter*> batch;
+    {
+      std::unique_lock lock(group_->mu);
+      group_->queue.push_back(&me);
+      // As long as SQLite would wait for another writer; then the same kind of error as a busy database.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+      while (!me.done && group_->running) {
+        if (group_->cv.wait_until(lock, deadline) == std::cv_status::timeout && !me.done) {
+          auto it = std::find(group_->queue.begin(), group_->queue.end(), &me);
+          if (it != group_->queue.end()) {  // not taken by a leader yet: give up
+            group_->queue.erase(it);
+            return Error::io("SQLite database is locked (another connection of this process)");
+          }
+        }
+      }
+      if (me.done) return me.result;
+      group_->running = true;  // leader: everything queued goes into one transaction
+      batch.assign(group_->queue.begin(), group_->queue.end());
+      group_->queue.clear();
     }
-    if (auto r = session.query("COMMIT", {}); !r) {
-      (void)session.query("ROLLBACK", {});
-      return r.error();
+    run_group(batch);
+    {
+      std::lock_guard lock(group_->mu);
+      for (auto* w : batch) w->done = true;
+      group_->running = false;
     }
-    return {};
+    group_->cv.notify_all();
+    return me.result;
+  }
+
+  // WAL checkpoints run on a thread of their own with its own connection, PASSIVE (never blocking a writer), once
+  // the WAL holds kCheckpointPages pages, as SQLite's automatic checkpoint would; that one ran inside the COMMIT of
+  // whichever writer crossed the mark, holding the file's write lock (and that writer's callers) for milliseconds.
+  static constexpr int kCheckpointPages = 1000;
+
+  static int on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+    if (pages >= kCheckpointPages) static_cast<SqliteDatabase*>(self)->request_checkpoint();
+    return SQLITE_OK;
+  }
+
+  void request_checkpoint() {
+    {
+      std::lock_guard lock(stop_mu_);
+      if (stopping_) return;
+      checkpoint_due_ = true;
+      if (!checkpointer_.joinable()) checkpointer_ = std::thread([this] { run_checkpoints(); });
+    }
+    checkpoint_cv_.notify_one();
+  }
+
+  void run_checkpoints() {
+    sqlite3* conn = nullptr;
+    while (true) {
+      {
+        std::unique_lock lock(stop_mu_);
+        checkpoint_cv_.wait(lock, [this] { return stopping_ || checkpoint_due_; });
+        if (stopping_) break;
+        checkpoint_due_ = false;
+      }
+      if (conn == nullptr) {
+        auto opened = open_connection(path_);  // on failure: tried again at the next request
+        // A fresh connection has not opened the WAL yet, and a checkpoint on it would do nothing.
+        if (opened && sqlite3_exec(*opened, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) == SQLITE_OK) {
+          conn = *opened;
+        } else if (opened) {
+          sqlite3_close(*opened);
+        }
+      }
+      if (conn != nullptr) (void)sqlite3_wal_checkpoint_v2(conn, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
+    if (conn != nullptr) sqlite3_close(conn);
   }
 
   Status lock_for_migrations(SqlSession&) override { return {};  /* BEGIN IMMEDIATE already excludes others */ }
@@ -132,12 +312,67 @@ class SqliteDatabase final : public SqlDatabase {
   }
 
  private:
+  // Runs the callers' work in one transaction on this connection; sets each caller's result.
+  void run_group(const std::vector<GroupWaiter*>& batch) {
+    std::lock_guard lock(mu_);
+    Session session(db_, &statements_);
+    auto fail_all = [&](const Error& e) {
+      for (auto* w : batch) w->result = e;
+    };
+    // The strictest durability any caller asked for (the ledger's connection fsyncs every commit).
+    const bool full = std::any_of(batch.begin(), batch.end(), [](const GroupWaiter* w) { return w->full_sync; });
+    if (full != synced_full_) {
+      if (auto r = session.query(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", {}); !r) {
+        fail_all(r.error());
+        return;
+      }
+      synced_full_ = full;
+    }
+    // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading read locks.
+    if (auto r = session.query("BEGIN IMMEDIATE", {}); !r) {
+      fail_all(r.error());
+      return;
+    }
+    bool any_ok = false;
+    if (batch.size() == 1) {
+      batch[0]->result = (*batch[0]->fn)(session);
+      any_ok = static_cast<bool>(batch[0]->result);
+    } else {
+      for (auto* w : batch) {
+        if (auto r = session.query("SAVEPOINT sovra_group", {}); !r) {
+          w->result = r.error();
+          continue;
+        }
+        w->result = (*w->fn)(session);
+        if (!w->result) (void)session.query("ROLLBACK TO sovra_group", {});
+        (void)session.query("RELEASE sovra_group", {});
+        any_ok = any_ok || static_cast<bool>(w->result);
+      }
+    }
+    if (!any_ok) {
+      (void)session.query("ROLLBACK", {});
+      return;
+    }
+    if (auto r = session.query("COMMIT", {}); !r) {
+      (void)session.query("ROLLBACK", {});
+      for (auto* w : batch)
+        if (w->result) w->result = r.error();
+    }
+  }
+
   std::string path_;
   sqlite3* db_;
+  bool full_sync_;             // what this database's own callers ask for
+  bool synced_full_;           // the connection's current PRAGMA synchronous; guarded by mu_
+  StatementCache statements_;  // guarded by mu_
+  std::shared_ptr<FileGroup> group_;
   std::mutex mu_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
+  std::condition_variable checkpoint_cv_;
   bool stopping_ = false;
+  bool checkpoint_due_ = false;  // guarded by stop_mu_, like checkpointer_'s start
+  std::thread checkpointer_;
   std::vector<std::thread> listeners_;
 };
 
@@ -153,7 +388,7 @@ Result<std::unique_ptr<SqlDatabase>> open_sqlite(const std::string& path, Sqlite
       return r.error();
     }
   }
-  return std::unique_ptr<SqlDatabase>(std::make_unique<SqliteDatabase>(path, db));
+  return std::unique_ptr<SqlDatabase>(std::make_unique<SqliteDatabase>(path, db, options.full_sync));
 }
 
 }  // namespace sovra::store
