@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kernels/cpu/kernel_table.hpp"
+#include "kernels/cpu/ref.hpp"
 #include "kernels/quant.hpp"
 #include "kernels/quant/blocks.hpp"
 
@@ -53,23 +54,6 @@ constexpr std::int64_t kQ4_KMinOff = kQ4_KScaleOff + 8 * kG;
 constexpr std::int64_t kQ4_KDOff = kQ4_KMinOff + 8 * kG;
 static_assert(kQ4_KDOff + 4 * kG == kQ4_KSuperBytes);
 
-void unpack_scales(const std::uint8_t* p, std::uint8_t* sc, std::uint8_t* m) {
-  for (int i = 0; i < 4; ++i) {
-    sc[i] = p[i] & 63;
-    m[i] = p[i + 4] & 63;
-    sc[i + 4] = static_cast<std::uint8_t>((p[i + 8] & 0xF) | (p[i] >> 6) << 4);
-    m[i + 4] = static_cast<std::uint8_t>((p[i + 8] >> 4) | (p[i + 4] >> 6) << 4);
-  }
-}
-
-void pack_scales(const std::uint8_t* sc, const std::uint8_t* m, std::uint8_t* p) {
-  for (int i = 0; i < 4; ++i) {
-    p[i] = static_cast<std::uint8_t>(sc[i] | (sc[i + 4] >> 4) << 6);
-    p[i + 4] = static_cast<std::uint8_t>(m[i] | (m[i + 4] >> 4) << 6);
-    p[i + 8] = static_cast<std::uint8_t>((sc[i + 4] & 0xF) | (m[i + 4] & 0xF) << 4);
-  }
-}
-
 void pack_q4_k(const std::uint8_t* rows, std::int64_t row, std::int64_t nb, std::uint8_t* g) {
   for (std::int64_t i = 0; i < kG; ++i) {
     for (std::int64_t b = 0; b < nb; ++b) {
@@ -79,7 +63,7 @@ void pack_q4_k(const std::uint8_t* rows, std::int64_t row, std::int64_t nb, std:
       std::memcpy(s + kQ4_KDOff + 2 * kG + 2 * i, x + 2, 2);
       std::uint8_t sc[8];
       std::uint8_t mn[8];
-      unpack_scales(x + 4, sc, mn);
+      ref::unpack_scales_q4_k(x + 4, sc, mn);
       for (int j = 0; j < 8; ++j) s[kQ4_KScaleOff + kG * j + i] = sc[j];
       for (int h = 0; h < 2; ++h) std::memcpy(s + kQ4_KMinOff + 64 * h + kLane * i, mn + 4 * h, kLane);
       for (std::int64_t p = 0; p < 4; ++p) {
@@ -101,7 +85,7 @@ void unpack_q4_k(const std::uint8_t* g, std::int64_t nb, std::int64_t i, std::ui
     std::uint8_t mn[8];
     for (int j = 0; j < 8; ++j) sc[j] = s[kQ4_KScaleOff + kG * j + i];
     for (int h = 0; h < 2; ++h) std::memcpy(mn + 4 * h, s + kQ4_KMinOff + 64 * h + kLane * i, kLane);
-    pack_scales(sc, mn, x + 4);
+    ref::pack_scales_q4_k(sc, mn, x + 4);
     for (std::int64_t p = 0; p < 4; ++p) {
       for (std::int64_t m = 0; m < 8; ++m) {
         std::memcpy(x + 16 + 32 * p + kLane * m, s + p * 512 + m * 64 + i * kLane, kLane);
@@ -110,40 +94,12 @@ void unpack_q4_k(const std::uint8_t* g, std::int64_t nb, std::int64_t i, std::ui
   }
 }
 
-// --- Q6_K: super-block = ql[128], qh[64], scales[16] (int8), d; levels q in [0, 63] as in ref_q6_k.cpp.
+// --- Q6_K: super-block = ql[128], qh[64], scales[16] (int8), d; levels q in [0, 63] (ref::unpack_levels_q6_k).
 constexpr std::int64_t kQ6_KBlock = sizeof(BlockQ6_K);  // 210
 constexpr std::int64_t kQ6_KHighOff = 32 * 64;
 constexpr std::int64_t kQ6_KScaleOff = kQ6_KHighOff + 16 * 64;
 constexpr std::int64_t kQ6_KDOff = kQ6_KScaleOff + 16 * kG;
 static_assert(kQ6_KDOff + 2 * kG == kQ6_KSuperBytes && kQ6_KSuperBytes == kG * kQ6_KBlock);
-
-void q6_levels(const std::uint8_t* x, std::uint8_t* q) {
-  for (std::int64_t h = 0; h < 2; ++h) {
-    const std::uint8_t* ql = x + 64 * h;
-    const std::uint8_t* qh = x + 128 + 32 * h;
-    std::uint8_t* out = q + 128 * h;
-    for (int l = 0; l < 32; ++l) {
-      out[l] = static_cast<std::uint8_t>((ql[l] & 0xF) | (qh[l] & 3) << 4);
-      out[32 + l] = static_cast<std::uint8_t>((ql[32 + l] & 0xF) | ((qh[l] >> 2) & 3) << 4);
-      out[64 + l] = static_cast<std::uint8_t>((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4);
-      out[96 + l] = static_cast<std::uint8_t>((ql[32 + l] >> 4) | (qh[l] >> 6) << 4);
-    }
-  }
-}
-
-void q6_store(const std::uint8_t* q, std::uint8_t* x) {
-  for (std::int64_t h = 0; h < 2; ++h) {
-    std::uint8_t* ql = x + 64 * h;
-    std::uint8_t* qh = x + 128 + 32 * h;
-    const std::uint8_t* in = q + 128 * h;
-    for (int l = 0; l < 32; ++l) {
-      ql[l] = static_cast<std::uint8_t>((in[l] & 0xF) | (in[64 + l] & 0xF) << 4);
-      ql[32 + l] = static_cast<std::uint8_t>((in[32 + l] & 0xF) | (in[96 + l] & 0xF) << 4);
-      qh[l] = static_cast<std::uint8_t>((in[l] >> 4) | (in[32 + l] >> 4) << 2 | (in[64 + l] >> 4) << 4 |
-                                        (in[96 + l] >> 4) << 6);
-    }
-  }
-}
 
 // Groups of 4 elements g = 0..63 (element 4g + k). Low slice m (0..31): low nibble group m, high nibble group
 // m + 32. High slice m (0..15): bits 2j..2j+1 = the top 2 bits of group m + 16j.
@@ -153,7 +109,7 @@ void pack_q6_k(const std::uint8_t* rows, std::int64_t row, std::int64_t nb, std:
     for (std::int64_t b = 0; b < nb; ++b) {
       const std::uint8_t* x = rows + i * row + b * kQ6_KBlock;
       std::uint8_t* s = g + b * kQ6_KSuperBytes;
-      q6_levels(x, q);
+      ref::unpack_levels_q6_k(x, q);
       for (int m = 0; m < 32; ++m) {
         for (int k = 0; k < 4; ++k) {
           s[64 * m + kLane * i + k] = static_cast<std::uint8_t>((q[4 * m + k] & 0xF) | (q[128 + 4 * m + k] & 0xF) << 4);
@@ -190,7 +146,7 @@ void unpack_q6_k(const std::uint8_t* g, std::int64_t nb, std::int64_t i, std::ui
         for (int j = 0; j < 4; ++j) q[4 * (m + 16 * j) + k] |= static_cast<std::uint8_t>(((h >> (2 * j)) & 3) << 4);
       }
     }
-    q6_store(q, x);
+    ref::pack_levels_q6_k(q, x);
     for (int j = 0; j < 16; ++j) x[192 + j] = s[kQ6_KScaleOff + kG * j + i];
     std::memcpy(x + 208, s + kQ6_KDOff + 2 * i, 2);
   }

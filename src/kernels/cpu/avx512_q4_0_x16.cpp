@@ -17,7 +17,7 @@
 #include <cstring>
 
 #include "kernels/cpu/avx2.hpp"
-#include "kernels/cpu/avx512_dpbusd.hpp"
+#include "kernels/cpu/avx512_packed.hpp"
 #include "kernels/cpu/avx512.hpp"
 #include "kernels/quant/blocks.hpp"
 
@@ -27,7 +27,6 @@ namespace sovra::kernels::avx512 {
 namespace {
 
 constexpr int kTokens = 8;  // activation rows per pass over a group's blocks: 8 accumulators + 8 unpacked slices
-constexpr std::int64_t kGroupRows = 16;
 constexpr std::int64_t kLevelBytes = 256;  // per block of a group
 constexpr std::int64_t kScaleBytes = 32;
 constexpr std::int64_t kPrefetchBlocks = 8;
@@ -55,10 +54,7 @@ void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::i
     const std::uint8_t* p = g + b * kLevelBytes;
     // Software prefetch a few blocks ahead, for every token count: with 8 tokens a block takes ~100 cycles of
     // arithmetic, and the hardware prefetcher alone left the 8-token pass at half the in-cache speed.
-    _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBlocks * kLevelBytes), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBlocks * kLevelBytes + 64), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBlocks * kLevelBytes + 128), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBlocks * kLevelBytes + 192), _MM_HINT_T0);
+    prefetch_lines(p + kPrefetchBlocks * kLevelBytes, kLevelBytes);
     if (b % 2 == 0) _mm_prefetch(reinterpret_cast<const char*>(scales + (b + kPrefetchBlocks) * kScaleBytes), _MM_HINT_T0);
     __m512i lo[4];
     __m512i hi[4];
@@ -88,16 +84,8 @@ void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::i
   for (int t = 0; t < T; ++t) _mm512_storeu_ps(y + t * y_stride, acc[t]);
 }
 
-using MicroFn = void (*)(std::int64_t, const std::uint8_t*, const std::uint8_t*, std::int64_t, float*, std::int64_t);
-
-template <int T = kTokens>
-constexpr MicroFn pick(int t) {
-  if constexpr (T == 1) {
-    return micro<1>;
-  } else {
-    return t == T ? micro<T> : pick<T - 1>(t);
-  }
-}
+constexpr MicroFn kMicro[] = {micro<1>, micro<2>, micro<3>, micro<4>, micro<5>, micro<6>, micro<7>, micro<8>};
+static_assert(sizeof(kMicro) / sizeof(kMicro[0]) == kTokens);
 
 }  // namespace
 
@@ -124,14 +112,7 @@ void encode_act_q4_0_x16(const float* x, void* dst, std::int64_t n) {
 
 void gemm_q4_0_x16(std::int64_t n, const void* group, const void* a, std::int64_t a_stride, std::int64_t n_tokens,
                    float* y, std::int64_t y_stride) {
-  const auto* g = static_cast<const std::uint8_t*>(group);
-  const auto* ab = static_cast<const std::uint8_t*>(a);
-  const std::int64_t nb = n / kQk;
-  static_assert(kGroupRows == 16, "one ZMM register of float sums per token");
-  for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kTokens) {
-    const int nt = static_cast<int>(n_tokens - t0 < kTokens ? n_tokens - t0 : kTokens);
-    pick(nt)(nb, g, ab + t0 * a_stride, a_stride, y + t0 * y_stride, y_stride);
-  }
+  run_token_blocks(kMicro, n / kQk, group, a, a_stride, n_tokens, y, y_stride);
 }
 
 }  // namespace sovra::kernels::avx512

@@ -19,7 +19,7 @@
 
 #include "kernels/cpu/avx2.hpp"
 #include "kernels/cpu/avx512.hpp"
-#include "kernels/cpu/avx512_dpbusd.hpp"
+#include "kernels/cpu/avx512_packed.hpp"
 #include "kernels/quant/blocks.hpp"
 
 #define SOVRA_UNROLL _Pragma("GCC unroll 16")
@@ -54,11 +54,8 @@ void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::i
   const __m512i hi2 = _mm512_set1_epi8(0x30);
   for (std::int64_t b = 0; b < nb; ++b) {
     const std::uint8_t* s = g + b * kSuperBytes;
-    // Software prefetch two super-blocks ahead for every token count (the hardware prefetcher alone leaves the
-    // multi-token passes waiting on memory).
-    for (int l = 0; l < kSuperBytes; l += 64) {
-      _mm_prefetch(reinterpret_cast<const char*>(s + 2 * kSuperBytes + l), _MM_HINT_T0);
-    }
+    // Two super-blocks ahead, for every token count.
+    prefetch_lines(s + 2 * kSuperBytes, kSuperBytes);
     __m512i isum[T];
     SOVRA_UNROLL
     for (int t = 0; t < T; ++t) isum[t] = _mm512_setzero_si512();
@@ -102,16 +99,8 @@ void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::i
   for (int t = 0; t < T; ++t) _mm512_storeu_ps(y + t * y_stride, acc[t]);
 }
 
-using MicroFn = void (*)(std::int64_t, const std::uint8_t*, const std::uint8_t*, std::int64_t, float*, std::int64_t);
-
-template <int T = kTokens>
-constexpr MicroFn pick(int t) {
-  if constexpr (T == 1) {
-    return micro<1>;
-  } else {
-    return t == T ? micro<T> : pick<T - 1>(t);
-  }
-}
+constexpr MicroFn kMicro[] = {micro<1>, micro<2>, micro<3>, micro<4>};
+static_assert(sizeof(kMicro) / sizeof(kMicro[0]) == kTokens);
 
 }  // namespace
 
@@ -131,12 +120,7 @@ void encode_act_q6_k_x16(const float* x, void* dst, std::int64_t n) {
 
 void gemm_q6_k_x16(std::int64_t n, const void* group, const void* a, std::int64_t a_stride, std::int64_t n_tokens,
                    float* y, std::int64_t y_stride) {
-  const auto* g = static_cast<const std::uint8_t*>(group);
-  const auto* ab = static_cast<const std::uint8_t*>(a);
-  for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kTokens) {
-    const int nt = static_cast<int>(n_tokens - t0 < kTokens ? n_tokens - t0 : kTokens);
-    pick(nt)(n / kQkK, g, ab + t0 * a_stride, a_stride, y + t0 * y_stride, y_stride);
-  }
+  run_token_blocks(kMicro, n / kQkK, group, a, a_stride, n_tokens, y, y_stride);
 }
 
 }  // namespace sovra::kernels::avx512

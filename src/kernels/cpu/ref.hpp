@@ -60,4 +60,13 @@ float vec_dot_q4_k(std::int64_t n, const void* w, const void* a);
 float vec_dot_q5_k(std::int64_t n, const void* w, const void* a);
 float vec_dot_q6_k(std::int64_t n, const void* w, const void* a);
 
+// Block fields as the formats define them, for the kernels above and the repacking in kernels/packed.cpp (each pair
+// exact inverses on any bytes):
+// Q4_K/Q5_K: the 8 sub-block scales and mins (6 bits each) packed in 12 bytes.
+void unpack_scales_q4_k(const std::uint8_t* p, std::uint8_t* sc, std::uint8_t* m);
+void pack_scales_q4_k(const std::uint8_t* sc, const std::uint8_t* m, std::uint8_t* p);
+// Q6_K: the 256 levels (0..63) of a block's ql and qh.
+void unpack_levels_q6_k(const void* block, std::uint8_t* q);
+void pack_levels_q6_k(const std::uint8_t* q, void* block);
+
 }  // namespace sovra::kernels::ref

@@ -10,23 +10,6 @@ namespace {
 constexpr AsymmetricLayout kLayoutQ4{.sub_blocks = 8, .sub_len = 32, .nmax = 15, .scale_max = 63};
 constexpr AsymmetricLayout kLayoutQ5{.sub_blocks = 8, .sub_len = 32, .nmax = 31, .scale_max = 63};
 
-void unpack_scales(const std::uint8_t* p, int* sc, int* m) {
-  for (int i = 0; i < 4; ++i) {
-    sc[i] = p[i] & 63;
-    m[i] = p[i + 4] & 63;
-    sc[i + 4] = (p[i + 8] & 0xF) | (p[i] >> 6) << 4;
-    m[i + 4] = (p[i + 8] >> 4) | (p[i + 4] >> 6) << 4;
-  }
-}
-
-void pack_scales(const std::uint8_t* sc, const std::uint8_t* m, std::uint8_t* p) {
-  for (int i = 0; i < 4; ++i) {
-    p[i] = static_cast<std::uint8_t>(sc[i] | (sc[i + 4] >> 4) << 6);
-    p[i + 4] = static_cast<std::uint8_t>(m[i] | (m[i + 4] >> 4) << 6);
-    p[i + 8] = static_cast<std::uint8_t>((sc[i + 4] & 0xF) | (m[i + 4] & 0xF) << 4);
-  }
-}
-
 // Levels of Q4_K (qh == nullptr) or Q5_K.
 void unpack_levels(const std::uint8_t* qs, const std::uint8_t* qh, int* q) {
   for (int p = 0; p < 4; ++p) {
@@ -68,7 +51,7 @@ void quantize_row(const float* src, void* dst, std::int64_t n, const AsymmetricL
     out = Block{};
     out.d = sb.d;
     out.dmin = sb.dmin;
-    pack_scales(sb.scales, sb.mins, out.scales);
+    pack_scales_q4_k(sb.scales, sb.mins, out.scales);
     std::uint8_t* qh = nullptr;
     if constexpr (sizeof(Block) == sizeof(BlockQ5_K)) qh = out.qh;
     pack_levels(sb.q, out.qs, qh);
@@ -79,10 +62,10 @@ template <typename Block>
 void dequantize_row(const void* src, float* dst, std::int64_t n) {
   const auto* x = static_cast<const Block*>(src);
   int q[kQkK];
-  int sc[8];
-  int m[8];
+  std::uint8_t sc[8];
+  std::uint8_t m[8];
   for (std::int64_t b = 0; b < n / kQkK; ++b) {
-    unpack_scales(x[b].scales, sc, m);
+    unpack_scales_q4_k(x[b].scales, sc, m);
     unpack_levels(x[b].qs, high_bits(x[b]), q);
     const float d = fp16_to_fp32(x[b].d);
     const float dmin = fp16_to_fp32(x[b].dmin);
@@ -98,11 +81,11 @@ float vec_dot(std::int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const Block*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
   int q[kQkK];
-  int sc[8];
-  int m[8];
+  std::uint8_t sc[8];
+  std::uint8_t m[8];
   float sum = 0.0f;
   for (std::int64_t b = 0; b < n / kQkK; ++b) {
-    unpack_scales(x[b].scales, sc, m);
+    unpack_scales_q4_k(x[b].scales, sc, m);
     unpack_levels(x[b].qs, high_bits(x[b]), q);
     int isum = 0;
     int imin = 0;
@@ -120,6 +103,23 @@ float vec_dot(std::int64_t n, const void* w, const void* a) {
 }
 
 }  // namespace
+
+void unpack_scales_q4_k(const std::uint8_t* p, std::uint8_t* sc, std::uint8_t* m) {
+  for (int i = 0; i < 4; ++i) {
+    sc[i] = p[i] & 63;
+    m[i] = p[i + 4] & 63;
+    sc[i + 4] = static_cast<std::uint8_t>((p[i + 8] & 0xF) | (p[i] >> 6) << 4);
+    m[i + 4] = static_cast<std::uint8_t>((p[i + 8] >> 4) | (p[i + 4] >> 6) << 4);
+  }
+}
+
+void pack_scales_q4_k(const std::uint8_t* sc, const std::uint8_t* m, std::uint8_t* p) {
+  for (int i = 0; i < 4; ++i) {
+    p[i] = static_cast<std::uint8_t>(sc[i] | (sc[i + 4] >> 4) << 6);
+    p[i + 4] = static_cast<std::uint8_t>(m[i] | (m[i + 4] >> 4) << 6);
+    p[i + 8] = static_cast<std::uint8_t>((sc[i + 4] & 0xF) | (m[i + 4] & 0xF) << 4);
+  }
+}
 
 void quantize_row_q4_k(const float* src, void* dst, std::int64_t n) { quantize_row<BlockQ4_K>(src, dst, n, kLayoutQ4); }
 void quantize_row_q5_k(const float* src, void* dst, std::int64_t n) { quantize_row<BlockQ5_K>(src, dst, n, kLayoutQ5); }

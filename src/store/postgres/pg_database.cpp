@@ -31,13 +31,21 @@ Result<PGconn*> connect(const std::string& conninfo) {
   return c;
 }
 
-// `?` placeholders become `$1…$n` (our SQL has no `?` inside literals).
+// `?` placeholders become `$1…$n`; a `?` inside a '…' literal or a "…" identifier stays as it is (a doubled quote
+// inside one closes and reopens it, which leaves the state right).
 std::string translate(std::string_view sql) {
   std::string out;
   out.reserve(sql.size() + 8);
   int n = 0;
+  char quote = 0;  // the quote character of the literal or identifier we are inside, or 0
   for (char ch : sql) {
-    if (ch == '?') {
+    if (quote != 0) {
+      if (ch == quote) quote = 0;
+      out += ch;
+    } else if (ch == '\'' || ch == '"') {
+      quote = ch;
+      out += ch;
+    } else if (ch == '?') {
       out += '$';
       out += std::to_string(++n);
     } else {
