@@ -107,8 +107,17 @@ TEST(UnigramSentencePieceReference, IdsMatchSentencePiece) {
   const std::string python = find_python();
   if (python.empty()) GTEST_SKIP() << "python3 with the sentencepiece module is missing (scripts/setup installs "
                                       "python3-sentencepiece)";
-  const fs::path dir = fs::current_path() / "spm_reference";
-  fs::create_directories(dir);
+  // A private temporary directory (not the working directory: a run from the source tree left files there).
+  std::string tmpl = (fs::temp_directory_path() / "sovra-spm-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const fs::path dir = tmpl;
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{dir};
   const fs::path json_path = dir / "vectors.json";
   const fs::path script = fs::path(SOVRA_TESTS_SOURCE_DIR) / "tokenizer" / "spm_reference.py";
   const int rc = run(python + " " + shell_quote(script.string()) + " " + shell_quote(json_path.string()));
