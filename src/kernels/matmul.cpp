@@ -119,8 +119,8 @@ void matmat(const TypeKernels& k, const WeightView& w, std::int64_t w_row, const
 
 // The gemm path: rows are claimed as in matvec (n_tokens == 1) or in cache-sized tiles of whole register blocks
 // (n_tokens > 1); the kernel blocks rows and tokens in registers.
-void gemm(const TypeKernels& k, const WeightView& w, std::int64_t w_row, const Activations& act,
-          std::int64_t n_tokens, float* y, ThreadPool& pool) {
+void gemm(const TypeKernels& k, const WeightView& w, std::int64_t w_row, const Activations& act, std::int64_t n_tokens,
+          float* y, ThreadPool& pool) {
   const auto* base = static_cast<const std::uint8_t*>(w.data);
   std::atomic<std::int64_t> next{0};
   if (n_tokens == 1) {
@@ -157,8 +157,8 @@ void packed_matmul(const TypeKernels& k, const WeightView& w, const float* x, st
   if (done < w.rows) {
     const std::int64_t tail = w.rows - done;
     std::vector<float> yt(static_cast<std::size_t>(tail * n_tokens));
-    matmul(WeightView{.type = w.type, .data = base + groups * gb, .rows = tail, .cols = w.cols}, x, n_tokens,
-           yt.data(), pool);
+    matmul(WeightView{.type = w.type, .data = base + groups * gb, .rows = tail, .cols = w.cols}, x, n_tokens, yt.data(),
+           pool);
     for (std::int64_t t = 0; t < n_tokens; ++t) {
       std::copy_n(yt.data() + t * tail, tail, y + t * w.rows + done);
     }
@@ -182,8 +182,7 @@ void packed_matmul(const TypeKernels& k, const WeightView& w, const float* x, st
     });
     return;
   }
-  const Activations act =
-      encode_rows(k.packed->encode_act, k.packed->act_row_bytes(w.cols), x, n_tokens, w.cols, pool);
+  const Activations act = encode_rows(k.packed->encode_act, k.packed->act_row_bytes(w.cols), x, n_tokens, w.cols, pool);
   pool.run([&](int, int n) {
     for (RowRange r; (r = claim_rows(next, groups, 1, n)).count > 0;) {
       for (std::int64_t g = r.first; g < r.first + r.count; ++g) {

@@ -24,10 +24,10 @@ namespace sovra::kernels {
 
 // How a weight matrix's bytes are arranged: GGUF's rows one after the other, or repacked at load (packed.hpp).
 enum class WeightLayout : std::uint8_t {
-  kRows,      // row r at r * row_bytes(type, cols)
-  kQ4_0x16,   // Q4_0 only: 16 rows interleaved, see kernels/packed.hpp
-  kQ4_Kx16,   // Q4_K only: likewise
-  kQ6_Kx16,   // Q6_K only: likewise
+  kRows,     // row r at r * row_bytes(type, cols)
+  kQ4_0x16,  // Q4_0 only: 16 rows interleaved, see kernels/packed.hpp
+  kQ4_Kx16,  // Q4_K only: likewise
+  kQ6_Kx16,  // Q6_K only: likewise
 };
 
 struct WeightView {

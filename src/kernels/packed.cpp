@@ -154,10 +154,14 @@ void unpack_q6_k(const std::uint8_t* g, std::int64_t nb, std::int64_t i, std::ui
 
 WeightLayout layout_for(GgmlType t) {
   switch (t) {
-    case GgmlType::kQ4_0: return WeightLayout::kQ4_0x16;
-    case GgmlType::kQ4_K: return WeightLayout::kQ4_Kx16;
-    case GgmlType::kQ6_K: return WeightLayout::kQ6_Kx16;
-    default: return WeightLayout::kRows;
+    case GgmlType::kQ4_0:
+      return WeightLayout::kQ4_0x16;
+    case GgmlType::kQ4_K:
+      return WeightLayout::kQ4_Kx16;
+    case GgmlType::kQ6_K:
+      return WeightLayout::kQ6_Kx16;
+    default:
+      return WeightLayout::kRows;
   }
 }
 
@@ -172,10 +176,14 @@ WeightLayout packed_layout(const WeightView& w) {
 
 std::int64_t group_bytes(WeightLayout layout, std::int64_t cols) {
   switch (layout) {
-    case WeightLayout::kQ4_0x16: return cols / kQk * (kQ4_0Levels + kQ4_0Scales);
-    case WeightLayout::kQ4_Kx16: return cols / kQkK * kQ4_KSuperBytes;
-    case WeightLayout::kQ6_Kx16: return cols / kQkK * kQ6_KSuperBytes;
-    default: return 0;
+    case WeightLayout::kQ4_0x16:
+      return cols / kQk * (kQ4_0Levels + kQ4_0Scales);
+    case WeightLayout::kQ4_Kx16:
+      return cols / kQkK * kQ4_KSuperBytes;
+    case WeightLayout::kQ6_Kx16:
+      return cols / kQkK * kQ6_KSuperBytes;
+    default:
+      return 0;
   }
 }
 

@@ -29,14 +29,13 @@ Model::Model(gguf::Reader reader, HyperParams hp, Weights w)
 
 void Model::FreeDeleter::operator()(void* p) const { std::free(p); }
 
-void Model::repack_weights() {
+void Model::move_weights_to_arena() {
   std::vector<Matrix*> todo;
   for (auto& l : weights_.layers) {
     for (Matrix* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) todo.push_back(m);
   }
   // Tied output: token_embd's rows are also read as rows (embedding lookup), so it stays as it is.
   if (!weights_.tied_output) todo.push_back(&weights_.output);
-  std::erase_if(todo, [](const Matrix* m) { return m->layout != kernels::WeightLayout::kRows; });
   if (todo.empty()) return;
   // One arena for all of them, 2 MiB aligned and advised for transparent huge pages: generation streams every
   // weight once per token, and with 4 KiB pages each 4 KiB of it costs a TLB miss (measured: generation ~20%
@@ -57,7 +56,7 @@ void Model::repack_weights() {
   void* arena = std::aligned_alloc(kHugePage, total);
   if (arena == nullptr) return;  // keep the file's layout: slower, not wrong
   ::madvise(arena, total, MADV_HUGEPAGE);
-  packed_.reset(arena);
+  weight_arena_.reset(arena);
   kernels::ThreadPool pool(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
   for (std::size_t i = 0; i < todo.size(); ++i) {
@@ -71,8 +70,10 @@ void Model::repack_weights() {
     }
     // The file's copy is not read again: drop its pages from this process (whole pages inside the tensor only),
     // so resident memory stays about the file's size.
-    const auto begin = (reinterpret_cast<std::uintptr_t>(m->data) + page - 1) / page * page;
-    const auto end = (reinterpret_cast<std::uintptr_t>(m->data) + static_cast<std::uintptr_t>(kernels::layout_bytes(w, kernels::WeightLayout::kRows))) / page * page;
+    const auto from = reinterpret_cast<std::uintptr_t>(m->data);
+    const auto begin = (from + page - 1) / page * page;
+    const auto end =
+        (from + static_cast<std::uintptr_t>(kernels::layout_bytes(w, kernels::WeightLayout::kRows))) / page * page;
     if (reader_.file_mapped() && end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
     m->data = dst;
     m->layout = layouts[i];
@@ -102,7 +103,7 @@ Result<std::unique_ptr<Model>> Model::from_reader(gguf::Reader reader) {
   }
   // The Reader owns the mapping; moving it keeps every view into the file valid.
   std::unique_ptr<Model> model(new Model(std::move(reader), std::move(hp), std::move(w)));
-  model->repack_weights();
+  model->move_weights_to_arena();
   return model;
 }
 

@@ -41,12 +41,12 @@ class Model {
   // Moves every matmul weight out of the file mapping into one arena on transparent huge pages, repacked where
   // its kernels have a faster layout on this CPU (kernels/packed.hpp), and hands the file pages it read back to
   // the kernel, so resident memory stays about the file's size.
-  void repack_weights();
+  void move_weights_to_arena();
   gguf::Reader reader_;
   HyperParams hp_;
   Weights weights_;
   std::uint64_t weight_bytes_ = 0;
-  std::unique_ptr<void, FreeDeleter> packed_;  // arena of the repacked matrices
+  std::unique_ptr<void, FreeDeleter> weight_arena_;  // the matmul weights, moved out of the mapping at load
 };
 
 struct ContextOptions {

@@ -169,14 +169,17 @@ TEST_P(PackedMatmul, ManyEqualsOneAtATime) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, PackedMatmul,
-                         ::testing::Combine(::testing::Values(0, 1, 2), ::testing::Values(Kernels::kBest, Kernels::kNoAvx512,
-                                                                                      Kernels::kReference)),
+                         ::testing::Combine(::testing::Values(0, 1, 2),
+                                            ::testing::Values(Kernels::kBest, Kernels::kNoAvx512, Kernels::kReference)),
                          [](const ::testing::TestParamInfo<std::tuple<int, Kernels>>& param_info) {
                            std::string name = gguf::type_name(kCases[std::get<0>(param_info.param)].type);
                            switch (std::get<1>(param_info.param)) {
-                             case Kernels::kBest: return name + "_Best";
-                             case Kernels::kNoAvx512: return name + "_NoAvx512";
-                             default: return name + "_Reference";
+                             case Kernels::kBest:
+                               return name + "_Best";
+                             case Kernels::kNoAvx512:
+                               return name + "_NoAvx512";
+                             default:
+                               return name + "_Reference";
                            }
                          });
 

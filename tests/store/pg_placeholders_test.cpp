@@ -16,7 +16,8 @@ TEST(PostgresPlaceholders, QuestionMarksInsideLiteralsAndIdentifiersAreNotParame
   ASSERT_TRUE(db) << db.error().message;
   SqlRows rows;
   auto st = (*db)->transaction([&](SqlSession& s) -> Status {
-    SOVRA_TRY(rows, s.query("SELECT '?' AS \"a?\", ? AS b, 'it''s ?' AS c, ? AS d", {std::string("x"), std::int64_t{7}}));
+    SOVRA_TRY(rows,
+              s.query("SELECT '?' AS \"a?\", ? AS b, 'it''s ?' AS c, ? AS d", {std::string("x"), std::int64_t{7}}));
     return {};
   });
   ASSERT_TRUE(st) << st.error().message;

@@ -17,8 +17,8 @@
 #include <cstring>
 
 #include "kernels/cpu/avx2.hpp"
-#include "kernels/cpu/avx512_packed.hpp"
 #include "kernels/cpu/avx512.hpp"
+#include "kernels/cpu/avx512_packed.hpp"
 #include "kernels/quant/blocks.hpp"
 
 #define SOVRA_UNROLL _Pragma("GCC unroll 16")
@@ -38,7 +38,6 @@ struct ActBlock {  // 40 bytes
 };
 static_assert(sizeof(ActBlock) == 40);
 
-
 template <int T>
 void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::int64_t a_stride, float* y,
            std::int64_t y_stride) {
@@ -55,7 +54,8 @@ void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::i
     // Software prefetch a few blocks ahead, for every token count: with 8 tokens a block takes ~100 cycles of
     // arithmetic, and the hardware prefetcher alone left the 8-token pass at half the in-cache speed.
     prefetch_lines(p + kPrefetchBlocks * kLevelBytes, kLevelBytes);
-    if (b % 2 == 0) _mm_prefetch(reinterpret_cast<const char*>(scales + (b + kPrefetchBlocks) * kScaleBytes), _MM_HINT_T0);
+    if (b % 2 == 0)
+      _mm_prefetch(reinterpret_cast<const char*>(scales + (b + kPrefetchBlocks) * kScaleBytes), _MM_HINT_T0);
     __m512i lo[4];
     __m512i hi[4];
     SOVRA_UNROLL
@@ -64,8 +64,7 @@ void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::i
       lo[m] = _mm512_and_si512(w, mask);
       hi[m] = _mm512_and_si512(_mm512_srli_epi16(w, 4), mask);
     }
-    const __m512 dw =
-        _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(scales + b * kScaleBytes)));
+    const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(scales + b * kScaleBytes)));
     SOVRA_UNROLL
     for (int t = 0; t < T; ++t) {
       const ActBlock& ab = act[t][b];

@@ -18,8 +18,8 @@
 #include <cstring>
 
 #include "kernels/cpu/avx2.hpp"
-#include "kernels/cpu/avx512_packed.hpp"
 #include "kernels/cpu/avx512.hpp"
+#include "kernels/cpu/avx512_packed.hpp"
 #include "kernels/quant/blocks.hpp"
 
 #define SOVRA_UNROLL _Pragma("GCC unroll 16")
@@ -33,10 +33,10 @@ constexpr std::int64_t kScaleOff = 2048;
 constexpr std::int64_t kMinOff = kScaleOff + 128;
 constexpr std::int64_t kDOff = kMinOff + 128;
 
-struct KActX16 {  // 288 bytes per super-block of 256 activations
-  std::int8_t qs[kQkK];   // as quantize_row_q8_k: sub-block s = qs[32s .. 32s + 31]
+struct KActX16 {         // 288 bytes per super-block of 256 activations
+  std::int8_t qs[kQkK];  // as quantize_row_q8_k: sub-block s = qs[32s .. 32s + 31]
   float d;
-  std::int8_t lo[8];      // sub-block level sums as 128 * hi + lo, lo in [0, 127]
+  std::int8_t lo[8];  // sub-block level sums as 128 * hi + lo, lo in [0, 127]
   std::int8_t hi[8];
   std::uint8_t pad[12];
 };
@@ -99,7 +99,8 @@ void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::i
       const __m512i il = dpbusd_bcast(dpbusd_bcast(_mm512_setzero_si512(), m0, ka.lo), m1, ka.lo + 4);
       const __m512i ih = dpbusd_bcast(dpbusd_bcast(_mm512_setzero_si512(), m0, ka.hi), m1, ka.hi + 4);
       const __m512i imin = _mm512_add_epi32(il, _mm512_slli_epi32(ih, 7));
-      const __m512 part = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(imin), dmin, _mm512_mul_ps(_mm512_cvtepi32_ps(isum[t]), d));
+      const __m512 part =
+          _mm512_fnmadd_ps(_mm512_cvtepi32_ps(imin), dmin, _mm512_mul_ps(_mm512_cvtepi32_ps(isum[t]), d));
       acc[t] = _mm512_fmadd_ps(part, _mm512_set1_ps(ka.d), acc[t]);
     }
   }
@@ -112,9 +113,7 @@ static_assert(sizeof(kMicro) / sizeof(kMicro[0]) == kTokens);
 
 }  // namespace
 
-std::int64_t act_row_bytes_q4_k_x16(std::int64_t n) {
-  return n / kQkK * static_cast<std::int64_t>(sizeof(KActX16));
-}
+std::int64_t act_row_bytes_q4_k_x16(std::int64_t n) { return n / kQkK * static_cast<std::int64_t>(sizeof(KActX16)); }
 
 void encode_act_q4_k_x16(const float* x, void* dst, std::int64_t n) {
   auto* out = static_cast<KActX16*>(dst);

@@ -33,10 +33,10 @@ constexpr std::int64_t kHighOff = 2048;
 constexpr std::int64_t kScaleOff = kHighOff + 1024;
 constexpr std::int64_t kDOff = kScaleOff + 256;
 
-struct KAct6 {  // 324 bytes per super-block of 256 activations
-  std::int8_t qs[kQkK];     // as quantize_row_q8_k
+struct KAct6 {           // 324 bytes per super-block of 256 activations
+  std::int8_t qs[kQkK];  // as quantize_row_q8_k
   float d;
-  std::int32_t bias[16];    // -32 * level sum of each 16-element sub-block
+  std::int32_t bias[16];  // -32 * level sum of each 16-element sub-block
 };
 static_assert(sizeof(KAct6) == 324);
 
