@@ -1,6 +1,7 @@
 // AVX2/FMA attention over a float KV cache: one query head over contiguous rows (the vectorised form of
 // kernels::attend_one) and a group of query heads over paged rows (kernels::attend_group).
 #include <cfloat>
+#include <cstring>
 
 #include "kernels/cpu/avx2.hpp"
 #include "kernels/cpu/avx2_common.hpp"
@@ -43,7 +44,8 @@ void attend_one(const float* q, const float* k, const float* v, std::int64_t kv_
   }
   for (; d < vec; d += 8) {
     __m256 o = _mm256_setzero_ps();
-    for (std::int32_t t = 0; t < n_kv; ++t) o = _mm256_fmadd_ps(_mm256_set1_ps(scratch[t]), _mm256_loadu_ps(v + t * kv_stride + d), o);
+    for (std::int32_t t = 0; t < n_kv; ++t)
+      o = _mm256_fmadd_ps(_mm256_set1_ps(scratch[t]), _mm256_loadu_ps(v + t * kv_stride + d), o);
     _mm256_storeu_ps(out + d, o);
   }
   for (; d < head_dim; ++d) {
@@ -72,13 +74,28 @@ inline __m256 reduce8(const __m256* a) {
   return _mm256_add_ps(_mm256_permute2f128_ps(t0, t1, 0x20), _mm256_permute2f128_ps(t0, t1, 0x31));
 }
 
-// Calls f(j, row) for positions j < n of paged rows, in order.
+// Calls f(j, row) for positions j < n of paged rows, in order. Rows are a head's slice of a cache row, so
+// consecutive positions are a row stride apart: the bytes [offset, offset + bytes) of the row kAhead positions on
+// are prefetched, across a block boundary too (the hardware prefetcher does not follow the block table).
 template <typename F>
-inline void for_rows(const PagedRows& r, std::int32_t n, F&& f) {
+inline void for_rows(const PagedRows& r, std::int32_t n, std::int32_t offset, std::int32_t bytes, F&& f) {
+  constexpr std::int32_t kAhead = 16;
   for (std::int32_t j0 = 0; j0 < n; j0 += r.block_size) {
     const float* block = r.base + static_cast<std::int64_t>(r.block_table[j0 / r.block_size]) * r.block_stride;
     const std::int32_t m = n - j0 < r.block_size ? n - j0 : r.block_size;
-    for (std::int32_t i = 0; i < m; ++i) f(j0 + i, block + i * r.row_stride);
+    const float* next = j0 + r.block_size < n
+                            ? r.base + static_cast<std::int64_t>(r.block_table[j0 / r.block_size + 1]) * r.block_stride
+                            : nullptr;
+    for (std::int32_t i = 0; i < m; ++i) {
+      const float* ahead = i + kAhead < m    ? block + (i + kAhead) * r.row_stride
+                           : next != nullptr ? next + (i + kAhead - m) * r.row_stride
+                                             : nullptr;
+      if (ahead != nullptr) {
+        for (std::int32_t l = 0; l < bytes; l += 64)
+          _mm_prefetch(reinterpret_cast<const char*>(ahead + offset) + l, _MM_HINT_T0);
+      }
+      f(j0 + i, block + i * r.row_stride);
+    }
   }
 }
 
@@ -87,7 +104,7 @@ template <int H>
 void scores(const float* q, std::int64_t q_stride, const PagedRows& k, std::int32_t n_kv, std::int32_t head_dim,
             float scale, float* scratch) {
   const __m256 vscale = _mm256_set1_ps(scale);
-  for_rows(k, n_kv, [&](std::int32_t j, const float* kr) {
+  for_rows(k, n_kv, 0, head_dim * 4, [&](std::int32_t j, const float* kr) {
     __m256 acc[kLanes];
     SOVRA_UNROLL
     for (int h = 0; h < kLanes; ++h) acc[h] = _mm256_setzero_ps();
@@ -100,24 +117,29 @@ void scores(const float* q, std::int64_t q_stride, const PagedRows& k, std::int3
   });
 }
 
-// Each lane's column of scratch[j * 8 + lane] becomes its softmax over j < n (sums in double, as the reference).
-void softmax_lanes(float* scratch, std::int32_t n) {
-  __m256 mx = _mm256_set1_ps(-FLT_MAX);
-  for (std::int32_t j = 0; j < n; ++j) mx = _mm256_max_ps(mx, _mm256_loadu_ps(scratch + j * kLanes));
-  __m256d lo = _mm256_setzero_pd();
-  __m256d hi = _mm256_setzero_pd();
-  for (std::int32_t j = 0; j < n; ++j) {
-    const __m256 e = exp_ps(_mm256_sub_ps(_mm256_loadu_ps(scratch + j * kLanes), mx));
-    _mm256_storeu_ps(scratch + j * kLanes, e);
-    lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
-    hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
-  }
-  const __m256d one = _mm256_set1_pd(1.0);
-  const __m256 inv = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(_mm256_div_pd(one, lo))),
-                                          _mm256_cvtpd_ps(_mm256_div_pd(one, hi)), 1);
-  for (std::int32_t j = 0; j < n; ++j) {
-    _mm256_storeu_ps(scratch + j * kLanes, _mm256_mul_ps(_mm256_loadu_ps(scratch + j * kLanes), inv));
-  }
+// scores<H> for a head_dim fixed at compile time: the H query heads are copied into one local array first, so
+// every query load is one base register plus a constant (with eight run-time head pointers the compiler spilled
+// them and reloaded one before each FMA), and the loop over the row is fully unrolled. Same arithmetic, in the
+// same order, as scores<H>.
+template <int H, int HD>
+void scores_fixed(const float* q, std::int64_t q_stride, const PagedRows& k, std::int32_t n_kv, std::int32_t,
+                  float scale, float* scratch) {
+  static_assert(HD % 8 == 0);
+  alignas(32) float qc[H * HD];
+  for (int h = 0; h < H; ++h) std::memcpy(qc + h * HD, q + h * q_stride, HD * sizeof(float));
+  const __m256 vscale = _mm256_set1_ps(scale);
+  for_rows(k, n_kv, 0, HD * 4, [&](std::int32_t j, const float* kr) {
+    __m256 acc[kLanes];
+    SOVRA_UNROLL
+    for (int h = 0; h < kLanes; ++h) acc[h] = _mm256_setzero_ps();
+    SOVRA_UNROLL
+    for (int d = 0; d < HD; d += 8) {
+      const __m256 kv = _mm256_loadu_ps(kr + d);
+      SOVRA_UNROLL
+      for (int h = 0; h < H; ++h) acc[h] = _mm256_fmadd_ps(_mm256_load_ps(qc + h * HD + d), kv, acc[h]);
+    }
+    _mm256_storeu_ps(scratch + static_cast<std::int64_t>(j) * kLanes, _mm256_mul_ps(reduce8(acc), vscale));
+  });
 }
 
 // out_h[d0, d0 + 8U) = sum over j of scratch[j * 8 + h0 + h] * v_j[d0, d0 + 8U) for h < H, in the order of j.
@@ -130,7 +152,7 @@ void weighted_rows(const float* scratch, int h0, const PagedRows& v, std::int32_
     SOVRA_UNROLL
     for (int u = 0; u < U; ++u) acc[h][u] = _mm256_setzero_ps();
   }
-  for_rows(v, n_kv, [&](std::int32_t j, const float* vr) {
+  for_rows(v, n_kv, d0, 32 * U, [&](std::int32_t j, const float* vr) {
     __m256 vv[U];
     SOVRA_UNROLL
     for (int u = 0; u < U; ++u) vv[u] = _mm256_loadu_ps(vr + d0 + 8 * u);
@@ -159,8 +181,34 @@ void weighted(const float* scratch, int h0, const PagedRows& v, std::int32_t n_k
 using ScoresFn = void (*)(const float*, std::int64_t, const PagedRows&, std::int32_t, std::int32_t, float, float*);
 constexpr ScoresFn kScores[kLanes] = {scores<1>, scores<2>, scores<3>, scores<4>,
                                       scores<5>, scores<6>, scores<7>, scores<8>};
+constexpr ScoresFn kScores64[kLanes] = {scores_fixed<1, 64>, scores_fixed<2, 64>, scores_fixed<3, 64>,
+                                        scores_fixed<4, 64>, scores_fixed<5, 64>, scores_fixed<6, 64>,
+                                        scores_fixed<7, 64>, scores_fixed<8, 64>};
+constexpr ScoresFn kScores128[kLanes] = {scores_fixed<1, 128>, scores_fixed<2, 128>, scores_fixed<3, 128>,
+                                         scores_fixed<4, 128>, scores_fixed<5, 128>, scores_fixed<6, 128>,
+                                         scores_fixed<7, 128>, scores_fixed<8, 128>};
 
 }  // namespace
+
+// Sums in double, as the reference.
+void softmax_lanes(float* scratch, std::int32_t n) {
+  __m256 mx = _mm256_set1_ps(-FLT_MAX);
+  for (std::int32_t j = 0; j < n; ++j) mx = _mm256_max_ps(mx, _mm256_loadu_ps(scratch + j * kLanes));
+  __m256d lo = _mm256_setzero_pd();
+  __m256d hi = _mm256_setzero_pd();
+  for (std::int32_t j = 0; j < n; ++j) {
+    const __m256 e = exp_ps(_mm256_sub_ps(_mm256_loadu_ps(scratch + j * kLanes), mx));
+    _mm256_storeu_ps(scratch + j * kLanes, e);
+    lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+    hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+  }
+  const __m256d one = _mm256_set1_pd(1.0);
+  const __m256 inv = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(_mm256_div_pd(one, lo))),
+                                          _mm256_cvtpd_ps(_mm256_div_pd(one, hi)), 1);
+  for (std::int32_t j = 0; j < n; ++j) {
+    _mm256_storeu_ps(scratch + j * kLanes, _mm256_mul_ps(_mm256_loadu_ps(scratch + j * kLanes), inv));
+  }
+}
 
 // Heads are taken eight at a time, one per lane: the scores of position j for all eight come from one pass over
 // k_j and land in one vector, the softmax runs on eight columns at once, and the weighted sum of V rows serves
@@ -168,9 +216,10 @@ constexpr ScoresFn kScores[kLanes] = {scores<1>, scores<2>, scores<3>, scores<4>
 void attend_group(const float* q, std::int64_t q_stride, std::int32_t n_q, const PagedRows& k, const PagedRows& v,
                   std::int32_t n_kv, std::int32_t head_dim, float scale, float* scratch, float* out,
                   std::int64_t out_stride) {
+  const ScoresFn* table = head_dim == 64 ? kScores64 : head_dim == 128 ? kScores128 : kScores;
   for (std::int32_t g = 0; g < n_q; g += kLanes) {
     const int hc = n_q - g < kLanes ? n_q - g : kLanes;
-    kScores[hc - 1](q + g * q_stride, q_stride, k, n_kv, head_dim, scale, scratch);
+    table[hc - 1](q + g * q_stride, q_stride, k, n_kv, head_dim, scale, scratch);
     softmax_lanes(scratch, n_kv);
     float* o = out + g * out_stride;
     int h = 0;

@@ -1,7 +1,7 @@
 #pragma once
-// AVX-512 VNNI kernels (x86-64) for Q4_0, Q8_0, Q4_K and Q6_K weights: a register-blocked product of several weight rows
-// with several activation rows, with activations in their own layout. Declarations only: safe to include from portable
-// code.
+// AVX-512 VNNI kernels (x86-64) for Q4_0, Q8_0, Q4_K and Q6_K weights: a register-blocked product of several weight
+// rows with several activation rows, with activations in their own layout. Declarations only: safe to include from
+// portable code.
 //
 // Contract: callable only when the CPU reports avx512f, avx512bw, avx512vl, avx512vbmi and avx512vnni and the OS
 // saves ZMM state (kernel_table.cpp checks); otherwise they fault.
@@ -16,6 +16,10 @@
 // sum over blocks of d_w * d_a * (integer dot), as the Q8_0 reference computes it, up to float summation order.
 // Weight rows are read only within their n / 32 blocks (the last partial quad through a copy).
 #include <cstdint>
+
+namespace sovra::kernels {
+struct PagedRows;
+}
 
 namespace sovra::kernels::avx512 {
 
@@ -64,5 +68,12 @@ std::int64_t act_row_bytes_q6_k_x16(std::int64_t n);
 void encode_act_q6_k_x16(const float* x, void* dst, std::int64_t n);
 void gemm_q6_k_x16(std::int64_t n, const void* group, const void* a, std::int64_t a_stride, std::int64_t n_tokens,
                    float* y, std::int64_t y_stride);
+
+// kernels::attend_group (ops.hpp) for the head sizes attend_group_fits accepts (64 and 128): the same results as
+// avx2::attend_group up to float summation order; a head's result still depends on nothing but its own inputs.
+bool attend_group_fits(std::int32_t head_dim);
+void attend_group(const float* q, std::int64_t q_stride, std::int32_t n_q, const PagedRows& k, const PagedRows& v,
+                  std::int32_t n_kv, std::int32_t head_dim, float scale, float* scratch, float* out,
+                  std::int64_t out_stride);
 
 }  // namespace sovra::kernels::avx512

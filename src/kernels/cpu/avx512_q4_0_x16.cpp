@@ -29,7 +29,7 @@ namespace {
 constexpr int kTokens = 8;  // activation rows per pass over a group's blocks: 8 accumulators + 8 unpacked slices
 constexpr std::int64_t kLevelBytes = 256;  // per block of a group
 constexpr std::int64_t kScaleBytes = 32;
-constexpr std::int64_t kPrefetchBlocks = 8;
+constexpr std::int64_t kPrefetchBlocks = 16;
 
 struct ActBlock {  // 40 bytes
   std::int8_t qs[kQk];
@@ -65,19 +65,19 @@ void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::i
       hi[m] = _mm512_and_si512(_mm512_srli_epi16(w, 4), mask);
     }
     const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(scales + b * kScaleBytes)));
+    __m512i s[T];
     SOVRA_UNROLL
-    for (int t = 0; t < T; ++t) {
-      const ActBlock& ab = act[t][b];
-      __m512i s0 = _mm512_set1_epi32(ab.bias);
-      __m512i s1 = _mm512_setzero_si512();
+    for (int t = 0; t < T; ++t) s[t] = _mm512_set1_epi32(act[t][b].bias);
+    SOVRA_UNROLL
+    for (int m = 0; m < 4; ++m) {
       SOVRA_UNROLL
-      for (int m = 0; m < 4; ++m) {
-        s0 = dpbusd_bcast(s0, lo[m], ab.qs + 4 * m);
-        s1 = dpbusd_bcast(s1, hi[m], ab.qs + 16 + 4 * m);
-      }
-      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)), _mm512_mul_ps(dw, _mm512_set1_ps(ab.d)),
-                               acc[t]);
+      for (int t = 0; t < T; ++t) s[t] = dpbusd_bcast(s[t], lo[m], act[t][b].qs + 4 * m);
+      SOVRA_UNROLL
+      for (int t = 0; t < T; ++t) s[t] = dpbusd_bcast(s[t], hi[m], act[t][b].qs + 16 + 4 * m);
     }
+    SOVRA_UNROLL
+    for (int t = 0; t < T; ++t)
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[t]), _mm512_mul_ps(dw, _mm512_set1_ps(act[t][b].d)), acc[t]);
   }
   SOVRA_UNROLL
   for (int t = 0; t < T; ++t) _mm512_storeu_ps(y + t * y_stride, acc[t]);

@@ -100,12 +100,9 @@ constexpr GemmKernels kGemmQ8_0{avx512::act_row_bytes, avx512::encode_act_q8_0, 
 constexpr GemmKernels kGemmQ4_K{avx512::act_row_bytes_q4_k, avx512::encode_act_q4_k, avx512::gemm_q4_k};
 constexpr GemmKernels kGemmQ6_K{avx512::act_row_bytes_q6_k, avx512::encode_act_q6_k, avx512::gemm_q6_k};
 
-constexpr PackedKernels kPackedQ4_0{avx512::act_row_bytes_q4_0_x16, avx512::encode_act_q4_0_x16,
-                                    avx512::gemm_q4_0_x16};
-constexpr PackedKernels kPackedQ4_K{avx512::act_row_bytes_q4_k_x16, avx512::encode_act_q4_k_x16,
-                                    avx512::gemm_q4_k_x16};
-constexpr PackedKernels kPackedQ6_K{avx512::act_row_bytes_q6_k_x16, avx512::encode_act_q6_k_x16,
-                                    avx512::gemm_q6_k_x16};
+constexpr PackedKernels kPackedQ4_0{avx512::act_row_bytes_q4_0_x16, avx512::encode_act_q4_0_x16, avx512::gemm_q4_0_x16};
+constexpr PackedKernels kPackedQ4_K{avx512::act_row_bytes_q4_k_x16, avx512::encode_act_q4_k_x16, avx512::gemm_q4_k_x16};
+constexpr PackedKernels kPackedQ6_K{avx512::act_row_bytes_q6_k_x16, avx512::encode_act_q6_k_x16, avx512::gemm_q6_k_x16};
 
 constexpr Table make_avx512_table() {
   Table t = make_avx2_table();
@@ -212,5 +209,8 @@ bool cpu_has_avx512_vnni() {
   return kHas;
 }
 void disable_avx512(bool on) { cpu::g_disable_avx512.store(on, std::memory_order_relaxed); }
+bool avx512_active() {
+  return simd_active() && cpu_has_avx512_vnni() && !cpu::g_disable_avx512.load(std::memory_order_relaxed);
+}
 
 }  // namespace sovra::kernels

@@ -3,10 +3,10 @@
 // per process between the portable reference kernels and the AVX2 ones.
 //
 // Contract: kernels_for() returns the AVX2 entry when the CPU has avx2, fma and f16c and force_reference(false)
-// (the default) is in effect — with the AVX-512 VNNI gemm path added for Q4_0, Q8_0, Q4_K and Q6_K when the CPU has it and
-// disable_avx512(false) (the default) is in effect — else the reference entry; nullptr for a type with no kernels. Entries are
-// immutable and live for the whole process. Weight types have every function; the activation encodings Q8_1 and
-// Q8_K have only quantize_row and dequantize_row. Row lengths must be multiples of the type's block size.
+// (the default) is in effect — with the AVX-512 VNNI gemm path added for Q4_0, Q8_0, Q4_K and Q6_K when the CPU has it
+// and disable_avx512(false) (the default) is in effect — else the reference entry; nullptr for a type with no kernels.
+// Entries are immutable and live for the whole process. Weight types have every function; the activation encodings Q8_1
+// and Q8_K have only quantize_row and dequantize_row. Row lengths must be multiples of the type's block size.
 #include <cstdint>
 
 #include "gguf/types.hpp"
@@ -25,6 +25,9 @@ bool cpu_has_avx512_vnni();
 // Makes kernels_for() leave out the AVX-512 VNNI paths (off: use them where the CPU has them). For tests and
 // benchmarks of the AVX2 kernels; takes effect for lookups made after it returns. Thread-safe.
 void disable_avx512(bool on);
+// Whether the AVX-512 VNNI paths are in use now: the CPU has them, and neither force_reference nor disable_avx512
+// is on.
+bool avx512_active();
 
 namespace cpu {
 
@@ -67,9 +70,9 @@ struct TypeKernels {
   gguf::GgmlType act_type = gguf::GgmlType::kF32;  // how vec_dot wants activations: F32, Q8_0, Q8_1 or Q8_K
   DequantizeRowFn dequantize_row = nullptr;
   QuantizeRowFn quantize_row = nullptr;
-  VecDotFn vec_dot = nullptr;           // nullptr for activation-only encodings
-  VecDotTileFn vec_dot_tile = nullptr;  // likewise
-  const GemmKernels* gemm = nullptr;    // AVX-512 VNNI entries of Q4_0, Q8_0, Q4_K, Q6_K only
+  VecDotFn vec_dot = nullptr;             // nullptr for activation-only encodings
+  VecDotTileFn vec_dot_tile = nullptr;    // likewise
+  const GemmKernels* gemm = nullptr;      // AVX-512 VNNI entries of Q4_0, Q8_0, Q4_K, Q6_K only
   const PackedKernels* packed = nullptr;  // AVX-512 VNNI entries of Q4_0, Q4_K and Q6_K only
 };
 

@@ -6,6 +6,7 @@
 #include "kernels/cpu/kernel_table.hpp"
 #if SOVRA_KERNELS_AVX2
 #include "kernels/cpu/avx2.hpp"
+#include "kernels/cpu/avx512.hpp"
 #endif
 
 namespace sovra::kernels {
@@ -114,6 +115,10 @@ void attend_group(const float* q, std::int64_t q_stride, std::int32_t n_q, const
                   std::int32_t n_kv, std::int32_t head_dim, float scale, float* scratch, float* out,
                   std::int64_t out_stride) {
 #if SOVRA_KERNELS_AVX2
+  if (avx512_active() && avx512::attend_group_fits(head_dim)) {
+    avx512::attend_group(q, q_stride, n_q, k, v, n_kv, head_dim, scale, scratch, out, out_stride);
+    return;
+  }
   if (simd_active() && head_dim % 8 == 0) {
     avx2::attend_group(q, q_stride, n_q, k, v, n_kv, head_dim, scale, scratch, out, out_stride);
     return;

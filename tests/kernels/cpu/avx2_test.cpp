@@ -212,7 +212,8 @@ TEST_F(KernelAvx2, AttendGroupReferenceIsAttendOneOverPagedRows) {
   // The same rows, contiguous.
   std::vector<float> k, v;
   for (std::int32_t j = 0; j < kNkv; ++j) {
-    const std::int64_t at = (static_cast<std::int64_t>(c.table[static_cast<std::size_t>(j / 4)]) * 4 + j % 4) * c.row_stride + kHeadDim;
+    const std::int64_t at =
+        (static_cast<std::int64_t>(c.table[static_cast<std::size_t>(j / 4)]) * 4 + j % 4) * c.row_stride + kHeadDim;
     k.insert(k.end(), c.k.begin() + at, c.k.begin() + at + kHeadDim);
     v.insert(v.end(), c.v.begin() + at, c.v.begin() + at + kHeadDim);
   }
@@ -224,15 +225,29 @@ TEST_F(KernelAvx2, AttendGroupReferenceIsAttendOneOverPagedRows) {
                scratch.data(), got.data(), kHeadDim);
   for (std::int32_t h = 0; h < 3; ++h) {
     std::vector<float> want(kHeadDim);
-    attend_one(q.data() + h * kHeadDim, k.data(), v.data(), kHeadDim, kNkv, kHeadDim, scale, scratch.data(), want.data());
-    for (std::int32_t d = 0; d < kHeadDim; ++d) EXPECT_EQ(got[static_cast<std::size_t>(h * kHeadDim + d)], want[static_cast<std::size_t>(d)]);
+    attend_one(q.data() + h * kHeadDim, k.data(), v.data(), kHeadDim, kNkv, kHeadDim, scale, scratch.data(),
+               want.data());
+    for (std::int32_t d = 0; d < kHeadDim; ++d)
+      EXPECT_EQ(got[static_cast<std::size_t>(h * kHeadDim + d)], want[static_cast<std::size_t>(d)]);
   }
   force_reference(false);
 }
 
+void attend_group_matches_reference();
+
 // The vectorised group attention against the reference: group sizes below, at and above the 8 heads of one pass,
 // head sizes with and without a 32-float tail, blocks of one row up to longer than the sequence.
 TEST_F(KernelAvx2, AttendGroupMatchesReference) {
+  // The AVX-512 path (head sizes 64 and 128, where the CPU has it) and the AVX2 one.
+  for (const bool avx512 : {true, false}) {
+    SCOPED_TRACE(avx512 ? "avx512" : "avx2");
+    disable_avx512(!avx512);
+    attend_group_matches_reference();
+  }
+  disable_avx512(false);
+}
+
+void attend_group_matches_reference() {
   std::mt19937 rng(19);
   for (std::int32_t head_dim : {8, 16, 40, 64, 128}) {
     for (std::int32_t n_q : {1, 2, 3, 7, 8, 9, 16}) {

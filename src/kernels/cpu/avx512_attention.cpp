@@ -1,0 +1,172 @@
+// AVX-512 group attention (kernels::attend_group) for head sizes of 64 and 128 floats: the shapes of nearly every
+// Llama-family model. The AVX2 version keeps each head's output in 8-float registers, so its weighted sum of V
+// rows passes over the rows eight times for 8 heads of 64; here four heads' whole outputs (64 floats each) stay
+// in 16 of the 32 ZMM registers and two passes do. Scores read each K row once for all heads of the group and
+// reduce the eight heads' 16-lane sums together; rows are prefetched a block ahead across the block table.
+//
+// Arithmetic per head: the score is the 16-lane partial dot products, then fixed pairwise folds (so a head's
+// result never depends on which other heads run with it), the softmax is avx2::softmax_lanes (the same
+// code as the AVX2 path), and the weighted sum adds rows in order. Compiled with the AVX-512 flags of the other
+// avx512_*.cpp units; nothing with external linkage besides the functions declared in avx512.hpp.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/cpu/avx2.hpp"
+#include "kernels/cpu/avx512.hpp"
+#include "kernels/ops.hpp"
+
+#define SOVRA_UNROLL _Pragma("GCC unroll 16")
+
+namespace sovra::kernels::avx512 {
+namespace {
+
+constexpr int kLanes = kAttendGroupHeads;  // heads per score row: scratch[j * 8 + h]
+static_assert(kLanes == 8);
+constexpr std::int32_t kAhead = 16;  // rows prefetched ahead: ~a block, enough to cover a miss to memory
+
+// Calls f(j, row) for positions j < n of paged rows, in order, prefetching `bytes` bytes of the row kAhead
+// positions on (the hardware prefetcher does not follow the block table; bytes 0: no prefetch).
+template <typename F>
+inline void for_rows(const PagedRows& r, std::int32_t n, std::int32_t bytes, F&& f) {
+  for (std::int32_t j0 = 0; j0 < n; j0 += r.block_size) {
+    const std::int32_t blk = j0 / r.block_size;
+    const float* block = r.base + static_cast<std::int64_t>(r.block_table[blk]) * r.block_stride;
+    const std::int32_t m = n - j0 < r.block_size ? n - j0 : r.block_size;
+    const std::int32_t next_first = j0 + r.block_size;
+    for (std::int32_t i = 0; i < m; ++i) {
+      if (bytes > 0) {
+        const std::int32_t ahead = j0 + i + kAhead;
+        if (ahead < n) {
+          const float* row = ahead < next_first
+                                 ? block + (i + kAhead) * r.row_stride
+                                 : r.base +
+                                       static_cast<std::int64_t>(r.block_table[ahead / r.block_size]) * r.block_stride +
+                                       (ahead % r.block_size) * r.row_stride;
+          for (std::int32_t l = 0; l < bytes; l += 64) {
+            _mm_prefetch(reinterpret_cast<const char*>(row) + l, _MM_HINT_T0);
+          }
+        }
+      }
+      f(j0 + i, block + i * r.row_stride);
+    }
+  }
+}
+
+// Lane h <- the sum of the 16 lanes of a[h], h < 8, by fixed pairwise folds: halves, then quarters, then pairs.
+inline __m256 reduce8(const __m512* a) {
+  __m512 t[4];
+  SOVRA_UNROLL
+  for (int i = 0; i < 4; ++i) {  // [a(2i) lo + hi | a(2i+1) lo + hi], 8 partials each
+    t[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0x44),
+                         _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0xEE));
+  }
+  // 128-bit lane L of u0: head L's 4 partials (heads 0-3); of u1: heads 4-7.
+  const __m512 u0 = _mm512_add_ps(_mm512_shuffle_f32x4(t[0], t[1], 0x88), _mm512_shuffle_f32x4(t[0], t[1], 0xDD));
+  const __m512 u1 = _mm512_add_ps(_mm512_shuffle_f32x4(t[2], t[3], 0x88), _mm512_shuffle_f32x4(t[2], t[3], 0xDD));
+  // Lane L: [head L: p0 + p1, p2 + p3, head L + 4: p0 + p1, p2 + p3].
+  const __m512 v = _mm512_add_ps(_mm512_shuffle_ps(u0, u1, 0x88), _mm512_shuffle_ps(u0, u1, 0xDD));
+  const __m512 w = _mm512_add_ps(v, _mm512_permute_ps(v, 0xB1));  // element 0: head L, element 2: head L + 4
+  const __m512i idx = _mm512_setr_epi32(0, 4, 8, 12, 2, 6, 10, 14, 0, 0, 0, 0, 0, 0, 0, 0);
+  return _mm512_castps512_ps256(_mm512_permutexvar_ps(idx, w));
+}
+
+// scratch[j * 8 + h] = scale * dot(q_h, k_j) for h < H; lanes H..7 get 0. The H heads are copied into one local
+// array first, so every query operand is a base register plus a constant.
+template <int H, int HD>
+void scores(const float* q, std::int64_t q_stride, const PagedRows& k, std::int32_t n_kv, float scale, float* scratch) {
+  constexpr int kU = HD / 16;
+  alignas(64) float qc[H * HD];
+  for (int h = 0; h < H; ++h) std::memcpy(qc + h * HD, q + h * q_stride, HD * sizeof(float));
+  const __m256 vscale = _mm256_set1_ps(scale);
+  for_rows(k, n_kv, HD * 4, [&](std::int32_t j, const float* kr) {
+    __m512 kv[kU];
+    SOVRA_UNROLL
+    for (int u = 0; u < kU; ++u) kv[u] = _mm512_loadu_ps(kr + 16 * u);
+    __m512 acc[kLanes];
+    SOVRA_UNROLL
+    for (int h = 0; h < kLanes; ++h) acc[h] = _mm512_setzero_ps();
+    SOVRA_UNROLL
+    for (int h = 0; h < H; ++h) {
+      acc[h] = _mm512_mul_ps(_mm512_load_ps(qc + h * HD), kv[0]);
+      SOVRA_UNROLL
+      for (int u = 1; u < kU; ++u) acc[h] = _mm512_fmadd_ps(_mm512_load_ps(qc + h * HD + 16 * u), kv[u], acc[h]);
+    }
+    _mm256_storeu_ps(scratch + static_cast<std::int64_t>(j) * kLanes, _mm256_mul_ps(reduce8(acc), vscale));
+  });
+}
+
+// out_h = sum over j of scratch[j * 8 + h0 + h] * v_j for h < HQ, whole rows of HD floats kept in registers.
+template <int HQ, int HD>
+void weighted(const float* scratch, int h0, const PagedRows& v, std::int32_t n_kv, std::int32_t prefetch_bytes,
+              float* out, std::int64_t out_stride) {
+  constexpr int kU = HD / 16;
+  static_assert(HQ * kU <= 16);
+  __m512 acc[HQ][kU];
+  SOVRA_UNROLL
+  for (int h = 0; h < HQ; ++h) {
+    SOVRA_UNROLL
+    for (int u = 0; u < kU; ++u) acc[h][u] = _mm512_setzero_ps();
+  }
+  for_rows(v, n_kv, prefetch_bytes, [&](std::int32_t j, const float* vr) {
+    __m512 vv[kU];
+    SOVRA_UNROLL
+    for (int u = 0; u < kU; ++u) vv[u] = _mm512_loadu_ps(vr + 16 * u);
+    SOVRA_UNROLL
+    for (int h = 0; h < HQ; ++h) {
+      const __m512 a = _mm512_set1_ps(scratch[static_cast<std::int64_t>(j) * kLanes + h0 + h]);
+      SOVRA_UNROLL
+      for (int u = 0; u < kU; ++u) acc[h][u] = _mm512_fmadd_ps(a, vv[u], acc[h][u]);
+    }
+  });
+  SOVRA_UNROLL
+  for (int h = 0; h < HQ; ++h) {
+    SOVRA_UNROLL
+    for (int u = 0; u < kU; ++u) _mm512_storeu_ps(out + (h0 + h) * out_stride + 16 * u, acc[h][u]);
+  }
+}
+
+using ScoresFn = void (*)(const float*, std::int64_t, const PagedRows&, std::int32_t, float, float*);
+template <int HD>
+constexpr ScoresFn kScores[kLanes] = {scores<1, HD>, scores<2, HD>, scores<3, HD>, scores<4, HD>,
+                                      scores<5, HD>, scores<6, HD>, scores<7, HD>, scores<8, HD>};
+
+using WeightedFn = void (*)(const float*, int, const PagedRows&, std::int32_t, std::int32_t, float*, std::int64_t);
+
+template <int HD>
+void attend(const float* q, std::int64_t q_stride, std::int32_t n_q, const PagedRows& k, const PagedRows& v,
+            std::int32_t n_kv, float scale, float* scratch, float* out, std::int64_t out_stride) {
+  constexpr int kHq = 256 / HD;  // heads per pass over V: 4 of 64 floats, 2 of 128 (16 accumulators)
+  constexpr WeightedFn kFull = weighted<kHq, HD>;
+  constexpr WeightedFn kPart[4] = {weighted<1, HD>, weighted<(kHq > 2 ? 2 : 1), HD>, weighted<(kHq > 3 ? 3 : 1), HD>,
+                                   weighted<kHq, HD>};  // [n - 1]: n < kHq heads
+  for (std::int32_t g = 0; g < n_q; g += kLanes) {
+    const int hc = n_q - g < kLanes ? n_q - g : kLanes;
+    kScores<HD>[hc - 1](q + g * q_stride, q_stride, k, n_kv, scale, scratch);
+    avx2::softmax_lanes(scratch, n_kv);
+    float* o = out + g * out_stride;
+    int h = 0;
+    for (; h + kHq <= hc; h += kHq) kFull(scratch, h, v, n_kv, h == 0 ? HD * 4 : 0, o, out_stride);
+    if (h < hc) kPart[hc - h - 1](scratch, h, v, n_kv, h == 0 ? HD * 4 : 0, o, out_stride);
+  }
+}
+
+}  // namespace
+
+bool attend_group_fits(std::int32_t head_dim) { return head_dim == 64 || head_dim == 128; }
+
+void attend_group(const float* q, std::int64_t q_stride, std::int32_t n_q, const PagedRows& k, const PagedRows& v,
+                  std::int32_t n_kv, std::int32_t head_dim, float scale, float* scratch, float* out,
+                  std::int64_t out_stride) {
+  if (head_dim == 64) {
+    attend<64>(q, q_stride, n_q, k, v, n_kv, scale, scratch, out, out_stride);
+  } else {
+    attend<128>(q, q_stride, n_q, k, v, n_kv, scale, scratch, out, out_stride);
+  }
+}
+
+}  // namespace sovra::kernels::avx512
