@@ -166,7 +166,6 @@ Result<Endpoint> parse_listen_address(const std::string& text) {
 
 struct Server::Impl {
   Impl(const ServerConfig& c, std::shared_ptr<const Router> r, ServerHooks h) : state(c, std::move(r), std::move(h)) {}
-  ~Impl() { state.run_stop_hooks(); }  // objects a client bound to the io_context go before it
   ServerState state;
 };
 
@@ -226,18 +225,9 @@ void Server::run(bool handle_signals) {
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> threads;
   threads.reserve(n - 1);
-  for (std::size_t i = 1; i < n; ++i) {
-    threads.emplace_back([&s] {
-      IoThreadScope scope(s);
-      s.ioc.run();
-    });
-  }
-  {
-    IoThreadScope scope(s);
-    s.ioc.run();
-  }
+  for (std::size_t i = 1; i < n; ++i) threads.emplace_back([&s] { s.ioc.run(); });
+  s.ioc.run();
   for (auto& t : threads) t.join();
-  s.run_stop_hooks();
 }
 
 void Server::begin_shutdown() { impl_->state.begin_shutdown(); }

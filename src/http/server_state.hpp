@@ -16,7 +16,6 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
-#include <vector>
 
 #include "common/logging.hpp"
 #include "config/config.hpp"
@@ -54,8 +53,7 @@ struct ServerState {
   std::atomic<bool> draining{false};
   bool stopping = false;  // on ioc, guarded by shutdown being posted
 
-  std::mutex mu;  // guards sessions, next_id and at_stop
-  std::vector<std::function<void()>> at_stop;  // io_thread.hpp: at_io_stop
+  std::mutex mu;  // guards sessions and next_id
   std::unordered_map<std::uint64_t, std::shared_ptr<SessionHandle>> sessions;
   std::uint64_t next_id = 1;
 
@@ -71,19 +69,6 @@ struct ServerState {
   void begin_shutdown();     // any thread
   void force_close_all();    // on ioc
   void finish_if_drained();  // any thread
-  void run_stop_hooks();     // once no I/O thread runs; io_thread.cpp
-};
-
-// Marks the calling thread as one of `state`'s I/O threads while in scope (io_thread.hpp).
-class IoThreadScope {
- public:
-  explicit IoThreadScope(ServerState& state);
-  ~IoThreadScope();
-  IoThreadScope(const IoThreadScope&) = delete;
-  IoThreadScope& operator=(const IoThreadScope&) = delete;
-
- private:
-  ServerState* previous_;
 };
 
 }  // namespace sovra::http

@@ -13,12 +13,9 @@
 
 #include <chrono>
 #include <deque>
-#include <list>
 #include <mutex>
 #include <optional>
 #include <thread>
-
-#include "http/io_thread.hpp"
 
 namespace sovra::routing {
 namespace {
@@ -29,10 +26,8 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
-// The I/O threads every upstream client shares when a call starts off an HTTP server's I/O thread (health probes,
-// CLI clients, tests). Process-lifetime on purpose: exchanges and pooled sockets may outlive any one client or
-// router, and a thread must never join itself. A call started on an HTTP server's I/O thread runs its exchange on
-// that server's io_context instead (http/io_thread.hpp), so the answer never crosses threads.
+// The I/O threads every upstream client shares. Process-lifetime on purpose: exchanges and pooled sockets may
+// outlive any one client or router, and a thread must never join itself.
 asio::io_context& client_io(int threads) {
   struct Runtime {
     asio::io_context ioc;
@@ -52,15 +47,14 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 template <class Stream>
 struct Conn {
-  asio::io_context* ioc;  // the lane (pool) it belongs to
   Stream stream;
   beast::flat_buffer buffer;
   SteadyClock::time_point idle_since{};
   std::atomic<std::int64_t>* open;
 
   template <class... Args>
-  explicit Conn(asio::io_context* lane, std::atomic<std::int64_t>* open_count, Args&&... args)
-      : ioc(lane), stream(std::forward<Args>(args)...), open(open_count) {
+  explicit Conn(std::atomic<std::int64_t>* open_count, Args&&... args)
+      : stream(std::forward<Args>(args)...), open(open_count) {
     ++*open;
   }
   ~Conn() {
@@ -73,76 +67,33 @@ struct Conn {
 };
 
 template <class Stream>
-struct Pool : std::enable_shared_from_this<Pool<Stream>> {
+struct Pool {
   UpstreamEndpoint endpoint;
   UpstreamClientOptions options;
-  asio::io_context* ioc = nullptr;  // the shared client threads' (client_io)
+  asio::io_context* ioc = nullptr;
   std::optional<asio::ssl::context> tls;
   std::atomic<std::int64_t> open{0};
 
-  // Idle connections per io_context ("lane"): one for the shared client threads, one per HTTP server whose I/O
-  // threads started calls. A server's lane is dropped, its sockets closed, when that server's I/O threads stop
-  // (http::at_io_stop), before its io_context goes.
-  struct Lane {
-    asio::io_context* ioc = nullptr;
-    std::deque<std::unique_ptr<Conn<Stream>>> idle;  // most recently used at the back
-  };
   std::mutex mu;
-  std::list<Lane> lanes;  // a list: Lane (a deque of unique_ptr) is not nothrow-movable
+  std::deque<std::unique_ptr<Conn<Stream>>> idle;  // most recently used at the back
 
-  Lane* find_lane(asio::io_context* c) {
-    for (auto& l : lanes) {
-      if (l.ioc == c) return &l;
-    }
-    return nullptr;
-  }
-
-  // The io_context a call started on this thread runs on.
-  asio::io_context* pick() {
-    auto* server = http::current_io_context();
-    if (server == nullptr) return ioc;
-    std::lock_guard lock(mu);
-    if (find_lane(server) != nullptr) return server;
-    std::weak_ptr<Pool> weak = this->weak_from_this();
-    if (!http::at_io_stop([weak, server] {
-          if (auto self = weak.lock()) self->drop_lane(server);
-        })) {
-      return ioc;
-    }
-    lanes.push_back(Lane{.ioc = server, .idle = {}});
-    return server;
-  }
-
-  void drop_lane(asio::io_context* c) {
-    std::deque<std::unique_ptr<Conn<Stream>>> closing;  // closed outside the lock
-    std::lock_guard lock(mu);
-    for (auto it = lanes.begin(); it != lanes.end(); ++it) {
-      if (it->ioc != c) continue;
-      closing.swap(it->idle);
-      lanes.erase(it);
-      break;
-    }
-  }
-
-  std::unique_ptr<Conn<Stream>> make_conn(asio::io_context* c) {
+  std::unique_ptr<Conn<Stream>> make_conn() {
     if constexpr (std::is_same_v<Stream, TlsStream>) {
-      return std::make_unique<Conn<Stream>>(c, &open, asio::make_strand(*c), *tls);
+      return std::make_unique<Conn<Stream>>(&open, asio::make_strand(*ioc), *tls);
     } else {
-      return std::make_unique<Conn<Stream>>(c, &open, asio::make_strand(*c));
+      return std::make_unique<Conn<Stream>>(&open, asio::make_strand(*ioc));
     }
   }
 
-  std::unique_ptr<Conn<Stream>> take_idle(asio::io_context* c) {
+  std::unique_ptr<Conn<Stream>> take_idle() {
     const auto now = SteadyClock::now();
-    std::deque<std::unique_ptr<Conn<Stream>>> stale;  // closed outside the lock
+    std::unique_ptr<Conn<Stream>> stale;  // closed outside the lock
     std::lock_guard lock(mu);
-    auto* lane = find_lane(c);
-    if (lane == nullptr) return nullptr;
-    while (!lane->idle.empty()) {
-      auto conn = std::move(lane->idle.back());
-      lane->idle.pop_back();
-      if (now - conn->idle_since < std::chrono::milliseconds(options.pool_idle_ms)) return conn;
-      stale.push_back(std::move(conn));
+    while (!idle.empty()) {
+      auto c = std::move(idle.back());
+      idle.pop_back();
+      if (now - c->idle_since < std::chrono::milliseconds(options.pool_idle_ms)) return c;
+      stale = std::move(c);
     }
     return nullptr;
   }
@@ -150,16 +101,13 @@ struct Pool : std::enable_shared_from_this<Pool<Stream>> {
   void put_idle(std::unique_ptr<Conn<Stream>> c) {
     c->idle_since = SteadyClock::now();
     std::lock_guard lock(mu);
-    auto* lane = find_lane(c->ioc);
-    if (lane == nullptr || lane->idle.size() >= options.max_idle_connections) return;  // c closes as it goes
-    lane->idle.push_back(std::move(c));
+    if (idle.size() >= options.max_idle_connections) return;  // c closes as it goes out of scope
+    idle.push_back(std::move(c));
   }
 
   std::int64_t idle_count() {
     std::lock_guard lock(mu);
-    std::size_t n = 0;
-    for (const auto& l : lanes) n += l.idle.size();
-    return static_cast<std::int64_t>(n);
+    return static_cast<std::int64_t>(idle.size());
   }
 
   std::string where() const { return endpoint.host + ":" + std::to_string(endpoint.port); }
@@ -173,7 +121,7 @@ template <class Stream>
 class Exchange final : public ExchangeHandle, public std::enable_shared_from_this<Exchange<Stream>> {
  public:
   Exchange(std::shared_ptr<Pool<Stream>> pool, HttpExchangeRequest request, ExchangeCallbacks callbacks)
-      : pool_(std::move(pool)), ioc_(pool_->pick()), callbacks_(std::move(callbacks)) {
+      : pool_(std::move(pool)), callbacks_(std::move(callbacks)) {
     const auto& ep = pool_->endpoint;
     request_.method_string(request.method);
     request_.target(ep.base_path + request.path);
@@ -190,7 +138,7 @@ class Exchange final : public ExchangeHandle, public std::enable_shared_from_thi
   }
 
   void begin() {
-    if (auto c = pool_->take_idle(ioc_)) {
+    if (auto c = pool_->take_idle()) {
       std::unique_lock lock(mu_);
       conn_ = std::move(c);
       reused_ = true;
@@ -226,7 +174,7 @@ class Exchange final : public ExchangeHandle, public std::enable_shared_from_thi
   void fresh() {
     std::unique_lock lock(mu_);
     reused_ = false;
-    conn_ = pool_->make_conn(ioc_);
+    conn_ = pool_->make_conn();
     auto ex = executor();
     lock.unlock();
     asio::dispatch(ex, [self = this->shared_from_this()] { self->resolve(); });
@@ -404,9 +352,8 @@ class Exchange final : public ExchangeHandle, public std::enable_shared_from_thi
     if (done_) return;
     done_ = true;
     if (resolver_) resolver_.reset();
-    {
-      // A connection still held here did not complete its exchange, or the upstream closes it: never reused,
-      // and not kept by a finished exchange (its io_context may stop once nothing is pending).
+    if (!status) {
+      // A connection that did not complete its exchange is never reused.
       std::unique_lock lock(mu_);
       auto c = std::move(conn_);
       lock.unlock();
@@ -417,7 +364,6 @@ class Exchange final : public ExchangeHandle, public std::enable_shared_from_thi
   }
 
   std::shared_ptr<Pool<Stream>> pool_;
-  asio::io_context* ioc_;  // the lane: this thread's HTTP server's, or the shared client threads'
   ExchangeCallbacks callbacks_;
   bhttp::request<bhttp::string_body> request_;
   std::optional<bhttp::response_parser<bhttp::buffer_body>> parser_;
@@ -487,12 +433,10 @@ Result<std::shared_ptr<UpstreamClient>> UpstreamClient::create(UpstreamEndpoint 
     pool->endpoint = std::move(endpoint);
     pool->options = std::move(options);
     pool->ioc = &ioc;
-    pool->lanes.push_back({.ioc = &ioc, .idle = {}});
     return std::shared_ptr<UpstreamClient>(std::make_shared<ClientImpl<beast::tcp_stream>>(std::move(pool)));
   }
   auto pool = std::make_shared<Pool<TlsStream>>();
   pool->ioc = &ioc;
-  pool->lanes.push_back({.ioc = &ioc, .idle = {}});
   pool->tls.emplace(asio::ssl::context::tls_client);
   boost::system::error_code ec;
   pool->tls->set_default_verify_paths(ec);

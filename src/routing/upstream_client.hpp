@@ -5,8 +5,7 @@
 // piece as it arrives (chunked transfer decoded), which is what streaming relays need.
 //
 // Contract:
-// - start() never blocks; callbacks run on an I/O thread — the calling HTTP server I/O thread's io_context when
-//   start() is called on one (http/io_thread.hpp), else the client's own threads — never concurrently for one exchange;
+// - start() never blocks; callbacks run on one of the client's I/O threads, never concurrently for one exchange;
 //   on_head at most once, then on_body zero or more times, then on_done exactly once (also after cancel()).
 // - ExchangeHandle::cancel() may be called from any thread, any number of times; it closes the connection (an
 //   unfinished exchange's connection is never returned to the pool) and on_done follows promptly.
