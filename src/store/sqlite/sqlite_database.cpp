@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -17,6 +18,8 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 10000;
 constexpr auto kPollInterval = std::chrono::milliseconds(200);
+constexpr std::string_view kCreateChanges =
+    "CREATE TABLE IF NOT EXISTS sovra_changes (channel TEXT PRIMARY KEY, version INTEGER NOT NULL)";
 // Busy handler (another process holds the write lock): short sleeps first, since a write transaction here lasts
 // about a commit (~0.1-1 ms), then 1 ms steps; about kBusyTimeoutMs in all. SQLite's own handler sleeps 1, 2, 5,
 // 10, … ms, which made every collision between two writers cost several milliseconds.
@@ -287,21 +290,36 @@ class SqliteDatabase final : public SqlDatabase {
   }
 
   Status lock_for_migrations(SqlSession&) override { return {};  /* BEGIN IMMEDIATE already excludes others */ }
-  Status notify(SqlSession&, std::string_view, std::string_view) override { return {}; }
+  // A change counter per channel, bumped in the writer's transaction: the listeners below reload only when their
+  // own channel's counter moved, not on every commit of the file (the usage ledger and the audit log commit many
+  // times a second, and each of those changed data_version).
+  Status notify(SqlSession& s, std::string_view channel, std::string_view) override {
+    SOVRA_CHECK(s.query(kCreateChanges, {}));
+    SOVRA_CHECK(s.query("INSERT INTO sovra_changes (channel, version) VALUES (?, 1)"
+                        " ON CONFLICT (channel) DO UPDATE SET version = version + 1",
+                        {std::string(channel)}));
+    return {};
+  }
 
   Status listen(std::string channel, std::function<void(std::string_view)> on_change) override {
-    (void)channel;
     SOVRA_TRY(sqlite3 * watcher, open_connection(path_));
-    listeners_.emplace_back([this, watcher, on_change = std::move(on_change)] {
-      // data_version changes when another connection (this process's writer or another process) commits.
+    listeners_.emplace_back([this, watcher, channel = std::move(channel), on_change = std::move(on_change)] {
+      // data_version changes when another connection (this process's writer or another process) commits; only
+      // then is the channel's counter read (no table or no row yet: 0). The first round always calls on_change.
       std::int64_t seen = -1;
+      std::optional<std::int64_t> version;
       while (true) {
         Session s(watcher);
         auto r = s.query("PRAGMA data_version", {});
         const std::int64_t now = r && !r->rows.empty() && r->rows[0][0] ? std::stoll(*r->rows[0][0]) : seen;
         if (now != seen) {
           seen = now;
-          on_change("");
+          auto v = s.query("SELECT version FROM sovra_changes WHERE channel = ?", {channel});
+          const std::int64_t current = v && !v->rows.empty() && v->rows[0][0] ? std::stoll(*v->rows[0][0]) : 0;
+          if (current != version) {
+            version = current;
+            on_change("");
+          }
         }
         std::unique_lock lock(stop_mu_);
         if (stop_cv_.wait_for(lock, kPollInterval, [this] { return stopping_; })) break;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -232,6 +233,39 @@ TEST(SqliteDatabase, TheWalIsCheckpointedIntoTheDatabaseWhileItIsOpen) {
   auto rows = query_in(*db, "SELECT COUNT(*) FROM t");
   ASSERT_TRUE(rows);
   EXPECT_EQ(rows->rows.at(0).at(0), "2000");
+}
+
+// A listener reloads when its own channel was notified, not on every commit to the file (the usage ledger commits
+// many times a second; before, each commit made the key and limit caches reload everything).
+TEST(SqliteDatabase, AListenerIsCalledForItsOwnChannelOnly) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty()) << "cannot create a temporary directory";
+  auto db = open_at(dir.path() + "/a.db");
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(query_in(*db, "CREATE TABLE t (v INTEGER)"));
+  std::atomic<int> keys{0};
+  std::atomic<int> limits{0};
+  ASSERT_TRUE(db->listen("keys", [&](std::string_view) { ++keys; }));
+  ASSERT_TRUE(db->listen("limits", [&](std::string_view) { ++limits; }));
+  // Each listener is called once at start (changes may have been missed before it listened).
+  ASSERT_TRUE(test::eventually([&] { return keys == 1 && limits == 1; }));
+  // Unrelated commits, and notifications of the other channel, until that channel's listener has seen three of
+  // them (so the polls ran while unrelated commits were landing).
+  std::int64_t i = 0;
+  ASSERT_TRUE(test::eventually([&] {
+    EXPECT_TRUE(query_in(*db, "INSERT INTO t (v) VALUES (?)", {++i}));
+    EXPECT_TRUE(db->transaction([&](SqlSession& s) { return db->notify(s, "limits", "x"); }));
+    return limits >= 4;
+  }));
+  EXPECT_EQ(keys, 1);
+  // Its own channel notified: called.
+  ASSERT_TRUE(db->transaction([&](SqlSession& s) { return db->notify(s, "keys", "k1"); }));
+  EXPECT_TRUE(test::eventually([&] { return keys == 2; }));
+  // A second handle on the file (another process's view) is told too.
+  auto other = open_at(dir.path() + "/a.db");
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(other->transaction([&](SqlSession& s) { return other->notify(s, "keys", "k2"); }));
+  EXPECT_TRUE(test::eventually([&] { return keys == 3; }));
 }
 
 }  // namespace
