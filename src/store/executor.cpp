@@ -5,35 +5,41 @@
 namespace sovra::store {
 
 Executor::Executor(int threads) {
-  for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { run(); });
+  for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([q = queue_] { run(q); });
 }
 
 Executor::~Executor() {
   {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
+    std::lock_guard lock(queue_->mu);
+    queue_->stopping = true;
   }
-  cv_.notify_all();
-  for (auto& t : threads_) t.join();
+  queue_->cv.notify_all();
+  for (auto& t : threads_) {
+    if (t.get_id() == std::this_thread::get_id()) {
+      t.detach();  // this very thread: it returns from its task to run(), which ends once the queue is empty
+    } else {
+      t.join();
+    }
+  }
 }
 
 void Executor::post(std::function<void()> task) {
   {
-    std::lock_guard lock(mu_);
-    queue_.push_back(std::move(task));
+    std::lock_guard lock(queue_->mu);
+    queue_->tasks.push_back(std::move(task));
   }
-  cv_.notify_one();
+  queue_->cv.notify_one();
 }
 
-void Executor::run() {
+void Executor::run(const std::shared_ptr<Queue>& q) {
   while (true) {
     std::function<void()> task;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;
-      task = std::move(queue_.front());
-      queue_.pop_front();
+      std::unique_lock lock(q->mu);
+      q->cv.wait(lock, [&q] { return q->stopping || !q->tasks.empty(); });
+      if (q->tasks.empty()) return;
+      task = std::move(q->tasks.front());
+      q->tasks.pop_front();
     }
     task();
   }

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -14,7 +15,10 @@ namespace sovra::store {
 class Executor {
  public:
   explicit Executor(int threads);
-  ~Executor();  // runs what is queued, then joins
+  // Runs what is queued, then joins. May run on one of its own threads (a task that held the last reference to
+  // something that held the last reference to this executor): that thread is not joined but left to finish the
+  // queue and end on its own; the queue outlives the executor for it.
+  ~Executor();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
@@ -22,12 +26,15 @@ class Executor {
   void post(std::function<void()> task);
 
  private:
-  void run();
+  struct Queue {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<std::function<void()>> tasks;
+    bool stopping = false;
+  };
+  static void run(const std::shared_ptr<Queue>& q);
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
-  bool stopping_ = false;
+  std::shared_ptr<Queue> queue_ = std::make_shared<Queue>();
   std::vector<std::thread> threads_;
 };
 
