@@ -5,6 +5,7 @@
 
 #include "kernels/cpu/avx2.hpp"
 #include "kernels/cpu/avx2_common.hpp"
+#include "kernels/cpu/paged_rows.hpp"
 #include "kernels/ops.hpp"
 
 namespace sovra::kernels::avx2 {
@@ -74,37 +75,14 @@ inline __m256 reduce8(const __m256* a) {
   return _mm256_add_ps(_mm256_permute2f128_ps(t0, t1, 0x20), _mm256_permute2f128_ps(t0, t1, 0x31));
 }
 
-// Calls f(j, row) for positions j < n of paged rows, in order. Rows are a head's slice of a cache row, so
-// consecutive positions are a row stride apart: the bytes [offset, offset + bytes) of the row kAhead positions on
-// are prefetched, across a block boundary too (the hardware prefetcher does not follow the block table).
-template <typename F>
-inline void for_rows(const PagedRows& r, std::int32_t n, std::int32_t offset, std::int32_t bytes, F&& f) {
-  constexpr std::int32_t kAhead = 16;
-  for (std::int32_t j0 = 0; j0 < n; j0 += r.block_size) {
-    const float* block = r.base + static_cast<std::int64_t>(r.block_table[j0 / r.block_size]) * r.block_stride;
-    const std::int32_t m = n - j0 < r.block_size ? n - j0 : r.block_size;
-    const float* next = j0 + r.block_size < n
-                            ? r.base + static_cast<std::int64_t>(r.block_table[j0 / r.block_size + 1]) * r.block_stride
-                            : nullptr;
-    for (std::int32_t i = 0; i < m; ++i) {
-      const float* ahead = i + kAhead < m    ? block + (i + kAhead) * r.row_stride
-                           : next != nullptr ? next + (i + kAhead - m) * r.row_stride
-                                             : nullptr;
-      if (ahead != nullptr) {
-        for (std::int32_t l = 0; l < bytes; l += 64)
-          _mm_prefetch(reinterpret_cast<const char*>(ahead + offset) + l, _MM_HINT_T0);
-      }
-      f(j0 + i, block + i * r.row_stride);
-    }
-  }
-}
+using cpu::for_paged_rows;
 
 // scratch[j * 8 + h] = scale * dot(q_h, k_j) for h < H; lanes H..7 get 0.
 template <int H>
 void scores(const float* q, std::int64_t q_stride, const PagedRows& k, std::int32_t n_kv, std::int32_t head_dim,
             float scale, float* scratch) {
   const __m256 vscale = _mm256_set1_ps(scale);
-  for_rows(k, n_kv, 0, head_dim * 4, [&](std::int32_t j, const float* kr) {
+  for_paged_rows(k, n_kv, 0, head_dim * 4, [&](std::int32_t j, const float* kr) {
     __m256 acc[kLanes];
     SOVRA_UNROLL
     for (int h = 0; h < kLanes; ++h) acc[h] = _mm256_setzero_ps();
@@ -128,7 +106,7 @@ void scores_fixed(const float* q, std::int64_t q_stride, const PagedRows& k, std
   alignas(32) float qc[H * HD];
   for (int h = 0; h < H; ++h) std::memcpy(qc + h * HD, q + h * q_stride, HD * sizeof(float));
   const __m256 vscale = _mm256_set1_ps(scale);
-  for_rows(k, n_kv, 0, HD * 4, [&](std::int32_t j, const float* kr) {
+  for_paged_rows(k, n_kv, 0, HD * 4, [&](std::int32_t j, const float* kr) {
     __m256 acc[kLanes];
     SOVRA_UNROLL
     for (int h = 0; h < kLanes; ++h) acc[h] = _mm256_setzero_ps();
@@ -152,7 +130,7 @@ void weighted_rows(const float* scratch, int h0, const PagedRows& v, std::int32_
     SOVRA_UNROLL
     for (int u = 0; u < U; ++u) acc[h][u] = _mm256_setzero_ps();
   }
-  for_rows(v, n_kv, d0, 32 * U, [&](std::int32_t j, const float* vr) {
+  for_paged_rows(v, n_kv, d0 * 4, 32 * U, [&](std::int32_t j, const float* vr) {
     __m256 vv[U];
     SOVRA_UNROLL
     for (int u = 0; u < U; ++u) vv[u] = _mm256_loadu_ps(vr + d0 + 8 * u);

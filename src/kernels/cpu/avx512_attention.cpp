@@ -18,6 +18,7 @@
 
 #include "kernels/cpu/avx2.hpp"
 #include "kernels/cpu/avx512.hpp"
+#include "kernels/cpu/paged_rows.hpp"
 #include "kernels/ops.hpp"
 
 #define SOVRA_UNROLL _Pragma("GCC unroll 16")
@@ -27,35 +28,8 @@ namespace {
 
 constexpr int kLanes = kAttendGroupHeads;  // heads per score row: scratch[j * 8 + h]
 static_assert(kLanes == 8);
-constexpr std::int32_t kAhead = 16;  // rows prefetched ahead: ~a block, enough to cover a miss to memory
 
-// Calls f(j, row) for positions j < n of paged rows, in order, prefetching `bytes` bytes of the row kAhead
-// positions on (the hardware prefetcher does not follow the block table; bytes 0: no prefetch).
-template <typename F>
-inline void for_rows(const PagedRows& r, std::int32_t n, std::int32_t bytes, F&& f) {
-  for (std::int32_t j0 = 0; j0 < n; j0 += r.block_size) {
-    const std::int32_t blk = j0 / r.block_size;
-    const float* block = r.base + static_cast<std::int64_t>(r.block_table[blk]) * r.block_stride;
-    const std::int32_t m = n - j0 < r.block_size ? n - j0 : r.block_size;
-    const std::int32_t next_first = j0 + r.block_size;
-    for (std::int32_t i = 0; i < m; ++i) {
-      if (bytes > 0) {
-        const std::int32_t ahead = j0 + i + kAhead;
-        if (ahead < n) {
-          const float* row = ahead < next_first
-                                 ? block + (i + kAhead) * r.row_stride
-                                 : r.base +
-                                       static_cast<std::int64_t>(r.block_table[ahead / r.block_size]) * r.block_stride +
-                                       (ahead % r.block_size) * r.row_stride;
-          for (std::int32_t l = 0; l < bytes; l += 64) {
-            _mm_prefetch(reinterpret_cast<const char*>(row) + l, _MM_HINT_T0);
-          }
-        }
-      }
-      f(j0 + i, block + i * r.row_stride);
-    }
-  }
-}
+using cpu::for_paged_rows;
 
 // Lane h <- the sum of the 16 lanes of a[h], h < 8, by fixed pairwise folds: halves, then quarters, then pairs.
 inline __m256 reduce8(const __m512* a) {
@@ -83,7 +57,7 @@ void scores(const float* q, std::int64_t q_stride, const PagedRows& k, std::int3
   alignas(64) float qc[H * HD];
   for (int h = 0; h < H; ++h) std::memcpy(qc + h * HD, q + h * q_stride, HD * sizeof(float));
   const __m256 vscale = _mm256_set1_ps(scale);
-  for_rows(k, n_kv, HD * 4, [&](std::int32_t j, const float* kr) {
+  for_paged_rows(k, n_kv, 0, HD * 4, [&](std::int32_t j, const float* kr) {
     __m512 kv[kU];
     SOVRA_UNROLL
     for (int u = 0; u < kU; ++u) kv[u] = _mm512_loadu_ps(kr + 16 * u);
@@ -112,7 +86,7 @@ void weighted(const float* scratch, int h0, const PagedRows& v, std::int32_t n_k
     SOVRA_UNROLL
     for (int u = 0; u < kU; ++u) acc[h][u] = _mm512_setzero_ps();
   }
-  for_rows(v, n_kv, prefetch_bytes, [&](std::int32_t j, const float* vr) {
+  for_paged_rows(v, n_kv, 0, prefetch_bytes, [&](std::int32_t j, const float* vr) {
     __m512 vv[kU];
     SOVRA_UNROLL
     for (int u = 0; u < kU; ++u) vv[u] = _mm512_loadu_ps(vr + 16 * u);
