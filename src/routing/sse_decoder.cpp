@@ -1,6 +1,23 @@
 #include "routing/sse_decoder.hpp"
 
+#include <cstring>
+
 namespace sovra::routing {
+
+namespace {
+
+// The first \r or \n. Two memchr scans: string_view::find_first_of("\r\n") tests each byte against the set with a
+// call of its own, and was a tenth of an SSE relay's upstream thread.
+std::size_t find_eol(std::string_view bytes) {
+  const char* begin = bytes.data();
+  const auto* lf = static_cast<const char*>(std::memchr(begin, '\n', bytes.size()));
+  const std::size_t limit = lf == nullptr ? bytes.size() : static_cast<std::size_t>(lf - begin);
+  const auto* cr = static_cast<const char*>(std::memchr(begin, '\r', limit));
+  if (cr != nullptr) return static_cast<std::size_t>(cr - begin);
+  return lf == nullptr ? std::string_view::npos : limit;
+}
+
+}  // namespace
 
 Status SseDecoder::feed(std::string_view bytes, const std::function<void(SseMessage&&)>& on_message) {
   while (!bytes.empty()) {
@@ -10,7 +27,7 @@ Status SseDecoder::feed(std::string_view bytes, const std::function<void(SseMess
       continue;
     }
     last_was_cr_ = false;
-    const auto eol = bytes.find_first_of("\r\n");
+    const auto eol = find_eol(bytes);
     const auto take = eol == std::string_view::npos ? bytes.size() : eol;
     if (line_.size() + take + current_.data.size() > max_) {
       return Error::corrupt("upstream event stream: an event is larger than " + std::to_string(max_) + " bytes");

@@ -113,6 +113,9 @@ struct Pool {
   std::string where() const { return endpoint.host + ":" + std::to_string(endpoint.port); }
 };
 
+// What an idle pooled connection keeps of its read buffer (see Exchange::read_some).
+constexpr std::size_t kIdleReadBuffer = 4096;
+
 Error upstream_failure(std::string message, int status = 502) {
   return Error{ErrorCode::kUnavailable, std::move(message), {}, status};
 }
@@ -314,6 +317,15 @@ class Exchange final : public ExchangeHandle, public std::enable_shared_from_thi
     if (parser_->is_done()) return complete();
     parser_->get().body().data = buf_;
     parser_->get().body().size = sizeof buf_;
+    // Beast reads at most the connection buffer's free capacity (512 bytes at least) per call: a whole answer
+    // arriving at once took ~20 reads of 512 bytes, each handed on as its own piece (and an SSE relay wrote one
+    // event per piece). A read that filled at least half the buffer doubles it, up to the body buffer's size; a
+    // stream that trickles small events keeps it small (memory per open stream), and an idle connection gives it
+    // back all but kIdleReadBuffer.
+    const std::size_t capacity = conn_->buffer.capacity();
+    if (last_read_ * 2 >= capacity && capacity < sizeof buf_) {
+      conn_->buffer.reserve(std::min(std::max<std::size_t>(capacity * 2, 1024), sizeof buf_));
+    }
     lowest().expires_after(std::chrono::milliseconds(pool_->options.idle_timeout_ms));
     bhttp::async_read_some(conn_->stream, conn_->buffer, *parser_,
                            [self = this->shared_from_this()](boost::system::error_code e, std::size_t) {
@@ -324,6 +336,7 @@ class Exchange final : public ExchangeHandle, public std::enable_shared_from_thi
   void on_read(boost::system::error_code ec) {
     if (ec == bhttp::error::need_buffer) ec = {};
     const std::size_t got = sizeof buf_ - parser_->get().body().size;
+    last_read_ = got;
     if (got > 0 && !cancelled_ && callbacks_.on_body) callbacks_.on_body(std::string_view(buf_, got));
     if (stop_if_cancelled()) return;
     if (ec == beast::error::timeout) {
@@ -343,6 +356,10 @@ class Exchange final : public ExchangeHandle, public std::enable_shared_from_thi
       std::unique_lock lock(mu_);
       auto c = std::move(conn_);
       lock.unlock();
+      if (c->buffer.capacity() > kIdleReadBuffer && c->buffer.size() == 0) {
+        c->buffer.shrink_to_fit();
+        c->buffer.reserve(kIdleReadBuffer);
+      }
       pool_->put_idle(std::move(c));
     }
     finish({});
@@ -369,6 +386,7 @@ class Exchange final : public ExchangeHandle, public std::enable_shared_from_thi
   std::optional<bhttp::response_parser<bhttp::buffer_body>> parser_;
   std::optional<tcp::resolver> resolver_;
   char buf_[16 * 1024];
+  std::size_t last_read_ = 0;  // body bytes the last read delivered
   std::int64_t first_byte_timeout_ms_ = 0;
 
   std::mutex mu_;  // guards conn_ against cancel() from other threads
