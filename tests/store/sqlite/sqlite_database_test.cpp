@@ -209,9 +209,47 @@ TEST(SqliteDatabase, AStrictConnectionsWorkIsDurableWhenAnotherConnectionLeads) 
   EXPECT_EQ(rows->rows[1][1], "100");
 }
 
+// The databases a process opens on one file share one connection (the ledger, the audit log and the store): each
+// sees the others' commits at once, and the connection outlives the database that opened it first.
+TEST(SqliteDatabase, DatabasesOnOneFileShareAConnectionThatOutlivesTheFirst) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty()) << "cannot create a temporary directory";
+  const std::string path = dir.path() + "/a.db";
+  auto first = open_at(path);
+  ASSERT_TRUE(first);
+  auto second = open_at(path);
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(query_in(*first, "CREATE TABLE t (v INTEGER)"));
+  ASSERT_TRUE(query_in(*first, "INSERT INTO t (v) VALUES (1)"));
+  auto rows = query_in(*second, "SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(rows->rows.at(0).at(0), "1");
+  first.reset();
+  ASSERT_TRUE(query_in(*second, "INSERT INTO t (v) VALUES (2)"));
+  auto third = open_at(path);
+  ASSERT_TRUE(third);
+  rows = query_in(*third, "SELECT SUM(v) FROM t");
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(rows->rows.at(0).at(0), "3");
+}
+
+// An in-memory database stays private to its opener: another one is another database.
+TEST(SqliteDatabase, InMemoryDatabasesAreSeparate) {
+  auto a = open_sqlite(":memory:");
+  ASSERT_TRUE(a);
+  auto b = open_sqlite(":memory:");
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(query_in(**a, "CREATE TABLE t (v INTEGER)"));
+  ASSERT_TRUE(query_in(**a, "INSERT INTO t (v) VALUES (1)"));
+  EXPECT_FALSE(query_in(**b, "SELECT COUNT(*) FROM t"));  // no such table there
+  auto rows = query_in(**a, "SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(rows->rows.at(0).at(0), "1");
+}
+
 TEST(SqliteDatabase, TheWalIsCheckpointedIntoTheDatabaseWhileItIsOpen) {
-  // Checkpoints run on their own thread once the WAL passes ~1000 pages: the database file itself grows while the
-  // connection is open (before, only its close would copy the WAL back).
+  // Checkpoints run on their own thread once the WAL passes 4000 pages (~1 row of 3000 bytes each here): the
+  // database file itself grows while the connection is open (before, only its close would copy the WAL back).
   TempDir dir;
   ASSERT_FALSE(dir.path().empty()) << "cannot create a temporary directory";
   const std::string path = dir.path() + "/a.db";
@@ -219,7 +257,7 @@ TEST(SqliteDatabase, TheWalIsCheckpointedIntoTheDatabaseWhileItIsOpen) {
   ASSERT_TRUE(db);
   ASSERT_TRUE(query_in(*db, "CREATE TABLE t (v TEXT)"));
   const std::string blob(3000, 'x');
-  for (int tx = 0; tx < 20; ++tx) {
+  for (int tx = 0; tx < 60; ++tx) {
     auto st = db->transaction([&](SqlSession& s) -> Status {
       for (int i = 0; i < 100; ++i) SOVRA_CHECK(s.query("INSERT INTO t (v) VALUES (?)", {blob}));
       return {};
@@ -232,7 +270,7 @@ TEST(SqliteDatabase, TheWalIsCheckpointedIntoTheDatabaseWhileItIsOpen) {
   })) << std::filesystem::file_size(path);
   auto rows = query_in(*db, "SELECT COUNT(*) FROM t");
   ASSERT_TRUE(rows);
-  EXPECT_EQ(rows->rows.at(0).at(0), "2000");
+  EXPECT_EQ(rows->rows.at(0).at(0), "6000");
 }
 
 // A listener reloads when its own channel was notified, not on every commit to the file (the usage ledger commits
