@@ -9,6 +9,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_cat.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -20,6 +21,7 @@
 #include <chrono>
 #include <mutex>
 #include <optional>
+#include <tuple>
 
 #include "http/deferred.hpp"
 #include "http/http_metrics.hpp"
@@ -470,6 +472,7 @@ class Session {
     const std::function<void()> wake = link.callback();
 
     bool ok = true;
+    bool ended = false;  // the terminating chunk is written
     std::string chunk;
     while (true) {
       if (waiter->disconnected || h_->force_closed) {
@@ -487,13 +490,28 @@ class Session {
         waiter->woken = false;
         continue;
       }
-      if (chunk.empty()) continue;
+      // What came meanwhile, or the end: the last frames and the terminating chunk then go out in one write.
+      const bool last = source->poll(chunk, wake) == StreamSource::Poll::kEnd;
+      if (chunk.empty() && !last) continue;
       watchdog_.set(Watchdog::Phase::kWrite, ms(s_.config.write_timeout_ms));
-      auto [wec, wn] = co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(chunk)), kNoThrow);
+      std::size_t wn = 0;
+      beast::error_code wec;
+      if (chunk.empty()) {
+        std::tie(wec, wn) = co_await asio::async_write(stream_, bhttp::make_chunk_last(), kNoThrow);
+      } else if (last) {
+        std::tie(wec, wn) = co_await asio::async_write(
+            stream_, beast::buffers_cat(bhttp::make_chunk(asio::buffer(chunk)), bhttp::make_chunk_last()), kNoThrow);
+      } else {
+        std::tie(wec, wn) = co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(chunk)), kNoThrow);
+      }
       watchdog_.clear();  // waiting for the producer is not a stalled write
       x.bytes_out += wn;
       if (wec) {
         ok = false;
+        break;
+      }
+      if (last) {
+        ended = true;
         break;
       }
     }
@@ -506,6 +524,7 @@ class Session {
       count_stream_cancelled();
       co_return false;
     }
+    if (ended) co_return true;
     watchdog_.set(Watchdog::Phase::kWrite, ms(s_.config.write_timeout_ms));
     auto [lec, ln] = co_await asio::async_write(stream_, bhttp::make_chunk_last(), kNoThrow);
     x.bytes_out += ln;

@@ -2,6 +2,32 @@
 
 namespace sovra::http {
 
+namespace {
+
+// The wakes the outermost SseWakeBatch of this thread holds back; null outside one.
+thread_local std::vector<std::function<void()>>* t_deferred_wakes = nullptr;
+
+void wake_now_or_later(std::function<void()>& wake) {
+  if (!wake) return;
+  if (t_deferred_wakes != nullptr) {
+    t_deferred_wakes->push_back(std::move(wake));
+    return;
+  }
+  wake();
+}
+
+}  // namespace
+
+SseWakeBatch::SseWakeBatch() : outermost_(t_deferred_wakes == nullptr) {
+  if (outermost_) t_deferred_wakes = &wakes_;
+}
+
+SseWakeBatch::~SseWakeBatch() {
+  if (!outermost_) return;
+  t_deferred_wakes = nullptr;
+  for (auto& wake : wakes_) wake();
+}
+
 std::string format_sse(const SseEvent& e) {
   std::string out;
   out.reserve(e.data.size() + 16);
@@ -34,7 +60,7 @@ SseChannel::SendResult SseChannel::send_raw(std::string frame) {
     wake = std::move(wake_);
     wake_ = nullptr;
   }
-  if (wake) wake();
+  wake_now_or_later(wake);
   return SendResult::kOk;
 }
 
@@ -46,7 +72,7 @@ void SseChannel::close() {
     wake = std::move(wake_);
     wake_ = nullptr;
   }
-  if (wake) wake();
+  wake_now_or_later(wake);
 }
 
 void SseChannel::on_writable(std::function<void()> cb) {

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/logging.hpp"
+#include "http/sse.hpp"
 #include "routing/openai_wire.hpp"
 #include "routing/sse_decoder.hpp"
 
@@ -207,6 +208,8 @@ void UpstreamBackend::attempt(const std::shared_ptr<Call>& call) {
       call->body.append(bytes);
       return;
     }
+    // One wake of the client's session for everything this read holds (see http::SseWakeBatch).
+    http::SseWakeBatch batch;
     auto st = call->decoder.feed(bytes, [&](SseMessage&& m) {
       if (call->error || m.data == "[DONE]") return;
       if (auto r = relay_chunk(*call, m.data); !r) call->error = r.error();

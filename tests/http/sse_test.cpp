@@ -42,6 +42,43 @@ TEST(SseChannel, PendingPollIsWokenBySendAndClose) {
   EXPECT_EQ(ch->send({.data = "late"}), SseChannel::SendResult::kClosed);
 }
 
+// Inside an SseWakeBatch the consumers are woken once, when the outermost batch ends, and then find everything
+// sent (and the end) in one poll; outside one, each send wakes at once as before.
+TEST(SseWakeBatch, WakesEachConsumerOnceWhenTheOutermostBatchEnds) {
+  auto a = SseChannel::create(8);
+  auto b = SseChannel::create(8);
+  int wakes_a = 0;
+  int wakes_b = 0;
+  std::string out;
+  EXPECT_EQ(a->poll(out, [&] { ++wakes_a; }), StreamSource::Poll::kPending);
+  EXPECT_EQ(b->poll(out, [&] { ++wakes_b; }), StreamSource::Poll::kPending);
+  {
+    const SseWakeBatch outer;
+    a->send({.data = "1"});
+    {
+      const SseWakeBatch inner;
+      a->send({.data = "2"});
+      b->send({.data = "x"});
+    }
+    EXPECT_EQ(wakes_a + wakes_b, 0);  // the inner batch wakes nobody
+    a->send({.data = "3"});
+    a->close();
+    EXPECT_EQ(wakes_a + wakes_b, 0);
+  }
+  EXPECT_EQ(wakes_a, 1);
+  EXPECT_EQ(wakes_b, 1);
+  EXPECT_EQ(a->poll(out, [] {}), StreamSource::Poll::kData);
+  EXPECT_EQ(out, "data: 1\n\ndata: 2\n\ndata: 3\n\n");
+  EXPECT_EQ(a->poll(out, [] {}), StreamSource::Poll::kEnd);
+  out.clear();
+  EXPECT_EQ(b->poll(out, [&] { ++wakes_b; }), StreamSource::Poll::kData);
+  EXPECT_EQ(out, "data: x\n\n");
+  out.clear();
+  EXPECT_EQ(b->poll(out, [&] { ++wakes_b; }), StreamSource::Poll::kPending);
+  b->send({.data = "y"});  // no batch any more: at once
+  EXPECT_EQ(wakes_b, 2);
+}
+
 TEST(SseChannel, CancelReachesTheProducer) {
   auto ch = SseChannel::create(1);
   int cancelled = 0;

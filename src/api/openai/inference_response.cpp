@@ -176,6 +176,7 @@ void InferenceResponse::write_ending(CallEnding ending) {
     return;
   }
   auto ch = channel();
+  const http::SseWakeBatch batch;  // the session wakes once, for the last frames and the end together
   if (ending.error) {
     push(ch, sse_data(error_json(*ending.error)));
   } else {
