@@ -24,11 +24,15 @@ Executor::~Executor() {
 }
 
 void Executor::post(std::function<void()> task) {
+  // Once the task is queued it may run, and drop the last reference to this executor, before post() returns: from
+  // then on only the queue is touched, through a reference of this call's own (ThreadSanitizer found the read of
+  // queue_ after the push racing with ~Executor in Executor.CanBeDestroyedFromOneOfItsOwnThreads).
+  const std::shared_ptr<Queue> q = queue_;
   {
-    std::lock_guard lock(queue_->mu);
-    queue_->tasks.push_back(std::move(task));
+    std::lock_guard lock(q->mu);
+    q->tasks.push_back(std::move(task));
   }
-  queue_->cv.notify_one();
+  q->cv.notify_one();
 }
 
 void Executor::run(const std::shared_ptr<Queue>& q) {
