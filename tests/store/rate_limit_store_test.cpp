@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <memory>
 
 #include "store/store_backends.hpp"
 #include "support/eventually.hpp"
@@ -96,17 +97,20 @@ TYPED_TEST(RateLimitStoreTest, AnotherOrganizationSeesNothing) {
 }
 
 TYPED_TEST(RateLimitStoreTest, ChangesNotifyThisAndOtherProcesses) {
+  // The counters are shared with the listeners, not borrowed from this frame: a listener thread may still call
+  // back after the test body returned (the fixture's store lives until TearDown; a late ++ on this frame's dead
+  // stack ended a ThreadSanitizer run with "stack smashing detected").
+  auto here = std::make_shared<std::atomic<int>>(0);
+  auto there = std::make_shared<std::atomic<int>>(0);
   auto other = this->backend_.open();
   ASSERT_TRUE(other) << other.error().message;
-  std::atomic<int> here{0};
-  std::atomic<int> there{0};
-  ASSERT_TRUE(this->store_->on_rate_limit_change([&] { ++here; }));
-  ASSERT_TRUE((*other)->on_rate_limit_change([&] { ++there; }));
-  const int here_before = here.load();
-  const int there_before = there.load();
+  ASSERT_TRUE(this->store_->on_rate_limit_change([here] { ++*here; }));
+  ASSERT_TRUE((*other)->on_rate_limit_change([there] { ++*there; }));
+  const int here_before = here->load();
+  const int there_before = there->load();
   ASSERT_TRUE(this->store_->put_rate_limit(this->rule("org_a", "proj_a", "", "*", 50)));
-  EXPECT_GT(here.load(), here_before);  // this process: at once, after commit
-  EXPECT_TRUE(sovra::test::eventually([&] { return there.load() > there_before; }));
+  EXPECT_GT(here->load(), here_before);  // this process: at once, after commit
+  EXPECT_TRUE(sovra::test::eventually([&] { return there->load() > there_before; }));
 }
 
 }  // namespace

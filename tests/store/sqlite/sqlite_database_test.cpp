@@ -278,11 +278,12 @@ TEST(SqliteDatabase, TheWalIsCheckpointedIntoTheDatabaseWhileItIsOpen) {
 TEST(SqliteDatabase, AListenerIsCalledForItsOwnChannelOnly) {
   TempDir dir;
   ASSERT_FALSE(dir.path().empty()) << "cannot create a temporary directory";
+  // Declared before the database so that they outlive its listener threads.
+  std::atomic<int> keys{0};
+  std::atomic<int> limits{0};
   auto db = open_at(dir.path() + "/a.db");
   ASSERT_TRUE(db);
   ASSERT_TRUE(query_in(*db, "CREATE TABLE t (v INTEGER)"));
-  std::atomic<int> keys{0};
-  std::atomic<int> limits{0};
   ASSERT_TRUE(db->listen("keys", [&](std::string_view) { ++keys; }));
   ASSERT_TRUE(db->listen("limits", [&](std::string_view) { ++limits; }));
   // Each listener is called once at start (changes may have been missed before it listened).
