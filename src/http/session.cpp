@@ -492,13 +492,14 @@ class Session {
       }
       // What came meanwhile, or the end: the last frames and the terminating chunk then go out in one write.
       const bool last = source->poll(chunk, wake) == StreamSource::Poll::kEnd;
-      if (chunk.empty() && !last) continue;
+      if (chunk.empty()) {
+        if (last) break;  // the terminating chunk alone, below
+        continue;
+      }
       watchdog_.set(Watchdog::Phase::kWrite, ms(s_.config.write_timeout_ms));
       std::size_t wn = 0;
       beast::error_code wec;
-      if (chunk.empty()) {
-        std::tie(wec, wn) = co_await asio::async_write(stream_, bhttp::make_chunk_last(), kNoThrow);
-      } else if (last) {
+      if (last) {
         std::tie(wec, wn) = co_await asio::async_write(
             stream_, beast::buffers_cat(bhttp::make_chunk(asio::buffer(chunk)), bhttp::make_chunk_last()), kNoThrow);
       } else {

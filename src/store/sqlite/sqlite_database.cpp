@@ -171,11 +171,11 @@ struct FileGroup {
   bool running = false;  // a leader is running a group
   std::deque<GroupWaiter*> queue;
 
-  std::mutex open_mu;               // guards the opening of conn
-  std::string path;                 // as first opened
-  sqlite3* conn = nullptr;          // used by the leader only, once open
+  std::mutex open_mu;       // guards the opening of conn
+  std::string path;         // as first opened
+  sqlite3* conn = nullptr;  // used by the leader only, once open
   std::optional<StatementCache> statements;
-  bool synced_full = false;         // conn's current PRAGMA synchronous
+  bool synced_full = false;  // conn's current PRAGMA synchronous
 
   // WAL checkpoints run on a thread of their own with its own connection, PASSIVE (never blocking a writer), once
   // the WAL holds kCheckpointPages pages, as SQLite's automatic checkpoint would; that one ran inside the COMMIT of
