@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/logging.hpp"
+#include "common/thread_name.hpp"
 #include "engine/detokenizer.hpp"
 #include "engine/engine_metrics.hpp"
 #include "engine/model_runner.hpp"
@@ -75,7 +76,10 @@ Engine::Engine(std::shared_ptr<const model::Model> model, std::shared_ptr<const 
                                                                         .block_size = config.block_size,
                                                                         .n_threads = options_.n_threads})) {
   publish_stats();
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    set_thread_name("sovra-engine");
+    loop();
+  });
 }
 
 Engine::~Engine() {

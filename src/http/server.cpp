@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/thread_name.hpp"
 #include "http/server_state.hpp"
 #include "http/session.hpp"
 
@@ -225,7 +226,11 @@ void Server::run(bool handle_signals) {
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> threads;
   threads.reserve(n - 1);
-  for (std::size_t i = 1; i < n; ++i) threads.emplace_back([&s] { s.ioc.run(); });
+  for (std::size_t i = 1; i < n; ++i)
+    threads.emplace_back([&s] {
+      set_thread_name("sovra-http");
+      s.ioc.run();
+    });
   s.ioc.run();
   for (auto& t : threads) t.join();
 }

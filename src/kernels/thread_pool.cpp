@@ -6,6 +6,8 @@
 #include <immintrin.h>
 #endif
 
+#include "common/thread_name.hpp"
+
 namespace sovra::kernels {
 namespace {
 
@@ -39,7 +41,10 @@ ThreadPool::ThreadPool(Options options) : spin_(options.spin) {
   size_ = wanted;  // read by workers only once a run has published it
   for (int i = 1; i < wanted; ++i) {
     try {
-      threads_.emplace_back([this] { worker_main(); });
+      threads_.emplace_back([this] {
+        set_thread_name("sovra-compute");
+        worker_main();
+      });
     } catch (const std::system_error&) {
       break;  // run with the threads we have; the caller claims the indices nobody else does
     }

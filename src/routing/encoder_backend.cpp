@@ -5,6 +5,8 @@
 #include <numeric>
 #include <utility>
 
+#include "common/thread_name.hpp"
+
 namespace sovra::routing {
 namespace {
 
@@ -22,7 +24,10 @@ EncoderBackend::EncoderBackend(std::shared_ptr<const model::EncoderModel> model,
     : model_(std::move(model)), options_(std::move(options)) {
   if (options_.threads <= 0) options_.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options_.max_batch_tokens = std::max<std::int64_t>(options_.max_batch_tokens, model_->hparams().n_ctx);
-  worker_ = std::thread([this] { worker_main(); });
+  worker_ = std::thread([this] {
+    set_thread_name("sovra-encoder");
+    worker_main();
+  });
 }
 
 EncoderBackend::~EncoderBackend() {

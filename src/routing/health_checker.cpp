@@ -2,13 +2,18 @@
 
 #include <algorithm>
 
+#include "common/thread_name.hpp"
+
 namespace sovra::routing {
 
 HealthChecker::HealthChecker(std::weak_ptr<ConfigModelRouter> router, std::vector<Target> targets,
                              std::int64_t interval_ms)
     : router_(std::move(router)), targets_(std::move(targets)), interval_ms_(interval_ms) {
   shared_->failures.assign(targets_.size(), 0);
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    set_thread_name("sovra-health");
+    run();
+  });
 }
 
 HealthChecker::~HealthChecker() {

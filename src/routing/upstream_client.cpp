@@ -17,6 +17,8 @@
 #include <optional>
 #include <thread>
 
+#include "common/thread_name.hpp"
+
 namespace sovra::routing {
 namespace {
 
@@ -36,7 +38,11 @@ asio::io_context& client_io(int threads) {
   };
   static Runtime* rt = [threads] {
     auto* r = new Runtime();  // NOLINT: never destroyed (see above)
-    for (int i = 0; i < std::max(1, threads); ++i) r->threads.emplace_back([r] { r->ioc.run(); });
+    for (int i = 0; i < std::max(1, threads); ++i)
+      r->threads.emplace_back([r] {
+        set_thread_name("sovra-upstream");
+        r->ioc.run();
+      });
     for (auto& t : r->threads) t.detach();
     return r;
   }();

@@ -2,10 +2,16 @@
 
 #include <algorithm>
 
+#include "common/thread_name.hpp"
+
 namespace sovra::store {
 
 Executor::Executor(int threads) {
-  for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([q = queue_] { run(q); });
+  for (int i = 0; i < std::max(1, threads); ++i)
+    threads_.emplace_back([q = queue_] {
+      set_thread_name("sovra-store");
+      run(q);
+    });
 }
 
 Executor::~Executor() {

@@ -9,6 +9,8 @@
 #include <memory>
 #include <utility>
 
+#include "common/thread_name.hpp"
+
 namespace sovra::gateway::rate_limit {
 namespace {
 
@@ -251,7 +253,11 @@ RedisScript::RedisScript(const char* source) : text(source), sha(sha1_hex(source
 
 RedisScriptRunner::RedisScriptRunner(RedisRunnerOptions options) : options_(std::move(options)) {
   const int n = std::max(options_.connections, 1);
-  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { run(); });
+  for (int i = 0; i < n; ++i)
+    threads_.emplace_back([this] {
+      set_thread_name("sovra-redis");
+      run();
+    });
 }
 
 RedisScriptRunner::~RedisScriptRunner() {

@@ -10,6 +10,7 @@
 #include <prometheus/histogram.h>
 
 #include "common/logging.hpp"
+#include "common/thread_name.hpp"
 #include "observability/metrics.hpp"
 #include "platform/ids.hpp"
 
@@ -79,7 +80,10 @@ AuditLog::AuditLog(AuditLogOptions options, std::int64_t last_checkpoint)
       last_checkpoint_seq_(last_checkpoint),
       last_checkpoint_time_(std::chrono::steady_clock::now()) {
   if (options_.max_batch == 0) options_.max_batch = 1;
-  writer_ = std::thread([this] { run(); });
+  writer_ = std::thread([this] {
+    set_thread_name("sovra-audit");
+    run();
+  });
 }
 
 AuditLog::~AuditLog() {

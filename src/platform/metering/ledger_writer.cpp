@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "common/logging.hpp"
+#include "common/thread_name.hpp"
 #include "observability/metrics.hpp"
 #include "platform/metering/ledger_sql.hpp"
 
@@ -76,7 +77,10 @@ LedgerWriter::LedgerWriter(std::shared_ptr<store::SqlDatabase> db, LedgerWriterO
     : db_(std::move(db)), options_(std::move(options)) {
   options_.max_batch = std::max<std::size_t>(1, options_.max_batch);
   (void)metrics();
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    set_thread_name("sovra-ledger");
+    run();
+  });
 }
 
 LedgerWriter::~LedgerWriter() {

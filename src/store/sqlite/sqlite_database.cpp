@@ -13,6 +13,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "common/thread_name.hpp"
+
 namespace sovra::store {
 namespace {
 
@@ -236,7 +238,11 @@ struct FileGroup {
       std::lock_guard lock(stop_mu);
       if (stopping) return;
       checkpoint_due = true;
-      if (!checkpointer.joinable()) checkpointer = std::thread([this] { run_checkpoints(); });
+      if (!checkpointer.joinable())
+        checkpointer = std::thread([this] {
+          set_thread_name("sovra-checkpt");
+          run_checkpoints();
+        });
     }
     checkpoint_cv.notify_one();
   }
