@@ -64,7 +64,7 @@ class ChatCall {
 void start_chat(PreparedCall call, ChatRequest request, std::shared_ptr<http::ResponsePromise> promise,
                 ResponseOptions options) {
   CompletionHeader header{
-      .id = "chatcmpl-" + platform::random_hex(12),
+      .id = "chatcmpl-" + platform::random_id_hex(12),
       .created =
           std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count(),
       .model = request.model};

@@ -71,7 +71,7 @@ std::int64_t estimate_prompt_tokens(const TextCompletionRequest& request) {
 void start_text(PreparedCall call, TextCompletionRequest request, std::shared_ptr<http::ResponsePromise> promise,
                 ResponseOptions options) {
   CompletionHeader header{
-      .id = "cmpl-" + platform::random_hex(12),
+      .id = "cmpl-" + platform::random_id_hex(12),
       .created =
           std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count(),
       .model = request.model};
