@@ -273,6 +273,16 @@ std::string encode_text_request(const api::TextCompletionRequest& r, const std::
 }
 
 Result<ChatChunk> decode_chat_chunk(std::string_view text, std::set<std::int32_t>& seen) {
+  // Most chunks are one choice's content, read 2.3-2.9x faster without the tree (bench/upstream_chunk); the tree
+  // took ~30% of the upstream I/O thread's CPU in a relayed 50-chunk stream.
+  if (auto simple = decode_simple_chat_chunk(text)) {
+    for (auto& d : simple->deltas) d.role = seen.insert(d.index).second;
+    return std::move(*simple);
+  }
+  return decode_chat_chunk_tree(text, seen);
+}
+
+Result<ChatChunk> decode_chat_chunk_tree(std::string_view text, std::set<std::int32_t>& seen) {
   // A relayed chunk is a few hundred bytes: parsed into a stack arena, with no allocation per key and value.
   unsigned char arena[4096];
   json::monotonic_resource mr(arena, sizeof arena);

@@ -42,6 +42,14 @@ struct TextChunk {
 // Decodes a chunk's JSON. A chunk of the form {"error": {...}} (servers report mid-stream failures this way)
 // decodes to that Error. `seen` tracks the choices that already had a delta (the first one gets role = true).
 Result<ChatChunk> decode_chat_chunk(std::string_view json, std::set<std::int32_t>& seen);
+// decode_chat_chunk's two ways, exposed for the differential tests and fuzz target. The simple one reads the common
+// shape (content and reasoning deltas, finish reasons; usage, error, logprobs and tool calls absent or null) in one
+// pass without a JSON tree and leaves `role` unset; for anything else (and any invalid JSON) it returns nullopt.
+// The tree one parses the chunk with Boost.JSON and handles every shape.
+std::optional<ChatChunk> decode_simple_chat_chunk(std::string_view json);
+Result<ChatChunk> decode_chat_chunk_tree(std::string_view json, std::set<std::int32_t>& seen);
+// Field by field (tests and the fuzz target compare the two ways with it).
+bool same_chat_chunk(const ChatChunk& a, const ChatChunk& b);
 Result<TextChunk> decode_text_chunk(std::string_view json);
 
 // An upstream's error response (status + body) as an Error a client can act on: 4xx keep their status and the

@@ -60,6 +60,106 @@ TEST(OpenAiWire, DecodesToolCallDeltasReasoningAndUsage) {
   EXPECT_NE(mid_stream_error.error().message.find("overloaded"), std::string::npos);
 }
 
+// Both ways of decoding a chunk must agree wherever the simple one answers; it must answer for the common shapes.
+void expect_simple_matches_tree(std::string_view chunk) {
+  auto simple = decode_simple_chat_chunk(chunk);
+  ASSERT_TRUE(simple.has_value()) << chunk;
+  std::set<std::int32_t> seen;
+  auto tree = decode_chat_chunk_tree(chunk, seen);
+  ASSERT_TRUE(tree.has_value()) << chunk << ": " << tree.error().message;
+  for (auto& d : tree->deltas) d.role = false;  // the simple way leaves role to decode_chat_chunk
+  EXPECT_TRUE(same_chat_chunk(*simple, *tree)) << chunk;
+}
+
+TEST(OpenAiWire, CommonChunksDecodeWithoutATreeAndAgreeWithIt) {
+  for (
+      std::string_view chunk : {
+          R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"m","system_fingerprint":null,"choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]})",
+          R"({"id":"x","choices":[{"index":0,"delta":{"content":"word1 "},"finish_reason":null}]})",
+          R"( { "choices" : [ { "delta" : { "content" : "tab\there \"quoted\" \\ \/ \b\f\n\r" } , "index" : 2 } ] } )",
+          R"({"choices":[{"index":0,"delta":{"content":"caf\u00e9 \u20ac \ud83d\ude00 ä€😀"}}]})",
+          R"({"choices":[{"index":0,"delta":{"reasoning_content":"think","content":null}}]})",
+          R"({"choices":[{"index":0,"delta":{"reasoning":"vllm calls it this"}}]})",
+          R"({"choices":[{"index":0,"delta":{"reasoning":"second","reasoning_content":"first"}}]})",
+          R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null})",
+          R"({"choices":[{"index":0,"delta":{"tool_calls":[]},"finish_reason":"tool_calls"},{"index":1,"delta":{"content":"b"},"finish_reason":"length"}]})",
+          R"({"choices":[{"index":1024,"delta":{"content":7},"finish_reason":"content_filter"},{"finish_reason":"whatever"}]})",
+          R"({"choices":[1,"two",null,{"index":0}],"extra":{"deep":[[[{"a":-1.5,"b":true,"c":false}]]]},"n":-0.25})",
+          R"({"choices":null})",
+          R"({"ch\u006fices":[{"delta":{"con\u0074ent":"escaped keys"}}]})",
+          R"({"choices":[]})",
+          R"({})",
+      }) {
+    expect_simple_matches_tree(chunk);
+  }
+  auto c = decode_simple_chat_chunk(R"({"choices":[{"index":0,"delta":{"content":"caf\u00e9 \ud83d\ude00"}}]})");
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->deltas[0].content, "caf\xc3\xa9 \xf0\x9f\x98\x80");
+  EXPECT_FALSE(c->deltas[0].role);
+}
+
+TEST(OpenAiWire, UncommonOrInvalidChunksAreLeftToTheTree) {
+  for (std::string_view chunk : {
+           R"({"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}})",  // usage
+           R"({"error":{"message":"overloaded"}})",
+           R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c"}]}}]})",
+           R"({"choices":[{"index":0,"delta":{"content":"x"},"logprobs":{"content":[]}}]})",
+           R"({"choices":[{"index":0,"message":{"content":"whole"}}]})",
+           R"({"choices":[{"index":1.0,"delta":{"content":"x"}}]})",  // an index to convert
+           R"({"choices":[{"index":1025,"delta":{}}]})",              // out of range: the tree's error
+           R"({"choices":[{"index":-1,"delta":{}}]})",
+           R"({"choices":[{"index":0,"index":1,"delta":{}}]})",  // a key read twice
+           R"({"choices":[{"delta":{"content":"a","content":"b"}}]})",
+           R"({"choices":[{"delta":{"content":"a","con\u0074ent":"b"}}]})",
+           R"({"choices":[],"choices":[]})",
+           R"({"choices":[{"finish_reason":5}]})",
+           R"({"n":1e400,"choices":[]})",  // a number the tree refuses
+           R"({"n":12345678901234567890123,"choices":[]})",
+           R"({"choices":[{"delta":{"content":"\ud800"}}]})",  // a lone surrogate
+           R"({"choices":[{"delta":{"content":"\udc00\ud800"}}]})",
+           "{\"choices\":[{\"delta\":{\"content\":\"\xc0\xaf\"}}]}",          // overlong UTF-8
+           "{\"choices\":[{\"delta\":{\"content\":\"\xed\xa0\x80\"}}]}",      // a surrogate in UTF-8
+           "{\"choices\":[{\"delta\":{\"content\":\"\xf4\x90\x80\x80\"}}]}",  // past U+10FFFF
+           "{\"choices\":[{\"delta\":{\"content\":\"a\x01\"}}]}",             // a raw control character
+           R"({"choices":[{"delta":{"content":"\x41"}}]})",                   // not a JSON escape
+           R"({"choices":[]} x)",
+           R"({"choices":[],})",
+           R"({"choices":[01]})",
+           R"([])",
+           "",
+           R"({"a":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]})",  // deeper than it goes
+       }) {
+    EXPECT_FALSE(decode_simple_chat_chunk(chunk).has_value()) << chunk;
+  }
+  // decode_chat_chunk still answers them through the tree: usage, errors, tool calls.
+  std::set<std::int32_t> seen;
+  auto usage = decode_chat_chunk(R"({"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}})", seen);
+  ASSERT_TRUE(usage.has_value());
+  ASSERT_TRUE(usage->usage.has_value());
+  EXPECT_EQ(usage->usage->completion_tokens, 2);
+  EXPECT_FALSE(decode_chat_chunk(R"({"choices":[{"index":1025,"delta":{}}]})", seen).has_value());
+}
+
+TEST(OpenAiWire, EachChoicesFirstChunkCarriesTheRoleWhicheverWayItIsDecoded) {
+  std::set<std::int32_t> seen;
+  auto first = decode_chat_chunk(
+      R"({"choices":[{"index":0,"delta":{"content":"a"}},{"index":1,"delta":{"content":"b"}}]})", seen);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->deltas[0].role);
+  EXPECT_TRUE(first->deltas[1].role);
+  auto second = decode_chat_chunk(
+      R"({"choices":[{"index":0,"delta":{"content":"c"}},{"index":2,"delta":{"content":"d"}}]})", seen);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_FALSE(second->deltas[0].role);
+  EXPECT_TRUE(second->deltas[1].role);
+  auto tree_way = decode_chat_chunk(
+      R"({"choices":[{"index":1,"delta":{"tool_calls":[{"index":0,"id":"t"}]}},{"index":3,"delta":{"tool_calls":[{"index":0}]}}]})",
+      seen);
+  ASSERT_TRUE(tree_way.has_value());
+  EXPECT_FALSE(tree_way->deltas[0].role);
+  EXPECT_TRUE(tree_way->deltas[1].role);
+}
+
 TEST(OpenAiWire, DecodesLegacyCompletionLogprobs) {
   auto c = decode_text_chunk(
       R"({"choices":[{"index":0,"text":" there was","logprobs":{"tokens":[" there"," was"],)"
