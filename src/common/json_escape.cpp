@@ -1,6 +1,7 @@
 #include "common/json_escape.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace sovra {
 namespace {
@@ -41,16 +42,39 @@ bool is_valid_utf8(std::string_view s) {
 
 void append_json_escaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out.reserve(out.size() + s.size());
-  for (std::size_t i = 0; i < s.size();) {
+  out.reserve(out.size() + s.size() + 2);
+  const char* const base = s.data();
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // A run of bytes that go out as they are: printable ASCII but '"' and '\\', eight at a time while it lasts.
+    const std::size_t run = i;
+    while (s.size() - i >= 8) {
+      std::uint64_t x = 0;
+      std::memcpy(&x, base + i, 8);
+      constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+      constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+      const std::uint64_t quote = x ^ (kOnes * '"');
+      const std::uint64_t slash = x ^ (kOnes * '\\');
+      // Any byte that is '"', '\\', below 0x20 or 0x80 and up sets its top bit here (borrows only follow one).
+      const std::uint64_t special = ((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash) | (x - kOnes * 0x20) | x;
+      if ((special & kHigh) != 0) break;
+      i += 8;
+    }
+    while (i < s.size()) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+      ++i;
+    }
+    out.append(base + run, i - run);
+    if (i == s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      std::size_t n = utf8_sequence_length(s, i);
+      const std::size_t n = utf8_sequence_length(s, i);
       if (n == 0) {
         out += "\xEF\xBF\xBD";
         ++i;
       } else {
-        out.append(s.substr(i, n));
+        out.append(base + i, n);
         i += n;
       }
       continue;
@@ -71,14 +95,10 @@ void append_json_escaped(std::string& out, std::string_view s) {
       case '\t':
         out += "\\t";
         break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          out += static_cast<char>(c);
-        }
+      default: {
+        const char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+        out.append(u, 6);
+      }
     }
     ++i;
   }

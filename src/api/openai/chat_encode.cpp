@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 
 #include "common/json_escape.hpp"
 
@@ -13,6 +15,12 @@ void append_string(std::string& out, std::string_view s) {
   out += '"';
   append_json_escaped(out, s);
   out += '"';
+}
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
 void append_float(std::string& out, float v) {
@@ -63,7 +71,9 @@ void append_header(std::string& out, const CompletionHeader& h, std::string_view
   append_string(out, h.id);
   out += R"(,"object":")";
   out += object;
-  fmt::format_to(std::back_inserter(out), R"(","created":{},"model":)", h.created);
+  out += R"(","created":)";
+  append_int(out, h.created);
+  out += R"(,"model":)";
   append_string(out, h.model);
   if (!h.system_fingerprint.empty()) {
     out += R"(,"system_fingerprint":)";
@@ -146,7 +156,9 @@ std::string encode_chat_chunk(const CompletionHeader& header, const ChatDelta& d
   std::string out;
   out.reserve(160);
   append_header(out, header, "chat.completion.chunk");
-  fmt::format_to(std::back_inserter(out), R"(,"choices":[{{"index":{},"delta":{{)", d.index);
+  out += R"(,"choices":[{"index":)";
+  append_int(out, d.index);
+  out += R"(,"delta":{)";
   bool first = true;
   const auto field = [&](std::string_view name) {
     if (!first) out += ',';
