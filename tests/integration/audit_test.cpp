@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "integration/auth_support.hpp"
+#include "platform/audit/content_store.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "support/raw_http.hpp"
 #include "support/server_process.hpp"
@@ -205,6 +206,31 @@ TEST(ContentRetention, AnOptedInProjectKeepsItsCallsEncrypted) {
   ASSERT_EQ(audit.status, 200);
   EXPECT_NE(audit.body.find("\"content_retained\":true"), std::string::npos) << audit.body;
   EXPECT_NE(audit.body.find("\"content_retained\":false"), std::string::npos) << audit.body;
+
+  // A streamed call keeps its chunks' JSON, one per line, exactly as the client got them after "data: ".
+  const std::string streamed =
+      R"({"model":"stories","max_tokens":4,"stream":true,"messages":[{"role":"user","content":"The launch code is 4711"}]})";
+  auto sse = http_request(server.port(), "POST", "/v1/chat/completions", streamed, "application/json", key);
+  ASSERT_EQ(sse.status, 200) << sse.body;
+  EXPECT_EQ(count_kept(), 2);
+  std::string sent;
+  for (std::size_t at = 0; (at = sse.body.find("data: ", at)) != std::string::npos;) {
+    const auto end = sse.body.find("\n\n", at);
+    ASSERT_NE(end, std::string::npos);
+    const auto event = sse.body.substr(at + 6, end - at - 6);
+    if (event != "[DONE]") sent += event + "\n";
+    at = end;
+  }
+  ASSERT_FALSE(sent.empty()) << sse.body;
+  auto db = store::open_sqlite(server.data_dir() + "/data/sovra.db");
+  ASSERT_TRUE(db);
+  auto content =
+      platform::audit::ContentStore::open(std::shared_ptr<store::SqlDatabase>(std::move(*db)), std::string(64, 'c'));
+  ASSERT_TRUE(content) << content.error().message;
+  auto kept = (*content)->read("org_default", "proj_default", sse.header("x-request-id"));
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(kept->completion, sent);
+  EXPECT_NE(kept->prompt.find("launch code is 4711"), std::string::npos);
 }
 
 }  // namespace
