@@ -109,12 +109,17 @@ void append_logprobs(std::string& out, const std::vector<TokenLogprob>& logprobs
 }
 
 void append_usage(std::string& out, const Usage& u) {
-  fmt::format_to(std::back_inserter(out),
-                 R"({{"prompt_tokens":{},"completion_tokens":{},"total_tokens":{},)"
-                 R"("prompt_tokens_details":{{"cached_tokens":{}}},)"
-                 R"("completion_tokens_details":{{"reasoning_tokens":{}}}}})",
-                 u.prompt_tokens, u.completion_tokens, u.prompt_tokens + u.completion_tokens, u.cached_prompt_tokens,
-                 u.reasoning_tokens);
+  out += R"({"prompt_tokens":)";
+  append_int(out, u.prompt_tokens);
+  out += R"(,"completion_tokens":)";
+  append_int(out, u.completion_tokens);
+  out += R"(,"total_tokens":)";
+  append_int(out, u.prompt_tokens + u.completion_tokens);
+  out += R"(,"prompt_tokens_details":{"cached_tokens":)";
+  append_int(out, u.cached_prompt_tokens);
+  out += R"(},"completion_tokens_details":{"reasoning_tokens":)";
+  append_int(out, u.reasoning_tokens);
+  out += "}}";
 }
 
 std::string encode_chat_completion(const ChatCompletion& c) {
@@ -125,7 +130,9 @@ std::string encode_chat_completion(const ChatCompletion& c) {
   for (std::size_t i = 0; i < c.choices.size(); ++i) {
     const ChatChoice& ch = c.choices[i];
     if (i > 0) out += ',';
-    fmt::format_to(std::back_inserter(out), R"({{"index":{},"message":{{"role":"assistant","content":)", ch.index);
+    out += R"({"index":)";
+    append_int(out, ch.index);
+    out += R"(,"message":{"role":"assistant","content":)";
     if (ch.content) {
       append_string(out, *ch.content);
     } else {
@@ -185,7 +192,8 @@ std::string encode_chat_chunk(const CompletionHeader& header, const ChatDelta& d
     for (std::size_t i = 0; i < d.tool_calls.size(); ++i) {
       const ToolCallDelta& t = d.tool_calls[i];
       if (i > 0) out += ',';
-      fmt::format_to(std::back_inserter(out), R"({{"index":{})", t.index);
+      out += R"({"index":)";
+      append_int(out, t.index);
       if (!t.id.empty()) {
         out += R"(,"id":)";
         append_string(out, t.id);

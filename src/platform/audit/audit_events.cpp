@@ -4,9 +4,12 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <charconv>
 #include <chrono>
+#include <string_view>
 
 #include "common/json.hpp"
+#include "common/json_escape.hpp"
 
 namespace sovra::platform::audit {
 namespace {
@@ -16,6 +19,40 @@ std::int64_t ms(std::chrono::system_clock::time_point t) {
 }
 
 std::int64_t now_ms() { return ms(std::chrono::system_clock::now()); }
+
+// A flat JSON object with string, integer and boolean members, appended in order.
+class DetailsWriter {
+ public:
+  DetailsWriter() { out_.reserve(384); }
+  void str(std::string_view name, std::string_view value) {
+    key(name);
+    out_ += '"';
+    append_json_escaped(out_, value);
+    out_ += '"';
+  }
+  void num(std::string_view name, std::int64_t value) {
+    key(name);
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, value);
+    out_.append(buf, static_cast<std::size_t>(r.ptr - buf));
+  }
+  void boolean(std::string_view name, bool value) {
+    key(name);
+    out_ += value ? "true" : "false";
+  }
+  std::string take() {
+    out_ += '}';
+    return std::move(out_);
+  }
+
+ private:
+  void key(std::string_view name) {
+    out_ += out_.size() == 1 ? "\"" : ",\"";
+    out_ += name;
+    out_ += "\":";
+  }
+  std::string out_ = "{";
+};
 
 boost::json::array strings(const std::vector<std::string>& v) {
   boost::json::array a;
@@ -63,28 +100,29 @@ AuditRecord call_record(const gateway::CallInfo& info, const gateway::CallResult
   r.at_ms = result.ended == std::chrono::system_clock::time_point{} ? now_ms() : ms(result.ended);
   set_actor(r, info.principal.get());
   r.request_id = info.request_id;
-  boost::json::object d;
-  d["endpoint"] = info.endpoint;
-  d["protocol"] = info.protocol;
-  d["model"] = info.model;
-  d["deployment"] = info.deployment.name;
-  d["served_model"] = info.deployment.model;
-  d["region"] = info.deployment.region;
-  d["jurisdiction"] = info.deployment.jurisdiction;
-  d["local"] = info.deployment.local;
-  d["stream"] = info.stream;
-  d["prompt_tokens"] = result.usage.prompt_tokens != 0 ? result.usage.prompt_tokens : info.prompt_tokens;
-  d["completion_tokens"] = result.usage.completion_tokens;
-  d["cached_prompt_tokens"] = result.usage.cached_prompt_tokens;
-  d["status"] = result.http_status;
-  if (!result.error_code.empty()) d["error_code"] = result.error_code;
-  d["cancelled"] = result.cancelled;
+  // Written directly (one per relayed call, on its hot path), in the order and form a boost::json::object would have.
+  DetailsWriter d;
+  d.str("endpoint", info.endpoint);
+  d.str("protocol", info.protocol);
+  d.str("model", info.model);
+  d.str("deployment", info.deployment.name);
+  d.str("served_model", info.deployment.model);
+  d.str("region", info.deployment.region);
+  d.str("jurisdiction", info.deployment.jurisdiction);
+  d.boolean("local", info.deployment.local);
+  d.boolean("stream", info.stream);
+  d.num("prompt_tokens", result.usage.prompt_tokens != 0 ? result.usage.prompt_tokens : info.prompt_tokens);
+  d.num("completion_tokens", result.usage.completion_tokens);
+  d.num("cached_prompt_tokens", result.usage.cached_prompt_tokens);
+  d.num("status", result.http_status);
+  if (!result.error_code.empty()) d.str("error_code", result.error_code);
+  d.boolean("cancelled", result.cancelled);
   if (info.started != std::chrono::system_clock::time_point{} && result.ended >= info.started) {
-    d["duration_ms"] = ms(result.ended) - ms(info.started);
+    d.num("duration_ms", ms(result.ended) - ms(info.started));
   }
-  d["content_retained"] = content_retention_days > 0;
-  if (content_retention_days > 0) d["content_retention_days"] = content_retention_days;
-  r.details = boost::json::serialize(d);
+  d.boolean("content_retained", content_retention_days > 0);
+  if (content_retention_days > 0) d.num("content_retention_days", content_retention_days);
+  r.details = d.take();
   return r;
 }
 

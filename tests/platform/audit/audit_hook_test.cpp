@@ -2,8 +2,11 @@
 // metadata (no content), and the ticket's done runs only once the record is durable.
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include <atomic>
 
+#include "common/json.hpp"
 #include "gateway/call.hpp"
 #include "platform/audit/audit_db.hpp"
 #include "platform/audit/audit_events.hpp"
@@ -116,6 +119,56 @@ TEST_F(AuditHookTest, ARefusalByALaterHookIsRecorded) {
   EXPECT_NE(rs[0].details.find(R"("error_code":"rate_limit_exceeded")"), std::string::npos) << rs[0].details;
   EXPECT_NE(rs[0].details.find(R"("status":429)"), std::string::npos) << rs[0].details;
   EXPECT_NE(rs[0].details.find(R"("content_retained":false)"), std::string::npos) << rs[0].details;
+}
+
+TEST(AuditEvents, ACallsDetailsAreTheJsonObjectOfItsFields) {
+  gateway::CallInfo info;
+  info.endpoint = "/v1/chat/completions";
+  info.protocol = "openai";
+  info.model = "gpt-4o \"alias\"\n\xc3\xa9";
+  info.deployment.name = "se-1";
+  info.deployment.model = "qwen";
+  info.deployment.region = "se-sto-1";
+  info.deployment.jurisdiction = "SE";
+  info.deployment.local = false;
+  info.stream = true;
+  info.prompt_tokens = 17;
+  info.started = std::chrono::system_clock::time_point(std::chrono::milliseconds(1000));
+  gateway::CallResult result;
+  result.usage.completion_tokens = 5;
+  result.usage.cached_prompt_tokens = 3;
+  result.http_status = 499;
+  result.error_code = "client_closed";
+  result.cancelled = true;
+  result.ended = std::chrono::system_clock::time_point(std::chrono::milliseconds(1250));
+  const auto r = call_record(info, result, 30);
+  auto parsed = parse_json(r.details);
+  ASSERT_TRUE(parsed) << r.details;
+  const boost::json::object want{{"endpoint", "/v1/chat/completions"},
+                                 {"protocol", "openai"},
+                                 {"model", "gpt-4o \"alias\"\n\xc3\xa9"},
+                                 {"deployment", "se-1"},
+                                 {"served_model", "qwen"},
+                                 {"region", "se-sto-1"},
+                                 {"jurisdiction", "SE"},
+                                 {"local", false},
+                                 {"stream", true},
+                                 {"prompt_tokens", 17},
+                                 {"completion_tokens", 5},
+                                 {"cached_prompt_tokens", 3},
+                                 {"status", 499},
+                                 {"error_code", "client_closed"},
+                                 {"cancelled", true},
+                                 {"duration_ms", 250},
+                                 {"content_retained", true},
+                                 {"content_retention_days", 30}};
+  EXPECT_EQ(parsed->as_object(), want) << r.details;
+  EXPECT_EQ(r.details, boost::json::serialize(want));  // the same text, members in the same order
+  EXPECT_EQ(r.type, "inference.refused");
+  const auto plain = call_record(gateway::CallInfo{}, gateway::CallResult{}, 0);
+  EXPECT_EQ(plain.details, R"({"endpoint":"","protocol":"","model":"","deployment":"","served_model":"","region":"",)"
+                           R"("jurisdiction":"","local":true,"stream":false,"prompt_tokens":0,"completion_tokens":0,)"
+                           R"("cached_prompt_tokens":0,"status":200,"cancelled":false,"content_retained":false})");
 }
 
 TEST(AuditEvents, AdminRecordsRedactKeyPlaintextAndNameTheEvent) {
