@@ -106,9 +106,9 @@ LedgerWriter::Stats LedgerWriter::stats() const {
 }
 
 bool LedgerWriter::commit(std::vector<Item>& batch, bool final_attempts) {
-  std::vector<UsageRecord> records;
+  std::vector<UsageRecord> records;  // the items keep only their callbacks from here on
   records.reserve(batch.size());
-  for (const auto& item : batch) records.push_back(item.record);
+  for (auto& item : batch) records.push_back(std::move(item.record));
   auto backoff = std::chrono::milliseconds(10);
   for (int attempt = 1;; ++attempt) {
     const auto t0 = std::chrono::steady_clock::now();
