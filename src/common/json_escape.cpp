@@ -40,31 +40,37 @@ bool is_valid_utf8(std::string_view s) {
   return true;
 }
 
+std::size_t json_plain_prefix(std::string_view s) {
+  const char* const base = s.data();
+  std::size_t i = 0;
+  while (s.size() - i >= 8) {
+    std::uint64_t x = 0;
+    std::memcpy(&x, base + i, 8);
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+    const std::uint64_t quote = x ^ (kOnes * '"');
+    const std::uint64_t slash = x ^ (kOnes * '\\');
+    // Any byte that is '"', '\\', below 0x20 or 0x80 and up sets its top bit here (borrows only follow one).
+    const std::uint64_t special = ((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash) | (x - kOnes * 0x20) | x;
+    if ((special & kHigh) != 0) break;
+    i += 8;
+  }
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+    ++i;
+  }
+  return i;
+}
+
 void append_json_escaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.reserve(out.size() + s.size() + 2);
   const char* const base = s.data();
   std::size_t i = 0;
   while (i < s.size()) {
-    // A run of bytes that go out as they are: printable ASCII but '"' and '\\', eight at a time while it lasts.
     const std::size_t run = i;
-    while (s.size() - i >= 8) {
-      std::uint64_t x = 0;
-      std::memcpy(&x, base + i, 8);
-      constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-      constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-      const std::uint64_t quote = x ^ (kOnes * '"');
-      const std::uint64_t slash = x ^ (kOnes * '\\');
-      // Any byte that is '"', '\\', below 0x20 or 0x80 and up sets its top bit here (borrows only follow one).
-      const std::uint64_t special = ((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash) | (x - kOnes * 0x20) | x;
-      if ((special & kHigh) != 0) break;
-      i += 8;
-    }
-    while (i < s.size()) {
-      const auto c = static_cast<unsigned char>(s[i]);
-      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
-      ++i;
-    }
+    i += json_plain_prefix(s.substr(i));
     out.append(base + run, i - run);
     if (i == s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json_escape.hpp"
 #include "routing/openai_wire.hpp"
 
 namespace sovra::routing {
@@ -45,21 +46,7 @@ class Scanner {
     if (out != nullptr) out->clear();
     while (p_ < end_) {
       const char* run = p_;
-      // Eight bytes at a time while none is '"', '\\', a control character or non-ASCII.
-      while (end_ - p_ >= 8) {
-        std::uint64_t x = 0;
-        std::memcpy(&x, p_, 8);
-        constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-        constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-        const std::uint64_t quote = x ^ (kOnes * '"');
-        const std::uint64_t slash = x ^ (kOnes * '\\');
-        const std::uint64_t special = ((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash) | (x - kOnes * 0x20) | x;
-        if ((special & kHigh) != 0) break;
-        p_ += 8;
-      }
-      while (p_ < end_ && static_cast<unsigned char>(*p_) >= 0x20 && static_cast<unsigned char>(*p_) < 0x80 &&
-             *p_ != '"' && *p_ != '\\')
-        ++p_;
+      p_ += json_plain_prefix(std::string_view(p_, static_cast<std::size_t>(end_ - p_)));
       if (out != nullptr) out->append(run, static_cast<std::size_t>(p_ - run));
       if (p_ == end_) return false;
       const auto c = static_cast<unsigned char>(*p_);
