@@ -1,5 +1,6 @@
 #include "common/json_escape.hpp"
 
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 
@@ -61,6 +62,12 @@ std::size_t json_plain_prefix(std::string_view s) {
     ++i;
   }
   return i;
+}
+
+void append_json_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
 void append_json_escaped(std::string& out, std::string_view s) {

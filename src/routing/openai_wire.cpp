@@ -273,7 +273,7 @@ std::string encode_text_request(const api::TextCompletionRequest& r, const std::
 }
 
 Result<ChatChunk> decode_chat_chunk(std::string_view text, std::set<std::int32_t>& seen) {
-  // Most chunks are one choice's content, read 2.3-2.9x faster without the tree (bench/upstream_chunk); the tree
+  // Most chunks are one choice's content, read 2.1-2.5x faster without the tree (bench/upstream_chunk); the tree
   // took ~30% of the upstream I/O thread's CPU in a relayed 50-chunk stream.
   if (auto simple = decode_simple_chat_chunk(text)) {
     for (auto& d : simple->deltas) d.role = seen.insert(d.index).second;

@@ -3,6 +3,7 @@
 // "message", duplicate keys it reads, numbers it would have to convert, deep nesting, any syntax error) makes it
 // give up with nullopt, and the caller decodes the chunk in full. fuzz/upstream_stream_fuzz.cpp checks that every
 // chunk it does decode decodes the same in full.
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -105,6 +106,31 @@ class Scanner {
     if (p_ < end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return false;
     v = static_cast<std::int32_t>(n);
     return true;
+  }
+
+  // An object at the cursor: `member(slot)` reads the value of each member whose key is names[slot]; other members'
+  // values are passed over (`depth`: the object's nesting). A key of `names` met twice makes it give up (a JSON
+  // tree keeps one of them).
+  template <std::size_t N, class Member>
+  bool object(const std::array<std::string_view, N>& names, int depth, Member&& member) {
+    static_assert(N <= 32);
+    if (!eat('{')) return false;
+    if (eat('}')) return true;
+    std::uint32_t seen = 0;
+    std::string_view k;
+    do {
+      if (!key(k) || !eat(':')) return false;
+      std::size_t slot = 0;
+      while (slot < N && names[slot] != k) ++slot;
+      if (slot == N) {
+        if (!skip(depth)) return false;
+        continue;
+      }
+      if ((seen & (1u << slot)) != 0) return false;
+      seen |= 1u << slot;
+      if (!member(slot)) return false;
+    } while (eat(','));
+    return eat('}');
   }
 
   // Any JSON value, validated and passed over. Numbers with an exponent or more than 18 characters are left to the
@@ -287,51 +313,19 @@ class Scanner {
   std::string key_;
 };
 
-// One delta object's fields. Keys it reads twice make it give up (a JSON tree keeps one of them).
+// One delta object's fields.
 bool scan_delta(Scanner& s, api::ChatDelta& d) {
-  if (!s.eat('{')) return false;
-  if (s.eat('}')) return true;
-  std::string_view key;
+  static constexpr std::array<std::string_view, 4> kNames{"content", "reasoning_content", "reasoning", "tool_calls"};
   std::optional<std::string> reasoning;
-  unsigned seen = 0;
-  do {
-    if (!s.key(key) || !s.eat(':')) return false;
-    unsigned bit = 0;
-    if (key == "content") {
-      bit = 1;
-    } else if (key == "reasoning_content") {
-      bit = 2;
-    } else if (key == "reasoning") {
-      bit = 4;
-    } else if (key == "tool_calls") {
-      bit = 8;
-    }
-    if (bit == 0) {
-      if (!s.skip(3)) return false;
-      continue;
-    }
-    if ((seen & bit) != 0) return false;
-    seen |= bit;
-    if (bit == 8) {  // only none: tool calls go to the full decoder
-      if (s.null()) continue;
-      if (!s.eat('[') || !s.eat(']')) return false;
-      continue;
-    }
-    if (s.peek() != '"') {
-      if (!s.skip(3)) return false;  // not a string: ignored, as the full decoder does
-      continue;
-    }
+  const bool ok = s.object(kNames, 3, [&](std::size_t slot) {
+    if (slot == 3) return s.null() || (s.eat('[') && s.eat(']'));  // only none: tool calls go to the full decoder
+    if (s.peek() != '"') return s.skip(3);                         // not a string: ignored, as the full decoder does
     std::string value;
     if (!s.string(&value)) return false;
-    if (bit == 1) {
-      d.content = std::move(value);
-    } else if (bit == 2) {
-      d.reasoning_content = std::move(value);
-    } else {
-      reasoning = std::move(value);
-    }
-  } while (s.eat(','));
-  if (!s.eat('}')) return false;
+    (slot == 0 ? d.content : slot == 1 ? d.reasoning_content : reasoning) = std::move(value);
+    return true;
+  });
+  if (!ok) return false;
   if (!d.reasoning_content && reasoning) d.reasoning_content = std::move(reasoning);
   return true;
 }
@@ -344,56 +338,26 @@ std::optional<api::FinishReason> finish_reason_of(std::string_view s) {
 }
 
 bool scan_choice(Scanner& s, api::ChatDelta& d) {
-  if (!s.eat('{')) return false;
-  if (s.eat('}')) return true;
-  std::string_view key;
-  unsigned seen = 0;
-  do {
-    if (!s.key(key) || !s.eat(':')) return false;
-    unsigned bit = 0;
-    if (key == "index") {
-      bit = 1;
-    } else if (key == "delta") {
-      bit = 2;
-    } else if (key == "finish_reason") {
-      bit = 4;
-    } else if (key == "logprobs") {
-      bit = 8;
-    } else if (key == "message") {
-      return false;  // a whole answer in one chunk: the full decoder
-    }
-    if (bit == 0) {
-      if (!s.skip(2)) return false;
-      continue;
-    }
-    if ((seen & bit) != 0) return false;
-    seen |= bit;
-    switch (bit) {
+  static constexpr std::array<std::string_view, 5> kNames{"index", "delta", "finish_reason", "logprobs", "message"};
+  return s.object(kNames, 2, [&](std::size_t slot) {
+    switch (slot) {
+      case 0:
+        return s.small_index(d.index);
       case 1:
-        if (!s.small_index(d.index)) return false;
-        break;
-      case 2:
-        if (s.peek() == '{') {
-          if (!scan_delta(s, d)) return false;
-        } else if (!s.skip(2)) {
-          return false;
-        }
-        break;
-      case 4:
-        if (s.null()) break;
-        if (s.peek() != '"') return false;
-        if (std::string reason; s.string(&reason)) {
-          d.finish_reason = finish_reason_of(reason);
-        } else {
-          return false;
-        }
-        break;
-      default:  // logprobs: only none
-        if (!s.null()) return false;
-        break;
+        return s.peek() == '{' ? scan_delta(s, d) : s.skip(2);
+      case 2: {
+        if (s.null()) return true;
+        std::string reason;
+        if (s.peek() != '"' || !s.string(&reason)) return false;
+        d.finish_reason = finish_reason_of(reason);
+        return true;
+      }
+      case 3:
+        return s.null();  // logprobs: only none
+      default:
+        return false;  // "message": a whole answer in one chunk, for the full decoder
     }
-  } while (s.eat(','));
-  return s.eat('}');
+  });
 }
 
 bool same_usage(const std::optional<api::Usage>& a, const std::optional<api::Usage>& b) {
@@ -441,52 +405,26 @@ bool same_chat_chunk(const ChatChunk& a, const ChatChunk& b) {
 }
 
 std::optional<ChatChunk> decode_simple_chat_chunk(std::string_view text) {
+  static constexpr std::array<std::string_view, 3> kNames{"choices", "usage", "error"};
   Scanner s(text);
-  if (!s.eat('{')) return std::nullopt;
   ChatChunk out;
-  if (!s.eat('}')) {
-    std::string_view key;
-    unsigned seen = 0;
+  const bool ok = s.object(kNames, 1, [&](std::size_t slot) {
+    if (slot != 0) return s.null();         // usage and error: only none here
+    if (s.peek() != '[') return s.skip(1);  // not an array: no choices, as in the full decoder
+    (void)s.eat('[');
+    if (s.eat(']')) return true;
     do {
-      if (!s.key(key) || !s.eat(':')) return std::nullopt;
-      unsigned bit = 0;
-      if (key == "choices") {
-        bit = 1;
-      } else if (key == "usage") {
-        bit = 2;
-      } else if (key == "error") {
-        bit = 4;
-      }
-      if (bit == 0) {
-        if (!s.skip(1)) return std::nullopt;
+      if (s.peek() != '{') {
+        if (!s.skip(2)) return false;  // not an object: passed over, as in the full decoder
         continue;
       }
-      if ((seen & bit) != 0) return std::nullopt;
-      seen |= bit;
-      if (bit != 1) {  // usage and error: only none here
-        if (!s.null()) return std::nullopt;
-        continue;
-      }
-      if (s.peek() != '[') {
-        if (!s.skip(1)) return std::nullopt;  // not an array: no choices, as in the full decoder
-        continue;
-      }
-      (void)s.eat('[');
-      if (s.eat(']')) continue;
-      do {
-        if (s.peek() != '{') {
-          if (!s.skip(2)) return std::nullopt;  // not an object: passed over, as in the full decoder
-          continue;
-        }
-        api::ChatDelta d;
-        if (!scan_choice(s, d)) return std::nullopt;
-        out.deltas.push_back(std::move(d));
-      } while (s.eat(','));
-      if (!s.eat(']')) return std::nullopt;
+      api::ChatDelta d;
+      if (!scan_choice(s, d)) return false;
+      out.deltas.push_back(std::move(d));
     } while (s.eat(','));
-    if (!s.eat('}')) return std::nullopt;
-  }
-  if (!s.at_end()) return std::nullopt;
+    return s.eat(']');
+  });
+  if (!ok || !s.at_end()) return std::nullopt;
   return out;
 }
 

@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <cmath>
-#include <cstdint>
 
 #include "common/json_escape.hpp"
 
@@ -15,12 +13,6 @@ void append_string(std::string& out, std::string_view s) {
   out += '"';
   append_json_escaped(out, s);
   out += '"';
-}
-
-void append_int(std::string& out, std::int64_t v) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
 void append_float(std::string& out, float v) {
@@ -72,7 +64,7 @@ void append_header(std::string& out, const CompletionHeader& h, std::string_view
   out += R"(,"object":")";
   out += object;
   out += R"(","created":)";
-  append_int(out, h.created);
+  append_json_int(out, h.created);
   out += R"(,"model":)";
   append_string(out, h.model);
   if (!h.system_fingerprint.empty()) {
@@ -110,15 +102,15 @@ void append_logprobs(std::string& out, const std::vector<TokenLogprob>& logprobs
 
 void append_usage(std::string& out, const Usage& u) {
   out += R"({"prompt_tokens":)";
-  append_int(out, u.prompt_tokens);
+  append_json_int(out, u.prompt_tokens);
   out += R"(,"completion_tokens":)";
-  append_int(out, u.completion_tokens);
+  append_json_int(out, u.completion_tokens);
   out += R"(,"total_tokens":)";
-  append_int(out, u.prompt_tokens + u.completion_tokens);
+  append_json_int(out, u.prompt_tokens + u.completion_tokens);
   out += R"(,"prompt_tokens_details":{"cached_tokens":)";
-  append_int(out, u.cached_prompt_tokens);
+  append_json_int(out, u.cached_prompt_tokens);
   out += R"(},"completion_tokens_details":{"reasoning_tokens":)";
-  append_int(out, u.reasoning_tokens);
+  append_json_int(out, u.reasoning_tokens);
   out += "}}";
 }
 
@@ -131,7 +123,7 @@ std::string encode_chat_completion(const ChatCompletion& c) {
     const ChatChoice& ch = c.choices[i];
     if (i > 0) out += ',';
     out += R"({"index":)";
-    append_int(out, ch.index);
+    append_json_int(out, ch.index);
     out += R"(,"message":{"role":"assistant","content":)";
     if (ch.content) {
       append_string(out, *ch.content);
@@ -164,7 +156,7 @@ std::string encode_chat_chunk(const CompletionHeader& header, const ChatDelta& d
   out.reserve(160);
   append_header(out, header, "chat.completion.chunk");
   out += R"(,"choices":[{"index":)";
-  append_int(out, d.index);
+  append_json_int(out, d.index);
   out += R"(,"delta":{)";
   bool first = true;
   const auto field = [&](std::string_view name) {
@@ -193,7 +185,7 @@ std::string encode_chat_chunk(const CompletionHeader& header, const ChatDelta& d
       const ToolCallDelta& t = d.tool_calls[i];
       if (i > 0) out += ',';
       out += R"({"index":)";
-      append_int(out, t.index);
+      append_json_int(out, t.index);
       if (!t.id.empty()) {
         out += R"(,"id":)";
         append_string(out, t.id);

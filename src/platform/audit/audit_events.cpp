@@ -4,7 +4,6 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <charconv>
 #include <chrono>
 #include <string_view>
 
@@ -32,9 +31,7 @@ class DetailsWriter {
   }
   void num(std::string_view name, std::int64_t value) {
     key(name);
-    char buf[24];
-    const auto r = std::to_chars(buf, buf + sizeof buf, value);
-    out_.append(buf, static_cast<std::size_t>(r.ptr - buf));
+    append_json_int(out_, value);
   }
   void boolean(std::string_view name, bool value) {
     key(name);
