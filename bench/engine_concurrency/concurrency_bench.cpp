@@ -41,6 +41,7 @@ struct Args {
   int rounds = 1;
   bool stagger = true;
   int budget = 64;  // prompt tokens per step on top of one decode token per stream
+  kernels::KvElem kv_elem = kernels::KvElem::kF16;
 };
 
 double pct(std::vector<double> v, double p) {
@@ -115,6 +116,8 @@ int main(int argc, char** argv) {
       a.budget = std::stoi(next());
     else if (k == "--no-stagger")
       a.stagger = false;
+    else if (k == "--kv")
+      a.kv_elem = next() == "f32" ? kernels::KvElem::kF32 : kernels::KvElem::kF16;
     else if (k == "-s") {
       a.streams.clear();
       std::string v = next();
@@ -142,7 +145,7 @@ int main(int argc, char** argv) {
   std::shared_ptr<const model::Model> m(std::move(*model));
   std::shared_ptr<const tokenizer::Tokenizer> t(std::move(*tok));
   const int max_streams = *std::max_element(a.streams.begin(), a.streams.end());
-  const std::uint64_t kv_bytes = model::PagedKvCache::block_bytes(m->hparams(), 16) *
+  const std::uint64_t kv_bytes = model::PagedKvCache::block_bytes(m->hparams(), 16, a.kv_elem) *
                                  static_cast<std::uint64_t>(max_streams) * ((a.prompt + a.gen) / 16 + 2) * a.rounds;
   double lone_request_s = 0;
   for (const int n : a.streams) {
@@ -154,7 +157,8 @@ int main(int argc, char** argv) {
                                      .max_waiting = 4 * n + 16,
                                      .max_seq_len = a.prompt + a.gen + 16,
                                      .n_threads = a.threads,
-                                     .prefix_caching = false});
+                                     .prefix_caching = false,
+                                     .kv_elem = a.kv_elem});
     if (!e) {
       std::fprintf(stderr, "%s\n", e.error().message.c_str());
       return 1;

@@ -7,6 +7,7 @@
 // Only sequence 0's KV rows are computed (by that prefill); the others' stay zero, which costs the same.
 //
 //   bench_engine_step -m model.gguf [-t 2] [-b 1,2,4,8,16] [--pos 192] [--reps 7] [--prefill N (default pos; 0: none)]
+//                     [--kv f16|f32 (the KV cache's element type, default f16 as the engine's)]
 #include <time.h>
 
 #include <algorithm>
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   int reps = 7;
   int prefill = -1;  // prompt tokens of the timed prefill; -1: pos, 0: none (for profiling the decode steps alone)
   std::vector<int> batches{1, 2, 4, 8, 16};
+  kernels::KvElem kv_elem = kernels::KvElem::kF16;
   for (int i = 1; i < argc; ++i) {
     const std::string k = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -73,6 +75,8 @@ int main(int argc, char** argv) {
       prefill = std::stoi(next());
     } else if (k == "--reps") {
       reps = std::stoi(next());
+    } else if (k == "--kv") {
+      kv_elem = next() == "f32" ? kernels::KvElem::kF32 : kernels::KvElem::kF16;
     }
   }
   if (prefill < 0 || prefill > pos) prefill = pos;
@@ -89,7 +93,7 @@ int main(int argc, char** argv) {
   const int max_b = *std::max_element(batches.begin(), batches.end());
   constexpr int kBlock = 16;
   const int blocks_per_seq = (pos + 1 + kBlock - 1) / kBlock;
-  model::PagedKvCache kv(m.hparams(), max_b * blocks_per_seq, kBlock);
+  model::PagedKvCache kv(m.hparams(), max_b * blocks_per_seq, kBlock, kv_elem);
   kernels::ThreadPool pool(threads);
   model::BatchedForward fwd(m, pool);
   std::vector<float> logits;

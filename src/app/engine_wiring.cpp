@@ -29,7 +29,8 @@ engine::EngineOptions engine_options(const EngineConfig& config) {
           .max_batched_tokens = static_cast<std::int32_t>(config.max_batched_tokens),
           .max_waiting = static_cast<std::int32_t>(config.max_waiting),
           .max_seq_len = static_cast<std::int32_t>(config.context_length),
-          .n_threads = static_cast<std::int32_t>(config.threads > 0 ? config.threads : cores)};
+          .n_threads = static_cast<std::int32_t>(config.threads > 0 ? config.threads : cores),
+          .kv_elem = config.kv_cache_type == "f32" ? kernels::KvElem::kF32 : kernels::KvElem::kF16};
 }
 
 std::uint64_t kv_cache_bytes(const EngineConfig& config, std::uint64_t kv_bytes_per_token, std::int64_t context,
@@ -53,7 +54,7 @@ Result<std::uint64_t> model_kv_bytes(const std::string& path, const EngineConfig
   const std::int64_t context =
       options.max_seq_len > 0 ? options.max_seq_len
                               : std::min<std::int64_t>(hp.n_ctx_train == 0 ? 4096 : hp.n_ctx_train, 4096);
-  const std::uint64_t per_token = model::PagedKvCache::block_bytes(hp, 1);
+  const std::uint64_t per_token = model::PagedKvCache::block_bytes(hp, 1, options.kv_elem);
   // One block of slack: the pool holds whole blocks.
   return kv_cache_bytes(config, per_token, context + options.block_size, budget);
 }

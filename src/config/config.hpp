@@ -61,6 +61,7 @@ struct StoreConfig {
 struct EngineConfig {
   std::int64_t memory_budget_mib = 0;       // weights + KV caches + scratch of all models; 0: 80% of physical RAM
   std::int64_t kv_cache_mib = 0;            // KV cache per model; 0: sized from the model (see engine_wiring.hpp)
+  std::string kv_cache_type = "f16";        // f16 (half the memory, as llama.cpp) or f32
   std::int64_t context_length = 0;          // tokens per sequence; 0: the model's own (at most 4096)
   std::int64_t max_batched_tokens = 256;    // tokens per engine step (prefill chunks + decodes)
   std::int64_t max_running_sequences = 16;  // sequences decoded together per model

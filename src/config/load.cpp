@@ -285,6 +285,10 @@ Status validate_config(const Config& c) {
   if (c.data_dir.empty()) return Error::invalid("'data_dir' must not be empty", "data_dir");
   if (c.engine.kv_cache_mib < 0)
     return Error::invalid("'engine.kv_cache_mib' must be >= 0 (0: sized from the model)", "engine.kv_cache_mib");
+  if (c.engine.kv_cache_type != "f16" && c.engine.kv_cache_type != "f32") {
+    return Error::invalid("'engine.kv_cache_type' must be f16 or f32, got '" + c.engine.kv_cache_type + "'",
+                          "engine.kv_cache_type");
+  }
   SOVRA_CHECK(positive(c.engine.max_batched_tokens, "engine.max_batched_tokens"));
   SOVRA_CHECK(positive(c.engine.max_running_sequences, "engine.max_running_sequences"));
   SOVRA_CHECK(positive(c.engine.max_waiting, "engine.max_waiting"));

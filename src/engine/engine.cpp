@@ -45,7 +45,7 @@ Result<std::unique_ptr<Engine>> Engine::create(std::shared_ptr<const model::Mode
     options.max_seq_len =
         static_cast<std::int32_t>(std::min<std::uint32_t>(hp.n_ctx_train == 0 ? 4096 : hp.n_ctx_train, 4096));
   }
-  const std::uint64_t block_bytes = model::PagedKvCache::block_bytes(hp, options.block_size);
+  const std::uint64_t block_bytes = model::PagedKvCache::block_bytes(hp, options.block_size, options.kv_elem);
   const auto n_blocks = static_cast<std::int64_t>(options.kv_budget_bytes / block_bytes);
   const std::int64_t one_request = (options.max_seq_len + options.block_size - 1) / options.block_size;
   if (n_blocks < one_request) {
@@ -74,7 +74,8 @@ Engine::Engine(std::shared_ptr<const model::Model> model, std::shared_ptr<const 
       scheduler_(config),
       runner_(std::make_unique<ModelRunner>(*model_, ModelRunnerOptions{.n_blocks = config.n_blocks,
                                                                         .block_size = config.block_size,
-                                                                        .n_threads = options_.n_threads})) {
+                                                                        .n_threads = options_.n_threads,
+                                                                        .kv_elem = options_.kv_elem})) {
   publish_stats();
   thread_ = std::thread([this] {
     set_thread_name("sovra-engine");

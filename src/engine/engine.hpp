@@ -18,6 +18,7 @@
 
 #include "engine/engine_client.hpp"
 #include "engine/scheduler/scheduler.hpp"
+#include "kernels/ops.hpp"
 #include "model/model.hpp"
 #include "tokenizer/tokenizer.hpp"
 
@@ -39,6 +40,7 @@ struct EngineOptions {
   std::int32_t max_seq_len = 0;  // 0: the model's training context (capped to 4096)
   std::int32_t n_threads = 1;
   bool prefix_caching = true;
+  kernels::KvElem kv_elem = kernels::KvElem::kF16;  // how the KV cache stores K and V
 };
 
 struct EngineStats {

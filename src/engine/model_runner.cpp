@@ -8,7 +8,7 @@ namespace sovra::engine {
 ModelRunner::ModelRunner(const model::Model& model, ModelRunnerOptions options)
     : model_(model),
       pool_(options.n_threads),
-      kv_(model.hparams(), options.n_blocks, options.block_size),
+      kv_(model.hparams(), options.n_blocks, options.block_size, options.kv_elem),
       forward_(model, pool_) {}
 
 RunnerOutput ModelRunner::execute(const SchedulerOutput& out) {

@@ -22,6 +22,7 @@ struct ModelRunnerOptions {
   std::int32_t n_blocks = 256;
   std::int32_t block_size = 16;
   std::int32_t n_threads = 1;
+  kernels::KvElem kv_elem = kernels::KvElem::kF16;
 };
 
 class ModelRunner final : public Runner {

@@ -41,14 +41,20 @@ void swiglu(float* gate, const float* up, std::int64_t n);
 void attend_one(const float* q, const float* k, const float* v, std::int64_t kv_stride, std::int32_t n_kv,
                 std::int32_t head_dim, float scale, float* scratch, float* out);
 
+// How a KV cache stores its elements: f32, or IEEE binary16 (half the memory and half the bytes attention reads;
+// values rounded to nearest even when written, as llama.cpp's default cache does).
+enum class KvElem : std::uint8_t { kF32, kF16 };
+
 // The rows of one KV head in a paged cache: position j's row starts at
-// base + block_table[j / block_size] * block_stride + (j % block_size) * row_stride floats.
+// base + block_table[j / block_size] * block_stride + (j % block_size) * row_stride elements of type `elem`
+// (float for kF32, a binary16 bit pattern in a std::uint16_t for kF16).
 struct PagedRows {
-  const float* base = nullptr;
+  const void* base = nullptr;
   const std::int32_t* block_table = nullptr;
   std::int32_t block_size = 1;
   std::int64_t block_stride = 0;
   std::int64_t row_stride = 0;
+  KvElem elem = KvElem::kF32;
 };
 
 // Query heads one attend_group pass handles together; scratch is sized by it.
@@ -56,10 +62,10 @@ inline constexpr std::int32_t kAttendGroupHeads = 8;
 
 // Causal attention of n_q query heads that share one KV head (grouped-query attention) over positions
 // [0, n_kv) of a paged cache: for each head h, out + h * out_stride receives what attend_one computes for
-// q + h * q_stride over the same K and V rows. K and V rows are read once per kAttendGroupHeads heads instead of
-// once per head. Results differ from attend_one only in float summation order (and, vectorised, exp rounding),
-// and a head's result does not depend on n_q or on the other heads. scratch: at least
-// kAttendGroupHeads * n_kv floats.
+// q + h * q_stride over the same K and V rows (f16 rows: over the floats they encode). K and V rows are read once
+// per kAttendGroupHeads heads instead of once per head. Results differ from attend_one only in float summation
+// order (and, vectorised, exp rounding), and a head's result does not depend on n_q or on the other heads.
+// k and v have the same elem. scratch: at least kAttendGroupHeads * n_kv floats.
 void attend_group(const float* q, std::int64_t q_stride, std::int32_t n_q, const PagedRows& k, const PagedRows& v,
                   std::int32_t n_kv, std::int32_t head_dim, float scale, float* scratch, float* out,
                   std::int64_t out_stride);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include <fmt/format.h>
 
@@ -94,21 +93,16 @@ void BatchedForward::attention(std::int32_t layer, std::int64_t n_tokens, const 
   const auto group = static_cast<std::int32_t>(hp.n_head / hp.n_head_kv);
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   const std::int64_t n_items = n_tokens * n_head_kv;
-  const float* k_base = kv.k(layer, 0, 0);
-  const float* v_base = kv.v(layer, 0, 0);
-  const std::int64_t block_stride = static_cast<std::int64_t>(kv.block_size()) * kv.kv_dim();
   pool_.run([&](int thread, int n_threads) {
     float* scores = scores_.data() + static_cast<std::size_t>(thread) * static_cast<std::size_t>(scores_stride_);
     for (std::int64_t item = thread; item < n_items; item += n_threads) {
       const std::int64_t t = item / n_head_kv;
       const auto g = static_cast<std::int32_t>(item % n_head_kv);
-      const std::int64_t kv_off = static_cast<std::int64_t>(g) * head_dim;
       const BatchItem& it = items_[tok_item_[static_cast<std::size_t>(t)]];
-      const kernels::PagedRows k{.base = k_base + kv_off, .block_table = it.block_table.data(),
-                                 .block_size = kv.block_size(), .block_stride = block_stride,
-                                 .row_stride = kv.kv_dim()};
-      kernels::PagedRows v = k;
-      v.base = v_base + kv_off;
+      kernels::PagedRows k = kv.k_rows(layer, g, head_dim);
+      kernels::PagedRows v = kv.v_rows(layer, g, head_dim);
+      k.block_table = it.block_table.data();
+      v.block_table = it.block_table.data();
       const std::int64_t q_off = t * q_dim + static_cast<std::int64_t>(g) * group * head_dim;
       kernels::attend_group(q_.data() + q_off, head_dim, group, k, v, tok_pos_[static_cast<std::size_t>(t)] + 1,
                             head_dim, scale, scores, attn_.data() + q_off, head_dim);
@@ -204,8 +198,7 @@ Status BatchedForward::forward(std::span<const BatchItem> items, PagedKvCache& k
       kernels::rope_rotate(q, static_cast<std::int32_t>(hp.n_head), cs, sn, rope);
       kernels::rope_rotate(k, static_cast<std::int32_t>(hp.n_head_kv), cs, sn, rope);
       const std::int32_t block = it.block_table[static_cast<std::size_t>(pos / bs)];
-      std::memcpy(kv.k(layer, block, pos % bs), k, static_cast<std::size_t>(kv_dim) * sizeof(float));
-      std::memcpy(kv.v(layer, block, pos % bs), v, static_cast<std::size_t>(kv_dim) * sizeof(float));
+      kv.store(layer, block, pos % bs, k, v);
     });
     attention(layer, n, kv);
     kernels::matmul(view(L.wo), attn_.data(), n, xn_.data(), pool_);

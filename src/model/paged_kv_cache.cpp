@@ -1,17 +1,82 @@
 #include "model/paged_kv_cache.hpp"
 
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "gguf/types.hpp"
+#include "kernels/quant.hpp"
+#include "kernels/quant/half.hpp"
+
 namespace sovra::model {
 
-PagedKvCache::PagedKvCache(const HyperParams& hp, std::int32_t n_blocks, std::int32_t block_size)
-    : n_blocks_(n_blocks), block_size_(block_size), kv_dim_(hp.n_embd_kv()) {
-  const std::size_t n = static_cast<std::size_t>(hp.n_layer) * static_cast<std::size_t>(n_blocks) *
-                        static_cast<std::size_t>(block_size) * static_cast<std::size_t>(kv_dim_);
-  k_.assign(n, 0.0f);
-  v_.assign(n, 0.0f);
+void PagedKvCache::FreeDeleter::operator()(std::byte* p) const { std::free(p); }
+
+PagedKvCache::PagedKvCache(const HyperParams& hp, std::int32_t n_blocks, std::int32_t block_size, KvElem elem)
+    : n_blocks_(n_blocks),
+      block_size_(block_size),
+      kv_dim_(hp.n_embd_kv()),
+      elem_(elem),
+      bytes_(static_cast<std::size_t>(hp.n_layer) * static_cast<std::size_t>(n_blocks) *
+             static_cast<std::size_t>(block_size) * static_cast<std::size_t>(kv_dim_) * elem_bytes(elem)) {
+  constexpr std::size_t kHugePage = std::size_t{2} << 20;
+  const std::size_t total = std::max<std::size_t>((2 * bytes_ + kHugePage - 1) / kHugePage * kHugePage, kHugePage);
+  auto* p = static_cast<std::byte*>(std::aligned_alloc(kHugePage, total));
+  if (p == nullptr) throw std::bad_alloc();
+  ::madvise(p, total, MADV_HUGEPAGE);
+  std::memset(p, 0, 2 * bytes_);
+  data_.reset(p);
+  k_ = p;
+  v_ = p + bytes_;
 }
 
-std::uint64_t PagedKvCache::block_bytes(const HyperParams& hp, std::int32_t block_size) {
-  return std::uint64_t{2} * hp.n_layer * static_cast<std::uint64_t>(block_size) * hp.n_embd_kv() * sizeof(float);
+std::uint64_t PagedKvCache::block_bytes(const HyperParams& hp, std::int32_t block_size, KvElem elem) {
+  return std::uint64_t{2} * hp.n_layer * static_cast<std::uint64_t>(block_size) * hp.n_embd_kv() * elem_bytes(elem);
+}
+
+void PagedKvCache::store(std::int32_t layer, std::int32_t block, std::int32_t slot, const float* k, const float* v) {
+  const std::size_t off = index(layer, block, slot) * elem_bytes(elem_);
+  if (elem_ == KvElem::kF32) {
+    std::memcpy(k_ + off, k, static_cast<std::size_t>(kv_dim_) * sizeof(float));
+    std::memcpy(v_ + off, v, static_cast<std::size_t>(kv_dim_) * sizeof(float));
+    return;
+  }
+  // kv_dim is a whole number of elements: the F16 row check cannot fail.
+  (void)kernels::quantize_row(gguf::GgmlType::kF16, k, k_ + off, kv_dim_);
+  (void)kernels::quantize_row(gguf::GgmlType::kF16, v, v_ + off, kv_dim_);
+}
+
+float PagedKvCache::at(const std::byte* data, std::size_t i) const {
+  if (elem_ == KvElem::kF32) {
+    float f;
+    std::memcpy(&f, data + i * sizeof(float), sizeof f);
+    return f;
+  }
+  kernels::Half h;
+  std::memcpy(&h, data + i * sizeof h, sizeof h);
+  return kernels::fp16_to_fp32(h);
+}
+
+float PagedKvCache::k_at(std::int32_t layer, std::int32_t block, std::int32_t slot, std::int64_t d) const {
+  return at(k_, index(layer, block, slot) + static_cast<std::size_t>(d));
+}
+
+float PagedKvCache::v_at(std::int32_t layer, std::int32_t block, std::int32_t slot, std::int64_t d) const {
+  return at(v_, index(layer, block, slot) + static_cast<std::size_t>(d));
+}
+
+kernels::PagedRows PagedKvCache::rows(const std::byte* data, std::int32_t layer, std::int32_t head,
+                                      std::int32_t head_dim) const {
+  const std::size_t first = index(layer, 0, 0) + static_cast<std::size_t>(head) * static_cast<std::size_t>(head_dim);
+  return {.base = data + first * elem_bytes(elem_),
+          .block_table = nullptr,
+          .block_size = block_size_,
+          .block_stride = static_cast<std::int64_t>(block_size_) * kv_dim_,
+          .row_stride = kv_dim_,
+          .elem = elem_};
 }
 
 }  // namespace sovra::model

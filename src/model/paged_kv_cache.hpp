@@ -1,52 +1,74 @@
 #pragma once
-// PagedKvCache: the K and V tensors of a paged KV cache — n_blocks fixed-size blocks per layer, f32. Which
-// block belongs to which sequence is decided elsewhere (engine/kv/block_pool.hpp); a forward pass addresses
-// position p of a sequence as slot p % block_size of block block_table[p / block_size].
+// PagedKvCache: the K and V tensors of a paged KV cache — n_blocks fixed-size blocks per layer, f16 (the default:
+// half the memory, as llama.cpp's cache) or f32. Which block belongs to which sequence is decided elsewhere
+// (engine/kv/block_pool.hpp); a forward pass addresses position p of a sequence as slot p % block_size of block
+// block_table[p / block_size].
 //
-// Contract: immutable shape after construction; the contents are written by BatchedForward only. Not
-// thread-safe (one engine thread owns it).
+// Contract: immutable shape after construction; the contents are written by BatchedForward only, through store()
+// (f16: each value rounded to nearest even). Not thread-safe (one engine thread owns it).
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <memory>
 
+#include "kernels/ops.hpp"
 #include "model/hparams.hpp"
 
 namespace sovra::model {
 
+using kernels::KvElem;
+
 class PagedKvCache {
  public:
-  PagedKvCache(const HyperParams& hp, std::int32_t n_blocks, std::int32_t block_size);
+  PagedKvCache(const HyperParams& hp, std::int32_t n_blocks, std::int32_t block_size, KvElem elem = KvElem::kF16);
 
   // Bytes one block costs over all layers (K and V): how a memory budget becomes a block count.
-  static std::uint64_t block_bytes(const HyperParams& hp, std::int32_t block_size);
+  static std::uint64_t block_bytes(const HyperParams& hp, std::int32_t block_size, KvElem elem = KvElem::kF16);
+  static std::size_t elem_bytes(KvElem elem) { return elem == KvElem::kF16 ? 2 : 4; }
 
   std::int32_t n_blocks() const { return n_blocks_; }
   std::int32_t block_size() const { return block_size_; }
   std::int64_t kv_dim() const { return kv_dim_; }
-  std::uint64_t bytes() const { return (k_.size() + v_.size()) * sizeof(float); }
+  KvElem elem() const { return elem_; }
+  std::uint64_t bytes() const { return 2 * bytes_; }
 
-  // The row of position `slot` of `block` in `layer`: [kv_dim] floats.
-  float* k(std::int32_t layer, std::int32_t block, std::int32_t slot) { return k_.data() + offset(layer, block, slot); }
-  float* v(std::int32_t layer, std::int32_t block, std::int32_t slot) { return v_.data() + offset(layer, block, slot); }
-  const float* k(std::int32_t layer, std::int32_t block, std::int32_t slot) const {
-    return k_.data() + offset(layer, block, slot);
+  // Writes the K and V rows ([kv_dim] floats each) of position `slot` of `block` in `layer`.
+  void store(std::int32_t layer, std::int32_t block, std::int32_t slot, const float* k, const float* v);
+  // Element d of that K or V row, as a float (tests, debugging).
+  float k_at(std::int32_t layer, std::int32_t block, std::int32_t slot, std::int64_t d) const;
+  float v_at(std::int32_t layer, std::int32_t block, std::int32_t slot, std::int64_t d) const;
+
+  // The rows of KV head `head` in `layer`, for kernels::attend_group (block_table filled in by the caller).
+  kernels::PagedRows k_rows(std::int32_t layer, std::int32_t head, std::int32_t head_dim) const {
+    return rows(k_, layer, head, head_dim);
   }
-  const float* v(std::int32_t layer, std::int32_t block, std::int32_t slot) const {
-    return v_.data() + offset(layer, block, slot);
+  kernels::PagedRows v_rows(std::int32_t layer, std::int32_t head, std::int32_t head_dim) const {
+    return rows(v_, layer, head, head_dim);
   }
 
  private:
-  std::size_t offset(std::int32_t layer, std::int32_t block, std::int32_t slot) const {
+  // Element index of position `slot` of `block` in `layer`.
+  std::size_t index(std::int32_t layer, std::int32_t block, std::int32_t slot) const {
     return ((static_cast<std::size_t>(layer) * n_blocks_ + static_cast<std::size_t>(block)) * block_size_ +
             static_cast<std::size_t>(slot)) *
            static_cast<std::size_t>(kv_dim_);
   }
+  kernels::PagedRows rows(const std::byte* data, std::int32_t layer, std::int32_t head, std::int32_t head_dim) const;
+  float at(const std::byte* data, std::size_t i) const;
+
+  struct FreeDeleter {
+    void operator()(std::byte* p) const;
+  };
 
   std::int32_t n_blocks_;
   std::int32_t block_size_;
   std::int64_t kv_dim_;
-  std::vector<float> k_;  // [n_layer][n_blocks][block_size][kv_dim]
-  std::vector<float> v_;
+  KvElem elem_;
+  std::size_t bytes_;  // of K, and of V
+  // K then V, each [n_layer][n_blocks][block_size][kv_dim] elements of elem_, in one zeroed allocation on
+  // transparent huge pages (attention walks rows scattered over the whole cache through the block tables).
+  std::unique_ptr<std::byte, FreeDeleter> data_;
+  std::byte* k_;
+  std::byte* v_;
 };
 
 }  // namespace sovra::model

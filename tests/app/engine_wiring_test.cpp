@@ -28,6 +28,14 @@ TEST(EngineWiring, SettingsComeFromYamlAndEnvironmentAndBecomeEngineOptions) {
   EXPECT_EQ(o.max_num_seqs, 4);
   EXPECT_EQ(o.max_waiting, 9);
   EXPECT_GE(o.n_threads, 1);
+  EXPECT_EQ(o.kv_elem, kernels::KvElem::kF16);  // the default
+  Config f32;
+  ASSERT_TRUE(apply_yaml(f32, "engine:\n  kv_cache_type: f32\n", "t.yaml"));
+  ASSERT_TRUE(validate_config(f32));
+  EXPECT_EQ(engine_options(f32.engine).kv_elem, kernels::KvElem::kF32);
+  auto env = load_config({.environment = {{"SOVRA_ENGINE_KV_CACHE_TYPE", "f32"}}});
+  ASSERT_TRUE(env.has_value()) << env.error().message;
+  EXPECT_EQ(engine_options(env->engine).kv_elem, kernels::KvElem::kF32);
   EXPECT_EQ(engine_memory_budget({.memory_budget_mib = 100}), 100ull << 20);
   EXPECT_GT(engine_memory_budget({}), 0u);  // automatic: a share of physical memory
 }
@@ -48,6 +56,7 @@ TEST(EngineWiring, KvCacheIsSizedFromTheModelUnlessConfigured) {
 TEST(EngineWiring, InvalidSettingsNameTheKey) {
   for (const auto& [yaml, key] : std::vector<std::pair<std::string, std::string>>{
            {"engine:\n  kv_cache_mib: -1\n", "engine.kv_cache_mib"},
+           {"engine:\n  kv_cache_type: q8_0\n", "engine.kv_cache_type"},
            {"engine:\n  max_waiting: -1\n", "engine.max_waiting"},
            {"engine:\n  threads: 5000\n", "engine.threads"},
            {"engine:\n  memory_budget_mib: -2\n", "engine.memory_budget_mib"},

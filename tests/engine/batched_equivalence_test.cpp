@@ -2,6 +2,9 @@
 // scheduler and one batched forward pass per step, each produce exactly the tokens they produce alone.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -11,6 +14,7 @@
 
 #include "engine/model_runner.hpp"
 #include "engine/scheduler/scheduler.hpp"
+#include "kernels/quant/half.hpp"
 #include "model/model.hpp"
 
 namespace sovra::engine {
@@ -105,7 +109,8 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
-// The paged batched pass agrees with the single-sequence Context (contiguous cache) on the logits.
+// The paged batched pass agrees with the single-sequence Context (contiguous f32 cache) on the logits, with an f32
+// paged cache.
 TEST(BatchedEquivalence, PagedForwardMatchesContextLogits) {
   const auto path = kModels / "stories260K.gguf";
   if (!fs::exists(path)) GTEST_SKIP() << path << " is absent (needs ../shared/models)";
@@ -113,7 +118,7 @@ TEST(BatchedEquivalence, PagedForwardMatchesContextLogits) {
   ASSERT_TRUE(model.has_value());
   const auto prompts = make_prompts((*model)->hparams().n_vocab, 3, 11);
   kernels::ThreadPool pool(2);
-  model::PagedKvCache kv((*model)->hparams(), 32, 4);
+  model::PagedKvCache kv((*model)->hparams(), 32, 4, kernels::KvElem::kF32);
   model::BatchedForward fwd(**model, pool);
   // Scattered, non-contiguous block tables.
   std::vector<std::vector<std::int32_t>> tables(3);
@@ -139,6 +144,60 @@ TEST(BatchedEquivalence, PagedForwardMatchesContextLogits) {
   std::vector<std::int32_t> oov{static_cast<std::int32_t>(n_vocab)};
   model::BatchItem bad2{oov, 0, tables[0], true};
   EXPECT_FALSE(fwd.forward(std::span(&bad2, 1), kv, logits).has_value());
+}
+
+// The f16 cache (the engine's default) stores each K and V value rounded to nearest binary16 and stays close to
+// the f32 pass: the same greedy choice and logits within f16's rounding, carried through the layers.
+TEST(BatchedEquivalence, F16CacheHoldsRoundedRowsAndStaysCloseToF32) {
+  const auto path = kModels / "stories260K.gguf";
+  if (!fs::exists(path)) GTEST_SKIP() << path << " is absent (needs ../shared/models)";
+  auto model = model::Model::load(path);
+  ASSERT_TRUE(model.has_value());
+  const auto& hp = (*model)->hparams();
+  const auto prompts = make_prompts(hp.n_vocab, 3, 40);
+  kernels::ThreadPool pool(2);
+  model::PagedKvCache kv32(hp, 32, 4, kernels::KvElem::kF32);
+  model::PagedKvCache kv16(hp, 32, 4);
+  EXPECT_EQ(kv16.elem(), kernels::KvElem::kF16);
+  EXPECT_EQ(kv16.bytes() * 2, kv32.bytes());
+  EXPECT_EQ(model::PagedKvCache::block_bytes(hp, 4) * 2,
+            model::PagedKvCache::block_bytes(hp, 4, kernels::KvElem::kF32));
+  model::BatchedForward fwd(**model, pool);
+  std::vector<std::vector<std::int32_t>> tables(3);
+  for (std::int32_t b = 0; b < 30; ++b) tables[static_cast<std::size_t>(b % 3)].push_back(29 - b);
+  std::vector<model::BatchItem> items;
+  for (std::size_t i = 0; i < 3; ++i) items.push_back({prompts[i], 0, tables[i], true});
+  std::vector<float> l32, l16;
+  ASSERT_TRUE(fwd.forward(items, kv32, l32).has_value());
+  ASSERT_TRUE(fwd.forward(items, kv16, l16).has_value());
+  // Layer 0's rows come from the embeddings alone, so they are the same values, rounded.
+  const std::int32_t n_slots = 32 * 4;
+  for (std::int32_t slot = 0; slot < n_slots; ++slot) {
+    for (std::int64_t d = 0; d < kv16.kv_dim(); ++d) {
+      const float k = kv32.k_at(0, slot / 4, slot % 4, d);
+      const float v = kv32.v_at(0, slot / 4, slot % 4, d);
+      ASSERT_EQ(kv16.k_at(0, slot / 4, slot % 4, d), kernels::fp16_to_fp32(kernels::fp32_to_fp16(k)));
+      ASSERT_EQ(kv16.v_at(0, slot / 4, slot % 4, d), kernels::fp16_to_fp32(kernels::fp32_to_fp16(v)));
+    }
+  }
+  const std::size_t n_vocab = hp.n_vocab;
+  float max_diff = 0.0f;
+  bool any_diff = false;
+  for (std::size_t i = 0; i < 3; ++i) {
+    std::size_t best32 = 0, best16 = 0;
+    for (std::size_t v = 0; v < n_vocab; ++v) {
+      const float a = l32[i * n_vocab + v];
+      const float b = l16[i * n_vocab + v];
+      max_diff = std::max(max_diff, std::fabs(a - b));
+      any_diff = any_diff || a != b;
+      if (a > l32[i * n_vocab + best32]) best32 = v;
+      if (b > l16[i * n_vocab + best16]) best16 = v;
+    }
+    EXPECT_EQ(best16, best32) << "sequence " << i;
+  }
+  EXPECT_TRUE(any_diff) << "the f16 cache changed nothing: is it f16?";
+  EXPECT_LT(max_diff, 0.05f);
+  std::printf("f16 vs f32 KV cache, stories260K, three prompts: max |logit difference| %.2e\n", max_diff);
 }
 
 }  // namespace

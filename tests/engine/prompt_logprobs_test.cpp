@@ -78,14 +78,15 @@ TEST(EnginePromptLogprobs, EqualTheModelRunTokenByToken) {
   std::shared_ptr<const model::Model> model(std::move(*m));
   std::shared_ptr<const tokenizer::Tokenizer> tok(std::move(*t));
   // A small step budget splits the prompt into chunks; the prefix cache is on (and must be bypassed: the same
-  // prompt runs twice).
+  // prompt runs twice). An f32 KV cache, as the Context's, so the two runs of the model agree to float rounding.
   auto engine = Engine::create(model, tok,
                                {.model_name = "test-prompt-lp",
                                 .kv_budget_bytes = 8 << 20,
                                 .block_size = 4,
                                 .max_batched_tokens = 7,
                                 .max_seq_len = 256,
-                                .prefix_caching = true});
+                                .prefix_caching = true,
+                                .kv_elem = kernels::KvElem::kF32});
   ASSERT_TRUE(engine.has_value()) << engine.error().message;
 
   const std::vector<TokenId> prompt = tok->encode("Once upon a time there was a little girl named Lily. She", true);

@@ -15,6 +15,8 @@ struct PagedRows;
 namespace sovra::kernels::avx2 {
 
 void quantize_row_q8_0(const float* src, void* dst, std::int64_t n);
+// binary32 -> binary16 rows (VCVTPS2PH, round to nearest even): bit-identical to the reference.
+void quantize_row_f16(const float* src, void* dst, std::int64_t n);
 
 // kernels::attend_one (ops.hpp), vectorised; results differ from it only in float summation order.
 void attend_one(const float* q, const float* k, const float* v, std::int64_t kv_stride, std::int32_t n_kv,

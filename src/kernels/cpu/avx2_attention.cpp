@@ -1,5 +1,5 @@
-// AVX2/FMA attention over a float KV cache: one query head over contiguous rows (the vectorised form of
-// kernels::attend_one) and a group of query heads over paged rows (kernels::attend_group).
+// AVX2/FMA attention: one query head over contiguous f32 rows (the vectorised form of kernels::attend_one) and a
+// group of query heads over paged f32 or f16 rows (kernels::attend_group; f16 converted on load, exact).
 #include <cfloat>
 #include <cstring>
 
@@ -77,17 +77,23 @@ inline __m256 reduce8(const __m256* a) {
 
 using cpu::for_paged_rows;
 
+// 8 elements of a K or V row as floats: f32 rows as they are, f16 rows converted (exact).
+inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+inline __m256 load8(const std::uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+
 // scratch[j * 8 + h] = scale * dot(q_h, k_j) for h < H; lanes H..7 get 0.
-template <int H>
+template <typename T, int H>
 void scores(const float* q, std::int64_t q_stride, const PagedRows& k, std::int32_t n_kv, std::int32_t head_dim,
             float scale, float* scratch) {
   const __m256 vscale = _mm256_set1_ps(scale);
-  for_paged_rows(k, n_kv, 0, head_dim * 4, [&](std::int32_t j, const float* kr) {
+  for_paged_rows<T>(k, n_kv, 0, head_dim * static_cast<std::int32_t>(sizeof(T)), [&](std::int32_t j, const T* kr) {
     __m256 acc[kLanes];
     SOVRA_UNROLL
     for (int h = 0; h < kLanes; ++h) acc[h] = _mm256_setzero_ps();
     for (std::int32_t d = 0; d < head_dim; d += 8) {
-      const __m256 kv = _mm256_loadu_ps(kr + d);
+      const __m256 kv = load8(kr + d);
       SOVRA_UNROLL
       for (int h = 0; h < H; ++h) acc[h] = _mm256_fmadd_ps(_mm256_loadu_ps(q + h * q_stride + d), kv, acc[h]);
     }
@@ -99,20 +105,20 @@ void scores(const float* q, std::int64_t q_stride, const PagedRows& k, std::int3
 // every query load is one base register plus a constant (with eight run-time head pointers the compiler spilled
 // them and reloaded one before each FMA), and the loop over the row is fully unrolled. Same arithmetic, in the
 // same order, as scores<H>.
-template <int H, int HD>
+template <typename T, int H, int HD>
 void scores_fixed(const float* q, std::int64_t q_stride, const PagedRows& k, std::int32_t n_kv, std::int32_t,
                   float scale, float* scratch) {
   static_assert(HD % 8 == 0);
   alignas(32) float qc[H * HD];
   for (int h = 0; h < H; ++h) std::memcpy(qc + h * HD, q + h * q_stride, HD * sizeof(float));
   const __m256 vscale = _mm256_set1_ps(scale);
-  for_paged_rows(k, n_kv, 0, HD * 4, [&](std::int32_t j, const float* kr) {
+  for_paged_rows<T>(k, n_kv, 0, HD * sizeof(T), [&](std::int32_t j, const T* kr) {
     __m256 acc[kLanes];
     SOVRA_UNROLL
     for (int h = 0; h < kLanes; ++h) acc[h] = _mm256_setzero_ps();
     SOVRA_UNROLL
     for (int d = 0; d < HD; d += 8) {
-      const __m256 kv = _mm256_loadu_ps(kr + d);
+      const __m256 kv = load8(kr + d);
       SOVRA_UNROLL
       for (int h = 0; h < H; ++h) acc[h] = _mm256_fmadd_ps(_mm256_load_ps(qc + h * HD + d), kv, acc[h]);
     }
@@ -121,7 +127,7 @@ void scores_fixed(const float* q, std::int64_t q_stride, const PagedRows& k, std
 }
 
 // out_h[d0, d0 + 8U) = sum over j of scratch[j * 8 + h0 + h] * v_j[d0, d0 + 8U) for h < H, in the order of j.
-template <int H, int U>
+template <typename T, int H, int U>
 void weighted_rows(const float* scratch, int h0, const PagedRows& v, std::int32_t n_kv, std::int32_t d0, float* out,
                    std::int64_t out_stride) {
   __m256 acc[H][U];
@@ -130,10 +136,11 @@ void weighted_rows(const float* scratch, int h0, const PagedRows& v, std::int32_
     SOVRA_UNROLL
     for (int u = 0; u < U; ++u) acc[h][u] = _mm256_setzero_ps();
   }
-  for_paged_rows(v, n_kv, d0 * 4, 32 * U, [&](std::int32_t j, const float* vr) {
+  constexpr std::int32_t kBytes = 8 * U * sizeof(T);
+  for_paged_rows<T>(v, n_kv, d0 * static_cast<std::int32_t>(sizeof(T)), kBytes, [&](std::int32_t j, const T* vr) {
     __m256 vv[U];
     SOVRA_UNROLL
-    for (int u = 0; u < U; ++u) vv[u] = _mm256_loadu_ps(vr + d0 + 8 * u);
+    for (int u = 0; u < U; ++u) vv[u] = load8(vr + d0 + 8 * u);
     SOVRA_UNROLL
     for (int h = 0; h < H; ++h) {
       const __m256 a = _mm256_broadcast_ss(scratch + static_cast<std::int64_t>(j) * kLanes + h0 + h);
@@ -148,23 +155,26 @@ void weighted_rows(const float* scratch, int h0, const PagedRows& v, std::int32_
   }
 }
 
-template <int H>
+template <typename T, int H>
 void weighted(const float* scratch, int h0, const PagedRows& v, std::int32_t n_kv, std::int32_t head_dim, float* out,
               std::int64_t out_stride) {
   std::int32_t d0 = 0;
-  for (; d0 + 32 <= head_dim; d0 += 32) weighted_rows<H, 4>(scratch, h0, v, n_kv, d0, out, out_stride);
-  for (; d0 < head_dim; d0 += 8) weighted_rows<H, 1>(scratch, h0, v, n_kv, d0, out, out_stride);
+  for (; d0 + 32 <= head_dim; d0 += 32) weighted_rows<T, H, 4>(scratch, h0, v, n_kv, d0, out, out_stride);
+  for (; d0 < head_dim; d0 += 8) weighted_rows<T, H, 1>(scratch, h0, v, n_kv, d0, out, out_stride);
 }
 
 using ScoresFn = void (*)(const float*, std::int64_t, const PagedRows&, std::int32_t, std::int32_t, float, float*);
-constexpr ScoresFn kScores[kLanes] = {scores<1>, scores<2>, scores<3>, scores<4>,
-                                      scores<5>, scores<6>, scores<7>, scores<8>};
-constexpr ScoresFn kScores64[kLanes] = {scores_fixed<1, 64>, scores_fixed<2, 64>, scores_fixed<3, 64>,
-                                        scores_fixed<4, 64>, scores_fixed<5, 64>, scores_fixed<6, 64>,
-                                        scores_fixed<7, 64>, scores_fixed<8, 64>};
-constexpr ScoresFn kScores128[kLanes] = {scores_fixed<1, 128>, scores_fixed<2, 128>, scores_fixed<3, 128>,
-                                         scores_fixed<4, 128>, scores_fixed<5, 128>, scores_fixed<6, 128>,
-                                         scores_fixed<7, 128>, scores_fixed<8, 128>};
+template <typename T>
+constexpr ScoresFn kScores[kLanes] = {scores<T, 1>, scores<T, 2>, scores<T, 3>, scores<T, 4>,
+                                      scores<T, 5>, scores<T, 6>, scores<T, 7>, scores<T, 8>};
+template <typename T>
+constexpr ScoresFn kScores64[kLanes] = {scores_fixed<T, 1, 64>, scores_fixed<T, 2, 64>, scores_fixed<T, 3, 64>,
+                                        scores_fixed<T, 4, 64>, scores_fixed<T, 5, 64>, scores_fixed<T, 6, 64>,
+                                        scores_fixed<T, 7, 64>, scores_fixed<T, 8, 64>};
+template <typename T>
+constexpr ScoresFn kScores128[kLanes] = {scores_fixed<T, 1, 128>, scores_fixed<T, 2, 128>, scores_fixed<T, 3, 128>,
+                                         scores_fixed<T, 4, 128>, scores_fixed<T, 5, 128>, scores_fixed<T, 6, 128>,
+                                         scores_fixed<T, 7, 128>, scores_fixed<T, 8, 128>};
 
 }  // namespace
 
@@ -188,22 +198,35 @@ void softmax_lanes(float* scratch, std::int32_t n) {
   }
 }
 
+namespace {
+
 // Heads are taken eight at a time, one per lane: the scores of position j for all eight come from one pass over
 // k_j and land in one vector, the softmax runs on eight columns at once, and the weighted sum of V rows serves
 // two heads per pass over v_j (output kept in registers 32 floats at a time).
-void attend_group(const float* q, std::int64_t q_stride, std::int32_t n_q, const PagedRows& k, const PagedRows& v,
-                  std::int32_t n_kv, std::int32_t head_dim, float scale, float* scratch, float* out,
-                  std::int64_t out_stride) {
-  const ScoresFn* table = head_dim == 64 ? kScores64 : head_dim == 128 ? kScores128 : kScores;
+template <typename T>
+void attend_group_rows(const float* q, std::int64_t q_stride, std::int32_t n_q, const PagedRows& k, const PagedRows& v,
+                       std::int32_t n_kv, std::int32_t head_dim, float scale, float* scratch, float* out,
+                       std::int64_t out_stride) {
+  const ScoresFn* table = head_dim == 64 ? kScores64<T> : head_dim == 128 ? kScores128<T> : kScores<T>;
   for (std::int32_t g = 0; g < n_q; g += kLanes) {
     const int hc = n_q - g < kLanes ? n_q - g : kLanes;
     table[hc - 1](q + g * q_stride, q_stride, k, n_kv, head_dim, scale, scratch);
     softmax_lanes(scratch, n_kv);
     float* o = out + g * out_stride;
     int h = 0;
-    for (; h + 2 <= hc; h += 2) weighted<2>(scratch, h, v, n_kv, head_dim, o, out_stride);
-    if (h < hc) weighted<1>(scratch, h, v, n_kv, head_dim, o, out_stride);
+    for (; h + 2 <= hc; h += 2) weighted<T, 2>(scratch, h, v, n_kv, head_dim, o, out_stride);
+    if (h < hc) weighted<T, 1>(scratch, h, v, n_kv, head_dim, o, out_stride);
   }
+}
+
+}  // namespace
+
+void attend_group(const float* q, std::int64_t q_stride, std::int32_t n_q, const PagedRows& k, const PagedRows& v,
+                  std::int32_t n_kv, std::int32_t head_dim, float scale, float* scratch, float* out,
+                  std::int64_t out_stride) {
+  (k.elem == KvElem::kF16 ? attend_group_rows<std::uint16_t> : attend_group_rows<float>)(q, q_stride, n_q, k, v, n_kv,
+                                                                                         head_dim, scale, scratch, out,
+                                                                                         out_stride);
 }
 
 }  // namespace sovra::kernels::avx2

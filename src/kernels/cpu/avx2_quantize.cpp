@@ -53,6 +53,16 @@ inline Half to_half(float f) {
 
 }  // namespace
 
+void quantize_row_f16(const float* src, void* dst, std::int64_t n) {
+  auto* y = static_cast<Half*>(dst);
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i),
+                     _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+  }
+  for (; i < n; ++i) y[i] = to_half(src[i]);
+}
+
 void quantize_row_q8_0(const float* src, void* dst, std::int64_t n) {
   auto* y = static_cast<BlockQ8_0*>(dst);
   for (std::int64_t b = 0; b < n / kQk; ++b) {

@@ -1,8 +1,9 @@
 // AVX-512 group attention (kernels::attend_group) for head sizes of 64 and 128 floats: the shapes of nearly every
-// Llama-family model. The AVX2 version keeps each head's output in 8-float registers, so its weighted sum of V
-// rows passes over the rows eight times for 8 heads of 64; here four heads' whole outputs (64 floats each) stay
-// in 16 of the 32 ZMM registers and two passes do. Scores read each K row once for all heads of the group and
-// reduce the eight heads' 16-lane sums together; rows are prefetched a block ahead across the block table.
+// Llama-family model, over f32 or f16 K/V rows (f16 converted on load with VCVTPH2PS, exact). The AVX2 version keeps
+// each head's output in 8-float registers, so its weighted sum of V rows passes over the rows eight times for 8 heads
+// of 64; here four heads' whole outputs (64 floats each) stay in 16 of the 32 ZMM registers and two passes do. Scores
+// read each K row once for all heads of the group and reduce the eight heads' 16-lane sums together; rows are
+// prefetched a block ahead across the block table.
 //
 // Arithmetic per head: the score is the 16-lane partial dot products, then fixed pairwise folds (so a head's
 // result never depends on which other heads run with it), the softmax is avx2::softmax_lanes (the same
@@ -31,6 +32,12 @@ static_assert(kLanes == 8);
 
 using cpu::for_paged_rows;
 
+// 16 elements of a K or V row as floats: f32 rows as they are, f16 rows converted (exact).
+inline __m512 load16(const float* p) { return _mm512_loadu_ps(p); }
+inline __m512 load16(const std::uint16_t* p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+
 // Lane h <- the sum of the 16 lanes of a[h], h < 8, by fixed pairwise folds: halves, then quarters, then pairs.
 inline __m256 reduce8(const __m512* a) {
   __m512 t[4];
@@ -51,16 +58,16 @@ inline __m256 reduce8(const __m512* a) {
 
 // scratch[j * 8 + h] = scale * dot(q_h, k_j) for h < H; lanes H..7 get 0. The H heads are copied into one local
 // array first, so every query operand is a base register plus a constant.
-template <int H, int HD>
+template <typename T, int H, int HD>
 void scores(const float* q, std::int64_t q_stride, const PagedRows& k, std::int32_t n_kv, float scale, float* scratch) {
   constexpr int kU = HD / 16;
   alignas(64) float qc[H * HD];
   for (int h = 0; h < H; ++h) std::memcpy(qc + h * HD, q + h * q_stride, HD * sizeof(float));
   const __m256 vscale = _mm256_set1_ps(scale);
-  for_paged_rows(k, n_kv, 0, HD * 4, [&](std::int32_t j, const float* kr) {
+  for_paged_rows<T>(k, n_kv, 0, HD * sizeof(T), [&](std::int32_t j, const T* kr) {
     __m512 kv[kU];
     SOVRA_UNROLL
-    for (int u = 0; u < kU; ++u) kv[u] = _mm512_loadu_ps(kr + 16 * u);
+    for (int u = 0; u < kU; ++u) kv[u] = load16(kr + 16 * u);
     __m512 acc[kLanes];
     SOVRA_UNROLL
     for (int h = 0; h < kLanes; ++h) acc[h] = _mm512_setzero_ps();
@@ -75,7 +82,7 @@ void scores(const float* q, std::int64_t q_stride, const PagedRows& k, std::int3
 }
 
 // out_h = sum over j of scratch[j * 8 + h0 + h] * v_j for h < HQ, whole rows of HD floats kept in registers.
-template <int HQ, int HD>
+template <typename T, int HQ, int HD>
 void weighted(const float* scratch, int h0, const PagedRows& v, std::int32_t n_kv, std::int32_t prefetch_bytes,
               float* out, std::int64_t out_stride) {
   constexpr int kU = HD / 16;
@@ -86,10 +93,10 @@ void weighted(const float* scratch, int h0, const PagedRows& v, std::int32_t n_k
     SOVRA_UNROLL
     for (int u = 0; u < kU; ++u) acc[h][u] = _mm512_setzero_ps();
   }
-  for_paged_rows(v, n_kv, 0, prefetch_bytes, [&](std::int32_t j, const float* vr) {
+  for_paged_rows<T>(v, n_kv, 0, prefetch_bytes, [&](std::int32_t j, const T* vr) {
     __m512 vv[kU];
     SOVRA_UNROLL
-    for (int u = 0; u < kU; ++u) vv[u] = _mm512_loadu_ps(vr + 16 * u);
+    for (int u = 0; u < kU; ++u) vv[u] = load16(vr + 16 * u);
     SOVRA_UNROLL
     for (int h = 0; h < HQ; ++h) {
       const __m512 a = _mm512_set1_ps(scratch[static_cast<std::int64_t>(j) * kLanes + h0 + h]);
@@ -105,27 +112,28 @@ void weighted(const float* scratch, int h0, const PagedRows& v, std::int32_t n_k
 }
 
 using ScoresFn = void (*)(const float*, std::int64_t, const PagedRows&, std::int32_t, float, float*);
-template <int HD>
-constexpr ScoresFn kScores[kLanes] = {scores<1, HD>, scores<2, HD>, scores<3, HD>, scores<4, HD>,
-                                      scores<5, HD>, scores<6, HD>, scores<7, HD>, scores<8, HD>};
+template <typename T, int HD>
+constexpr ScoresFn kScores[kLanes] = {scores<T, 1, HD>, scores<T, 2, HD>, scores<T, 3, HD>, scores<T, 4, HD>,
+                                      scores<T, 5, HD>, scores<T, 6, HD>, scores<T, 7, HD>, scores<T, 8, HD>};
 
 using WeightedFn = void (*)(const float*, int, const PagedRows&, std::int32_t, std::int32_t, float*, std::int64_t);
 
-template <int HD>
+template <typename T, int HD>
 void attend(const float* q, std::int64_t q_stride, std::int32_t n_q, const PagedRows& k, const PagedRows& v,
             std::int32_t n_kv, float scale, float* scratch, float* out, std::int64_t out_stride) {
   constexpr int kHq = 256 / HD;  // heads per pass over V: 4 of 64 floats, 2 of 128 (16 accumulators)
-  constexpr WeightedFn kFull = weighted<kHq, HD>;
-  constexpr WeightedFn kPart[4] = {weighted<1, HD>, weighted<(kHq > 2 ? 2 : 1), HD>, weighted<(kHq > 3 ? 3 : 1), HD>,
-                                   weighted<kHq, HD>};  // [n - 1]: n < kHq heads
+  constexpr WeightedFn kFull = weighted<T, kHq, HD>;
+  constexpr WeightedFn kPart[4] = {weighted<T, 1, HD>, weighted<T, (kHq > 2 ? 2 : 1), HD>,
+                                   weighted<T, (kHq > 3 ? 3 : 1), HD>, weighted<T, kHq, HD>};  // [n - 1]: n < kHq
   for (std::int32_t g = 0; g < n_q; g += kLanes) {
     const int hc = n_q - g < kLanes ? n_q - g : kLanes;
-    kScores<HD>[hc - 1](q + g * q_stride, q_stride, k, n_kv, scale, scratch);
+    kScores<T, HD>[hc - 1](q + g * q_stride, q_stride, k, n_kv, scale, scratch);
     avx2::softmax_lanes(scratch, n_kv);
     float* o = out + g * out_stride;
     int h = 0;
-    for (; h + kHq <= hc; h += kHq) kFull(scratch, h, v, n_kv, h == 0 ? HD * 4 : 0, o, out_stride);
-    if (h < hc) kPart[hc - h - 1](scratch, h, v, n_kv, h == 0 ? HD * 4 : 0, o, out_stride);
+    constexpr std::int32_t kRowBytes = HD * sizeof(T);
+    for (; h + kHq <= hc; h += kHq) kFull(scratch, h, v, n_kv, h == 0 ? kRowBytes : 0, o, out_stride);
+    if (h < hc) kPart[hc - h - 1](scratch, h, v, n_kv, h == 0 ? kRowBytes : 0, o, out_stride);
   }
 }
 
@@ -136,10 +144,13 @@ bool attend_group_fits(std::int32_t head_dim) { return head_dim == 64 || head_di
 void attend_group(const float* q, std::int64_t q_stride, std::int32_t n_q, const PagedRows& k, const PagedRows& v,
                   std::int32_t n_kv, std::int32_t head_dim, float scale, float* scratch, float* out,
                   std::int64_t out_stride) {
+  const bool f16 = k.elem == KvElem::kF16;
   if (head_dim == 64) {
-    attend<64>(q, q_stride, n_q, k, v, n_kv, scale, scratch, out, out_stride);
+    (f16 ? attend<std::uint16_t, 64> : attend<float, 64>)(q, q_stride, n_q, k, v, n_kv, scale, scratch, out,
+                                                          out_stride);
   } else {
-    attend<128>(q, q_stride, n_q, k, v, n_kv, scale, scratch, out, out_stride);
+    (f16 ? attend<std::uint16_t, 128> : attend<float, 128>)(q, q_stride, n_q, k, v, n_kv, scale, scratch, out,
+                                                            out_stride);
   }
 }
 

@@ -88,6 +88,7 @@ constexpr Table make_avx2_table() {
   dot(GgmlType::kQ6_K, v::vec_dot_q6_k, v::vec_dot_tile_q6_k);
   // Activation encodings: the quantizers run once per matmul call; the weight quantizers stay scalar.
   t[static_cast<std::size_t>(GgmlType::kQ8_0)].quantize_row = v::quantize_row_q8_0;  // bit-identical to ref
+  t[static_cast<std::size_t>(GgmlType::kF16)].quantize_row = v::quantize_row_f16;    // bit-identical to ref (KV cache)
   t[static_cast<std::size_t>(GgmlType::kQ8_1)].quantize_row = v::quantize_row_q8_1;
   t[static_cast<std::size_t>(GgmlType::kQ8_K)].quantize_row = v::quantize_row_q8_k;
   return t;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/cpu/kernel_table.hpp"
+#include "kernels/quant/half.hpp"
 #if SOVRA_KERNELS_AVX2
 #include "kernels/cpu/avx2.hpp"
 #include "kernels/cpu/avx512.hpp"
@@ -124,25 +125,26 @@ void attend_group(const float* q, std::int64_t q_stride, std::int32_t n_q, const
     return;
   }
 #endif
-  auto row = [](const PagedRows& r, std::int32_t j) {
-    return r.base + static_cast<std::int64_t>(r.block_table[j / r.block_size]) * r.block_stride +
-           static_cast<std::int64_t>(j % r.block_size) * r.row_stride;
+  // Element d of position j's row, as a float (f16 converted exactly).
+  auto at = [](const PagedRows& r, std::int32_t j, std::int32_t d) {
+    const std::int64_t i = static_cast<std::int64_t>(r.block_table[j / r.block_size]) * r.block_stride +
+                           static_cast<std::int64_t>(j % r.block_size) * r.row_stride + d;
+    return r.elem == KvElem::kF16 ? fp16_to_fp32(static_cast<const Half*>(r.base)[i])
+                                  : static_cast<const float*>(r.base)[i];
   };
   for (std::int32_t h = 0; h < n_q; ++h) {
     const float* qh = q + h * q_stride;
     for (std::int32_t j = 0; j < n_kv; ++j) {
-      const float* kt = row(k, j);
       float dot = 0.0f;
-      for (std::int32_t d = 0; d < head_dim; ++d) dot += qh[d] * kt[d];
+      for (std::int32_t d = 0; d < head_dim; ++d) dot += qh[d] * at(k, j, d);
       scratch[j] = dot * scale;
     }
     softmax(scratch, n_kv);
     float* o = out + h * out_stride;
     std::fill(o, o + head_dim, 0.0f);
     for (std::int32_t j = 0; j < n_kv; ++j) {
-      const float* vt = row(v, j);
       const float a = scratch[j];
-      for (std::int32_t d = 0; d < head_dim; ++d) o[d] += a * vt[d];
+      for (std::int32_t d = 0; d < head_dim; ++d) o[d] += a * at(v, j, d);
     }
   }
 }

@@ -9,6 +9,8 @@
 #include "../kernel_test_util.hpp"
 #include "kernels/cpu/kernel_table.hpp"
 #include "kernels/ops.hpp"
+#include "kernels/quant.hpp"
+#include "kernels/quant/half.hpp"
 
 namespace sovra::kernels {
 namespace {
@@ -177,18 +179,27 @@ TEST_F(KernelAvx2, SwigluMatchesReference) {
 }
 
 // A paged cache of n_blocks blocks holding `kv_heads` heads per row, filled with random values, and a block table
-// that scatters a sequence's positions over it (in reverse, block 0 unused).
+// that scatters a sequence's positions over it (in reverse, block 0 unused). k16/v16 hold the same values as
+// binary16, k16f/v16f the floats those encode.
 struct RandomPagedCache {
   std::vector<float> k, v;
   std::vector<std::int32_t> table;
   std::int32_t block_size;
   std::int64_t row_stride;
+  std::vector<Half> k16, v16;
+  std::vector<float> k16f, v16f;
   PagedRows rows(const std::vector<float>& data, std::int32_t head, std::int32_t head_dim) const {
     return {.base = data.data() + static_cast<std::int64_t>(head) * head_dim,
             .block_table = table.data(),
             .block_size = block_size,
             .block_stride = block_size * row_stride,
             .row_stride = row_stride};
+  }
+  PagedRows rows(const std::vector<Half>& data, std::int32_t head, std::int32_t head_dim) const {
+    PagedRows r = rows(k, head, head_dim);
+    r.base = data.data() + static_cast<std::int64_t>(head) * head_dim;
+    r.elem = KvElem::kF16;
+    return r;
   }
 };
 
@@ -199,6 +210,10 @@ RandomPagedCache random_paged_cache(std::mt19937& rng, std::int32_t n_kv, std::i
   for (std::int32_t b = 0; b < blocks - 1; ++b) c.table.push_back(blocks - 1 - b);
   c.k = random_floats(rng, blocks * block_size * c.row_stride);
   c.v = random_floats(rng, blocks * block_size * c.row_stride);
+  for (const float x : c.k) c.k16.push_back(fp32_to_fp16(x));
+  for (const float x : c.v) c.v16.push_back(fp32_to_fp16(x));
+  for (const Half h : c.k16) c.k16f.push_back(fp16_to_fp32(h));
+  for (const Half h : c.v16) c.v16f.push_back(fp16_to_fp32(h));
   return c;
 }
 
@@ -259,36 +274,63 @@ void attend_group_matches_reference() {
           const float scale = 2.0f / std::sqrt(static_cast<float>(head_dim));  // sharper than 1/sqrt: peaked softmax
           std::vector<float> scratch(static_cast<std::size_t>(kAttendGroupHeads * n_kv));
           const std::size_t out_size = static_cast<std::size_t>(n_q * q_stride);
-          std::vector<float> want(out_size, -3.0f);
-          std::vector<float> got(out_size, -3.0f);
-          force_reference(true);
-          attend_group(q.data(), q_stride, n_q, c.rows(c.k, 1, head_dim), c.rows(c.v, 1, head_dim), n_kv, head_dim,
-                       scale, scratch.data(), want.data(), q_stride);
-          force_reference(false);
-          attend_group(q.data(), q_stride, n_q, c.rows(c.k, 1, head_dim), c.rows(c.v, 1, head_dim), n_kv, head_dim,
-                       scale, scratch.data(), got.data(), q_stride);
-          for (std::size_t i = 0; i < out_size; ++i) {
-            if (static_cast<std::int64_t>(i) % q_stride >= head_dim) {
-              ASSERT_EQ(got[i], -3.0f) << "wrote between heads";
-              continue;
+          for (const bool f16 : {false, true}) {
+            SCOPED_TRACE(f16 ? "f16 rows" : "f32 rows");
+            const PagedRows k = f16 ? c.rows(c.k16, 1, head_dim) : c.rows(c.k, 1, head_dim);
+            const PagedRows v = f16 ? c.rows(c.v16, 1, head_dim) : c.rows(c.v, 1, head_dim);
+            std::vector<float> want(out_size, -3.0f);
+            std::vector<float> got(out_size, -3.0f);
+            force_reference(true);
+            attend_group(q.data(), q_stride, n_q, k, v, n_kv, head_dim, scale, scratch.data(), want.data(), q_stride);
+            if (f16) {
+              // The reference reads an f16 row as exactly the floats it encodes.
+              std::vector<float> as_f32(out_size, -3.0f);
+              attend_group(q.data(), q_stride, n_q, c.rows(c.k16f, 1, head_dim), c.rows(c.v16f, 1, head_dim), n_kv,
+                           head_dim, scale, scratch.data(), as_f32.data(), q_stride);
+              ASSERT_EQ(as_f32, want);
             }
-            // Outputs are convex combinations of V entries (|v| < ~5): summation order and exp rounding (2e-7
-            // relative) move them by far less than 2e-5.
-            ASSERT_NEAR(got[i], want[i], 2e-5) << "head_dim=" << head_dim << " n_q=" << n_q << " n_kv=" << n_kv
-                                               << " block_size=" << block_size << " at " << i;
-          }
-          // One head alone gives bit for bit what it gives among others.
-          std::vector<float> alone(static_cast<std::size_t>(head_dim));
-          const std::int32_t h = n_q - 1;
-          attend_group(q.data() + h * q_stride, q_stride, 1, c.rows(c.k, 1, head_dim), c.rows(c.v, 1, head_dim), n_kv,
-                       head_dim, scale, scratch.data(), alone.data(), head_dim);
-          for (std::int32_t d = 0; d < head_dim; ++d) {
-            ASSERT_EQ(alone[static_cast<std::size_t>(d)], got[static_cast<std::size_t>(h * q_stride + d)]);
+            force_reference(false);
+            attend_group(q.data(), q_stride, n_q, k, v, n_kv, head_dim, scale, scratch.data(), got.data(), q_stride);
+            for (std::size_t i = 0; i < out_size; ++i) {
+              if (static_cast<std::int64_t>(i) % q_stride >= head_dim) {
+                ASSERT_EQ(got[i], -3.0f) << "wrote between heads";
+                continue;
+              }
+              // Outputs are convex combinations of V entries (|v| < ~5): summation order and exp rounding (2e-7
+              // relative) move them by far less than 2e-5.
+              ASSERT_NEAR(got[i], want[i], 2e-5) << "head_dim=" << head_dim << " n_q=" << n_q << " n_kv=" << n_kv
+                                                 << " block_size=" << block_size << " at " << i;
+            }
+            // One head alone gives bit for bit what it gives among others.
+            std::vector<float> alone(static_cast<std::size_t>(head_dim));
+            const std::int32_t h = n_q - 1;
+            attend_group(q.data() + h * q_stride, q_stride, 1, k, v, n_kv, head_dim, scale, scratch.data(),
+                         alone.data(), head_dim);
+            for (std::int32_t d = 0; d < head_dim; ++d) {
+              ASSERT_EQ(alone[static_cast<std::size_t>(d)], got[static_cast<std::size_t>(h * q_stride + d)]);
+            }
           }
         }
       }
     }
   }
+}
+
+// The AVX2 binary16 row conversion (the KV cache's writes) is bit for bit the reference's, specials included.
+TEST_F(KernelAvx2, F16RowsConvertAsTheReference) {
+  std::mt19937 rng(23);
+  std::vector<float> x = random_floats(rng, 1003);
+  std::uniform_real_distribution<float> wide(-70000.0f, 70000.0f);
+  for (int i = 0; i < 200; ++i) x.push_back(wide(rng));
+  for (const float s : {0.0f, -0.0f, 1e-8f, -6e-8f, 3e-5f, 65519.0f, 65520.0f, -1e9f, INFINITY, -INFINITY, NAN})
+    x.push_back(s);
+  ASSERT_NE(cpu::simd_kernels(GgmlType::kF16)->quantize_row, cpu::reference_kernels(GgmlType::kF16)->quantize_row);
+  std::vector<Half> want(x.size()), got(x.size());
+  force_reference(true);
+  ASSERT_TRUE(quantize_row(GgmlType::kF16, x.data(), want.data(), static_cast<std::int64_t>(x.size())));
+  force_reference(false);
+  ASSERT_TRUE(quantize_row(GgmlType::kF16, x.data(), got.data(), static_cast<std::int64_t>(x.size())));
+  EXPECT_EQ(got, want);
 }
 
 TEST_F(KernelAvx2, ForceReferenceSwitchesTheTable) {
