@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/huge_pages.hpp"
 #include "gguf/reader.hpp"
 #include "model/hparams.hpp"
 #include "model/weights.hpp"
@@ -34,9 +35,6 @@ class Model {
   std::uint64_t weight_bytes() const { return weight_bytes_; }
 
  private:
-  struct FreeDeleter {
-    void operator()(void* p) const;
-  };
   Model(gguf::Reader reader, HyperParams hp, Weights w);
   // Moves every matmul weight out of the file mapping into one arena on transparent huge pages, repacked where
   // its kernels have a faster layout on this CPU (kernels/packed.hpp), and hands the file pages it read back to
@@ -46,7 +44,7 @@ class Model {
   HyperParams hp_;
   Weights weights_;
   std::uint64_t weight_bytes_ = 0;
-  std::unique_ptr<void, FreeDeleter> weight_arena_;  // the matmul weights, moved out of the mapping at load
+  common::HugePageBuffer weight_arena_;  // the matmul weights, moved out of the mapping at load
 };
 
 struct ContextOptions {

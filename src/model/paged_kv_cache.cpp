@@ -1,19 +1,14 @@
 #include "model/paged_kv_cache.hpp"
 
-#include <sys/mman.h>
-
-#include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <new>
 
+#include "common/huge_pages.hpp"
 #include "gguf/types.hpp"
 #include "kernels/quant.hpp"
 #include "kernels/quant/half.hpp"
 
 namespace sovra::model {
-
-void PagedKvCache::FreeDeleter::operator()(std::byte* p) const { std::free(p); }
 
 PagedKvCache::PagedKvCache(const HyperParams& hp, std::int32_t n_blocks, std::int32_t block_size, KvElem elem)
     : n_blocks_(n_blocks),
@@ -22,15 +17,9 @@ PagedKvCache::PagedKvCache(const HyperParams& hp, std::int32_t n_blocks, std::in
       elem_(elem),
       bytes_(static_cast<std::size_t>(hp.n_layer) * static_cast<std::size_t>(n_blocks) *
              static_cast<std::size_t>(block_size) * static_cast<std::size_t>(kv_dim_) * elem_bytes(elem)) {
-  constexpr std::size_t kHugePage = std::size_t{2} << 20;
-  const std::size_t total = std::max<std::size_t>((2 * bytes_ + kHugePage - 1) / kHugePage * kHugePage, kHugePage);
-  auto* p = static_cast<std::byte*>(std::aligned_alloc(kHugePage, total));
-  if (p == nullptr) throw std::bad_alloc();
-  ::madvise(p, total, MADV_HUGEPAGE);
-  std::memset(p, 0, 2 * bytes_);
-  data_.reset(p);
-  k_ = p;
-  v_ = p + bytes_;
+  data_ = common::allocate_huge_pages(2 * bytes_);
+  if (!data_) throw std::bad_alloc();
+  std::memset(data_.get(), 0, 2 * bytes_);
 }
 
 std::uint64_t PagedKvCache::block_bytes(const HyperParams& hp, std::int32_t block_size, KvElem elem) {
@@ -40,13 +29,13 @@ std::uint64_t PagedKvCache::block_bytes(const HyperParams& hp, std::int32_t bloc
 void PagedKvCache::store(std::int32_t layer, std::int32_t block, std::int32_t slot, const float* k, const float* v) {
   const std::size_t off = index(layer, block, slot) * elem_bytes(elem_);
   if (elem_ == KvElem::kF32) {
-    std::memcpy(k_ + off, k, static_cast<std::size_t>(kv_dim_) * sizeof(float));
-    std::memcpy(v_ + off, v, static_cast<std::size_t>(kv_dim_) * sizeof(float));
+    std::memcpy(k_data() + off, k, static_cast<std::size_t>(kv_dim_) * sizeof(float));
+    std::memcpy(v_data() + off, v, static_cast<std::size_t>(kv_dim_) * sizeof(float));
     return;
   }
   // kv_dim is a whole number of elements: the F16 row check cannot fail.
-  (void)kernels::quantize_row(gguf::GgmlType::kF16, k, k_ + off, kv_dim_);
-  (void)kernels::quantize_row(gguf::GgmlType::kF16, v, v_ + off, kv_dim_);
+  (void)kernels::quantize_row(gguf::GgmlType::kF16, k, k_data() + off, kv_dim_);
+  (void)kernels::quantize_row(gguf::GgmlType::kF16, v, v_data() + off, kv_dim_);
 }
 
 float PagedKvCache::at(const std::byte* data, std::size_t i) const {
@@ -61,11 +50,11 @@ float PagedKvCache::at(const std::byte* data, std::size_t i) const {
 }
 
 float PagedKvCache::k_at(std::int32_t layer, std::int32_t block, std::int32_t slot, std::int64_t d) const {
-  return at(k_, index(layer, block, slot) + static_cast<std::size_t>(d));
+  return at(k_data(), index(layer, block, slot) + static_cast<std::size_t>(d));
 }
 
 float PagedKvCache::v_at(std::int32_t layer, std::int32_t block, std::int32_t slot, std::int64_t d) const {
-  return at(v_, index(layer, block, slot) + static_cast<std::size_t>(d));
+  return at(v_data(), index(layer, block, slot) + static_cast<std::size_t>(d));
 }
 
 kernels::PagedRows PagedKvCache::rows(const std::byte* data, std::int32_t layer, std::int32_t head,

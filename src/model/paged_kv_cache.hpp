@@ -8,8 +8,8 @@
 // (f16: each value rounded to nearest even). Not thread-safe (one engine thread owns it).
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 
+#include "common/huge_pages.hpp"
 #include "kernels/ops.hpp"
 #include "model/hparams.hpp"
 
@@ -39,10 +39,10 @@ class PagedKvCache {
 
   // The rows of KV head `head` in `layer`, for kernels::attend_group (block_table filled in by the caller).
   kernels::PagedRows k_rows(std::int32_t layer, std::int32_t head, std::int32_t head_dim) const {
-    return rows(k_, layer, head, head_dim);
+    return rows(k_data(), layer, head, head_dim);
   }
   kernels::PagedRows v_rows(std::int32_t layer, std::int32_t head, std::int32_t head_dim) const {
-    return rows(v_, layer, head, head_dim);
+    return rows(v_data(), layer, head, head_dim);
   }
 
  private:
@@ -55,10 +55,6 @@ class PagedKvCache {
   kernels::PagedRows rows(const std::byte* data, std::int32_t layer, std::int32_t head, std::int32_t head_dim) const;
   float at(const std::byte* data, std::size_t i) const;
 
-  struct FreeDeleter {
-    void operator()(std::byte* p) const;
-  };
-
   std::int32_t n_blocks_;
   std::int32_t block_size_;
   std::int64_t kv_dim_;
@@ -66,9 +62,9 @@ class PagedKvCache {
   std::size_t bytes_;  // of K, and of V
   // K then V, each [n_layer][n_blocks][block_size][kv_dim] elements of elem_, in one zeroed allocation on
   // transparent huge pages (attention walks rows scattered over the whole cache through the block tables).
-  std::unique_ptr<std::byte, FreeDeleter> data_;
-  std::byte* k_;
-  std::byte* v_;
+  common::HugePageBuffer data_;
+  std::byte* k_data() const { return data_.get(); }
+  std::byte* v_data() const { return data_.get() + bytes_; }
 };
 
 }  // namespace sovra::model
