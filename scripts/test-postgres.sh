@@ -33,6 +33,6 @@ start_test_postgres() {
 stop_test_postgres() {
   if [ -n "${SOVRA_TEST_PG_DIR:-}" ] && [ -d "$SOVRA_TEST_PG_DIR" ]; then
     "${SOVRA_TEST_PG_RUN[@]}" "$SOVRA_TEST_PG_BIN/pg_ctl" -D "$SOVRA_TEST_PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$SOVRA_TEST_PG_DIR"
+    rm -rf "$SOVRA_TEST_PG_DIR" || echo "test-postgres: could not delete $SOVRA_TEST_PG_DIR" >&2
   fi
 }

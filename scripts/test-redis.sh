@@ -23,7 +23,16 @@ start_test_redis() {
 
 stop_test_redis() {
   if [ -n "${SOVRA_TEST_REDIS_DIR:-}" ] && [ -d "$SOVRA_TEST_REDIS_DIR" ]; then
-    [ -f "$SOVRA_TEST_REDIS_DIR/redis.pid" ] && kill "$(cat "$SOVRA_TEST_REDIS_DIR/redis.pid")" 2>/dev/null || true
-    rm -rf "$SOVRA_TEST_REDIS_DIR"
+    local pid="" i
+    [ -f "$SOVRA_TEST_REDIS_DIR/redis.pid" ] && pid=$(cat "$SOVRA_TEST_REDIS_DIR/redis.pid")
+    if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+      # Redis still writes its log and removes its pid file while it shuts down: wait for the process to be gone
+      # before deleting the folder (rm -rf racing those writes failed a CI run with "Directory not empty").
+      for i in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+      done
+    fi
+    rm -rf "$SOVRA_TEST_REDIS_DIR" || echo "test-redis: could not delete $SOVRA_TEST_REDIS_DIR" >&2
   fi
 }
