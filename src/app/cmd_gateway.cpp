@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "api/openai/models.hpp"
+#include "app/audit_wiring.hpp"
 #include "app/command.hpp"
 #include "app/config_flags.hpp"
 #include "app/data_dir.hpp"
@@ -64,7 +65,7 @@ int gateway(const ConfigFlags& flags) {
 
   std::unique_ptr<Metering> metering;  // after the platform: destroyed (ledger drained) before it
   if (config->metering.enabled) {
-    auto m = Metering::start(*config, (*platform)->store(), (*platform)->executor());
+    auto m = Metering::start(*config, (*platform)->store(), (*platform)->executor(), (*platform)->audit().log());
     if (!m) {
       log.error("cannot start metering", {{"error", m.error().message}});
       std::cerr << "sovra: " << m.error().message << "\n";

@@ -6,14 +6,15 @@
 
 #include "api/openai/models.hpp"
 #include "api/openai/tokenize.hpp"
+#include "app/audit_wiring.hpp"
 #include "app/command.hpp"
 #include "app/config_flags.hpp"
 #include "app/data_dir.hpp"
-#include "app/local_models.hpp"
 #include "app/inference_wiring.hpp"
+#include "app/local_models.hpp"
+#include "app/metering_wiring.hpp"
 #include "app/model_catalog.hpp"
 #include "app/model_files.hpp"
-#include "app/metering_wiring.hpp"
 #include "app/platform_wiring.hpp"
 #include "app/run_server.hpp"
 #include "app/system_routes.hpp"
@@ -88,7 +89,7 @@ int serve(const ConfigFlags& flags) {
 
   std::unique_ptr<Metering> metering;  // after the platform: destroyed (ledger drained) before it
   if (config->metering.enabled) {
-    auto m = Metering::start(*config, (*platform)->store(), (*platform)->executor());
+    auto m = Metering::start(*config, (*platform)->store(), (*platform)->executor(), (*platform)->audit().log());
     if (!m) {
       log.error("cannot start metering", {{"error", m.error().message}});
       std::cerr << "sovra: " << m.error().message << "\n";

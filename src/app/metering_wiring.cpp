@@ -91,7 +91,8 @@ Metering::~Metering() {
 }
 
 Result<std::unique_ptr<Metering>> Metering::start(const Config& config, std::shared_ptr<store::Store> store,
-                                                  std::shared_ptr<store::Executor> executor) {
+                                                  std::shared_ptr<store::Executor> executor,
+                                                  std::shared_ptr<store::TransactionRider> audit_rider) {
   const Logger log("metering");
   auto impl = std::make_unique<Impl>();
   impl->config = config;
@@ -128,8 +129,10 @@ Result<std::unique_ptr<Metering>> Metering::start(const Config& config, std::sha
     log.info("budget counters in Redis", {{"redis_failure", config.rate_limits.redis_failure}});
   }
   impl->writer = std::make_shared<platform::metering::LedgerWriter>(
-      impl->db, platform::metering::LedgerWriterOptions{.max_batch = static_cast<std::size_t>(config.metering.max_batch),
-                                                        .on_commit = {}});
+      impl->db,
+      platform::metering::LedgerWriterOptions{.max_batch = static_cast<std::size_t>(config.metering.max_batch),
+                                              .on_commit = {},
+                                              .rider = std::move(audit_rider)});
   impl->metering_hook = platform::metering::make_metering_hook({.writer = impl->writer, .pricing = impl->pricing});
   impl->budget_hook = budget::make_budget_hook({.budgets = impl->budgets,
                                                 .tracker = impl->tracker,

@@ -101,6 +101,10 @@ void AuditLog::append(AuditRecord record, std::function<void()> durable) {
     std::lock_guard lock(mu_);
     queue_.push_back({std::move(record), std::move(durable), std::chrono::steady_clock::now()});
     ++enqueued_;
+    if (host_wake_) {
+      host_wake_();
+      return;
+    }
   }
   cv_.notify_one();
 }
@@ -159,49 +163,111 @@ Result<sql::PurgeResult> AuditLog::purge_older_than(std::int64_t cutoff_ms) {
   return result;
 }
 
+Status AuditLog::write_in(store::SqlSession& s, std::vector<Pending>& batch, bool force_checkpoint,
+                          std::int64_t last_checkpoint, Written& out) {
+  out.made.reset();
+  SOVRA_TRY(auto head, sql::lock_head(s));
+  for (auto& p : batch) {
+    auto& r = p.record;
+    r.seq = head.seq + 1;
+    r.prev_hash = head.hash;
+    if (r.id.empty()) r.id = "audit_log-" + new_id("");
+    r.hash = options_.chain ? compute_hash(r) : std::string(kGenesisHash);
+    SOVRA_CHECK(sql::insert_record(s, r));
+    head = {r.seq, r.hash};
+  }
+  if (!batch.empty()) SOVRA_CHECK(sql::write_head(s, head));
+  const bool due = force_checkpoint || head.seq - last_checkpoint >= options_.checkpoint_every;
+  if (options_.chain && due) {
+    SOVRA_TRY(out.made, checkpoint_in(s, *options_.key, head));
+  }
+  out.end = head;
+  return {};
+}
+
 Status AuditLog::write_batch(std::vector<Pending>& batch, bool force_checkpoint) {
-  std::optional<Checkpoint> made;
-  sql::Head end;
   std::int64_t last_checkpoint = 0;
   {
     std::lock_guard lock(mu_);
     last_checkpoint = last_checkpoint_seq_;
   }
+  Written written;
   const auto t0 = std::chrono::steady_clock::now();
-  auto st = options_.db->transaction([&](store::SqlSession& s) -> Status {
-    made.reset();
-    SOVRA_TRY(auto head, sql::lock_head(s));
-    for (auto& p : batch) {
-      auto& r = p.record;
-      r.seq = head.seq + 1;
-      r.prev_hash = head.hash;
-      if (r.id.empty()) r.id = "audit_log-" + new_id("");
-      r.hash = options_.chain ? compute_hash(r) : std::string(kGenesisHash);
-      SOVRA_CHECK(sql::insert_record(s, r));
-      head = {r.seq, r.hash};
-    }
-    if (!batch.empty()) SOVRA_CHECK(sql::write_head(s, head));
-    const bool due = force_checkpoint || head.seq - last_checkpoint >= options_.checkpoint_every;
-    if (options_.chain && due) {
-      SOVRA_TRY(made, checkpoint_in(s, *options_.key, head));
-    }
-    end = head;
-    return {};
-  });
+  auto st = options_.db->transaction(
+      [&](store::SqlSession& s) { return write_in(s, batch, force_checkpoint, last_checkpoint, written); });
   transaction_histogram().Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   if (!st) return st;
   std::lock_guard lock(mu_);
-  head_seq_ = end.seq;
+  head_seq_ = written.end.seq;
   appended_ += static_cast<std::int64_t>(batch.size());
-  if (made) {
-    last_checkpoint_seq_ = std::max(last_checkpoint_seq_, made->seq);
+  if (written.made) {
+    last_checkpoint_seq_ = std::max(last_checkpoint_seq_, written.made->seq);
     last_checkpoint_time_ = std::chrono::steady_clock::now();
-  }
-  if (made) {
     // Outside the lock would be nicer, but export is rare (once per checkpoint) and short.
-    export_checkpoint(*made);
+    export_checkpoint(*written.made);
   }
   return {};
+}
+
+void AuditLog::finish_batch(std::vector<Pending>& batch) {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& p : batch) {
+    if (p.durable) p.durable();
+    wait_histogram().Observe(std::chrono::duration<double>(now - p.queued).count());
+  }
+  {
+    std::lock_guard lock(mu_);
+    written_ += batch.size();
+  }
+  flushed_cv_.notify_all();
+}
+
+void AuditLog::attach(std::function<void()> wake) {
+  std::lock_guard lock(mu_);
+  host_wake_ = std::move(wake);
+  if (!queue_.empty()) host_wake_();
+}
+
+void AuditLog::detach() {
+  {
+    std::lock_guard lock(mu_);
+    host_wake_ = nullptr;
+  }
+  cv_.notify_one();  // what was queued since the host's last take is this thread's again
+}
+
+bool AuditLog::take() {
+  std::lock_guard lock(mu_);
+  while (!queue_.empty() && riding_.size() < options_.max_batch) {
+    riding_.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  riding_last_checkpoint_ = last_checkpoint_seq_;
+  if (!queue_.empty() && host_wake_) host_wake_();  // more than one batch queued: the host comes back for it
+  return !riding_.empty();
+}
+
+Status AuditLog::write(store::SqlSession& session) {
+  return write_in(session, riding_, false, riding_last_checkpoint_, riding_written_);
+}
+
+void AuditLog::done(bool committed) {
+  if (committed) {
+    std::lock_guard lock(mu_);
+    head_seq_ = riding_written_.end.seq;
+    appended_ += static_cast<std::int64_t>(riding_.size());
+    if (riding_written_.made) {
+      last_checkpoint_seq_ = std::max(last_checkpoint_seq_, riding_written_.made->seq);
+      last_checkpoint_time_ = std::chrono::steady_clock::now();
+      export_checkpoint(*riding_written_.made);
+    }
+  } else {
+    log().error("giving up on audit records: the host transaction failed",
+                {{"records", static_cast<std::int64_t>(riding_.size())}});
+  }
+  finish_batch(riding_);
+  riding_.clear();
+  riding_written_ = {};
 }
 
 void AuditLog::export_checkpoint(const Checkpoint& c) {
@@ -229,8 +295,10 @@ void AuditLog::run() {
     {
       std::unique_lock lock(mu_);
       const auto deadline = last_checkpoint_time_ + options_.checkpoint_interval;
-      cv_.wait_until(lock, deadline, [this] { return stopping_ || !queue_.empty(); });
-      while (!queue_.empty() && batch.size() < options_.max_batch) {
+      // While a host carries the records, this thread only writes interval checkpoints (and, once stopping,
+      // whatever is still queued).
+      cv_.wait_until(lock, deadline, [this] { return stopping_ || (!queue_.empty() && !host_wake_); });
+      while ((!host_wake_ || stopping_) && !queue_.empty() && batch.size() < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -257,16 +325,7 @@ void AuditLog::run() {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt, 5))));
       }
-      const auto now = std::chrono::steady_clock::now();
-      for (auto& p : batch) {
-        if (p.durable) p.durable();
-        wait_histogram().Observe(std::chrono::duration<double>(now - p.queued).count());
-      }
-      {
-        std::lock_guard lock(mu_);
-        written_ += batch.size();
-      }
-      flushed_cv_.notify_all();
+      finish_batch(batch);
     }
     if (stop) return;
   }

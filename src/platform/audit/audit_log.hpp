@@ -11,6 +11,10 @@
 // - The writer fills seq, id (when empty), prev_hash and hash; at_ms is kept when set (the event's time), else now.
 // - Several processes may append to one database: the head row lock orders them into one chain.
 // - Thread-safe. The destructor writes what is queued and a final checkpoint, then joins.
+// - It is a store::TransactionRider: while a host writer on the same database (the usage ledger) has attached it,
+//   appended records are written in the host's transactions by the host's thread (one wake-up and one commit for a
+//   call's usage row and audit record); this log's own thread then only writes interval checkpoints. A host that
+//   gives up on a transaction makes the batch's records count as given up (logged), as this writer does.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -18,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,6 +32,7 @@
 #include "platform/audit/audit_sql.hpp"
 #include "platform/audit/signing_key.hpp"
 #include "store/sql.hpp"
+#include "store/transaction_rider.hpp"
 
 namespace sovra::platform::audit {
 
@@ -40,10 +46,10 @@ struct AuditLogOptions {
   bool chain = true;  // false: no hashing or signing (bench/audit's baseline only)
 };
 
-class AuditLog {
+class AuditLog final : public store::TransactionRider {
  public:
   static Result<std::unique_ptr<AuditLog>> start(AuditLogOptions options);
-  ~AuditLog();
+  ~AuditLog() override;
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
@@ -60,6 +66,13 @@ class AuditLog {
 
   const std::shared_ptr<store::SqlDatabase>& database() const { return options_.db; }
 
+  // store::TransactionRider (the host's thread only).
+  void attach(std::function<void()> wake) override;
+  bool take() override;
+  Status write(store::SqlSession& session) override;
+  void done(bool committed) override;
+  void detach() override;
+
  private:
   struct Pending {
     AuditRecord record;
@@ -69,6 +82,15 @@ class AuditLog {
   explicit AuditLog(AuditLogOptions options, std::int64_t last_checkpoint);
   void run();
   Status write_batch(std::vector<Pending>& batch, bool force_checkpoint);
+  // One batch inside a transaction: seq, hashes, the head, a checkpoint when due (or forced).
+  struct Written {
+    std::optional<Checkpoint> made;
+    sql::Head end;
+  };
+  Status write_in(store::SqlSession& s, std::vector<Pending>& batch, bool force_checkpoint,
+                  std::int64_t last_checkpoint, Written& out);
+  // After a batch was committed or given up: its callbacks, then flush()'s count.
+  void finish_batch(std::vector<Pending>& batch);
   void export_checkpoint(const Checkpoint& c);
 
   AuditLogOptions options_;
@@ -83,6 +105,10 @@ class AuditLog {
   std::int64_t last_checkpoint_seq_ = 0;
   std::int64_t head_seq_ = 0;
   std::chrono::steady_clock::time_point last_checkpoint_time_;
+  std::function<void()> host_wake_;  // set while a host carries the records (guarded by mu_)
+  std::vector<Pending> riding_;      // the host's current batch (host thread only)
+  Written riding_written_;
+  std::int64_t riding_last_checkpoint_ = 0;
   std::mutex export_mu_;
   std::thread writer_;
 };

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/deferred_notify.hpp"
 #include "common/logging.hpp"
 #include "common/thread_name.hpp"
 #include "observability/metrics.hpp"
@@ -77,6 +78,15 @@ LedgerWriter::LedgerWriter(std::shared_ptr<store::SqlDatabase> db, LedgerWriterO
     : db_(std::move(db)), options_(std::move(options)) {
   options_.max_batch = std::max<std::size_t>(1, options_.max_batch);
   (void)metrics();
+  if (options_.rider) {
+    options_.rider->attach([this] {
+      {
+        std::lock_guard lock(mu_);
+        rider_pending_ = true;
+      }
+      if (!DeferNotifications::defer(cv_)) cv_.notify_one();
+    });
+  }
   thread_ = std::thread([this] {
     set_thread_name("sovra-ledger");
     run();
@@ -90,6 +100,7 @@ LedgerWriter::~LedgerWriter() {
   }
   cv_.notify_all();
   thread_.join();
+  if (options_.rider) options_.rider->detach();
 }
 
 void LedgerWriter::submit(UsageRecord record, std::function<void()> done) {
@@ -97,7 +108,7 @@ void LedgerWriter::submit(UsageRecord record, std::function<void()> done) {
     std::lock_guard lock(mu_);
     queue_.push_back({std::move(record), std::move(done), std::chrono::steady_clock::now()});
   }
-  cv_.notify_one();
+  if (!DeferNotifications::defer(cv_)) cv_.notify_one();
 }
 
 LedgerWriter::Stats LedgerWriter::stats() const {
@@ -105,14 +116,18 @@ LedgerWriter::Stats LedgerWriter::stats() const {
   return stats_;
 }
 
-bool LedgerWriter::commit(std::vector<Item>& batch, bool final_attempts) {
+bool LedgerWriter::commit(std::vector<Item>& batch, bool riding, bool final_attempts) {
   std::vector<UsageRecord> records;  // the items keep only their callbacks from here on
   records.reserve(batch.size());
   for (auto& item : batch) records.push_back(std::move(item.record));
   auto backoff = std::chrono::milliseconds(10);
   for (int attempt = 1;; ++attempt) {
     const auto t0 = std::chrono::steady_clock::now();
-    auto st = db_->transaction([&](store::SqlSession& s) { return insert_records(s, records); });
+    auto st = db_->transaction([&](store::SqlSession& s) -> Status {
+      if (!records.empty()) SOVRA_CHECK(insert_records(s, records));
+      if (riding) SOVRA_CHECK(options_.rider->write(s));
+      return {};
+    });
     metrics().transaction->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     if (st) break;
     metrics().failures->Increment();
@@ -129,6 +144,7 @@ bool LedgerWriter::commit(std::vector<Item>& batch, bool final_attempts) {
                                           {"cost_nanos", r.cost.nanos}});
       }
       metrics().lost->Increment(static_cast<double>(records.size()));
+      if (riding) options_.rider->done(false);
       return false;
     }
     std::unique_lock lock(mu_);
@@ -137,6 +153,8 @@ bool LedgerWriter::commit(std::vector<Item>& batch, bool final_attempts) {
     final_attempts = final_attempts || stopping_;
     backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(1));
   }
+  if (riding) options_.rider->done(true);
+  if (records.empty()) return true;  // the rider's work alone
   metrics().commits->Increment();
   metrics().records->Increment(static_cast<double>(records.size()));
   metrics().batch->Observe(static_cast<double>(records.size()));
@@ -155,9 +173,10 @@ void LedgerWriter::run() {
     bool stopping = false;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty() || rider_pending_; });
+      if (queue_.empty() && !rider_pending_) return;  // stopping and drained
       stopping = stopping_;
+      rider_pending_ = false;
       const std::size_t n = std::min(options_.max_batch, queue_.size());
       batch.clear();
       for (std::size_t i = 0; i < n; ++i) {
@@ -165,8 +184,11 @@ void LedgerWriter::run() {
         queue_.pop_front();
       }
     }
-    // Calls that end while this transaction commits queue up and form the next group.
-    (void)commit(batch, stopping);
+    // Calls that end while this transaction commits queue up and form the next group. The rider's lock is never
+    // taken under mu_ (its wake takes mu_ under its own).
+    const bool riding = options_.rider && options_.rider->take();
+    if (batch.empty() && !riding) continue;
+    (void)commit(batch, riding, stopping);
     for (auto& item : batch) {
       if (item.done) item.done();
       metrics().wait->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - item.queued).count());

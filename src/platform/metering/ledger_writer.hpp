@@ -8,6 +8,10 @@
 // response must not end before their record is durable. At shutdown the queue is drained; records that still
 // cannot be written after a few tries are logged as lost (counted in sovra_usage_records_lost_total) and their
 // `done` runs so that no response hangs forever.
+//
+// A rider (options.rider: the audit log on the same database) has its queued writes carried in this writer's
+// transactions: a call's usage row and audit record wake one thread and share one commit. Rider work alone (no
+// usage record queued) gets a transaction of its own on this thread. The rider fails and retries with the group.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -20,6 +24,7 @@
 
 #include "platform/metering/usage_record.hpp"
 #include "store/sql.hpp"
+#include "store/transaction_rider.hpp"
 
 namespace sovra::platform::metering {
 
@@ -27,6 +32,9 @@ struct LedgerWriterOptions {
   std::size_t max_batch = 256;  // records per transaction at most; 1 = a commit per record (the bench baseline)
   // Runs on the writer thread after each commit, with the committed records (budgets add their cost).
   std::function<void(const std::vector<UsageRecord>&)> on_commit;
+  // Optional: writes on the same database carried in this writer's transactions (attached at construction,
+  // detached by the destructor after the last transaction).
+  std::shared_ptr<store::TransactionRider> rider;
 };
 
 class LedgerWriter {
@@ -53,7 +61,7 @@ class LedgerWriter {
     std::chrono::steady_clock::time_point queued;
   };
   void run();
-  bool commit(std::vector<Item>& batch, bool final_attempts);
+  bool commit(std::vector<Item>& batch, bool riding, bool final_attempts);
 
   std::shared_ptr<store::SqlDatabase> db_;
   LedgerWriterOptions options_;
@@ -61,6 +69,7 @@ class LedgerWriter {
   std::condition_variable cv_;
   std::deque<Item> queue_;
   bool stopping_ = false;
+  bool rider_pending_ = false;  // the rider queued work since this thread last took its batch
   Stats stats_;
   std::thread thread_;
 };
