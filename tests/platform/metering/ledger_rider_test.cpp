@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/deferred_notify.hpp"
 #include "platform/audit/audit_export.hpp"
 #include "platform/audit/audit_log.hpp"
 #include "platform/audit/audit_sql.hpp"
@@ -66,6 +67,37 @@ class Threads {
  private:
   mutable std::mutex mu_;
   std::set<std::thread::id> ids_;
+};
+
+// The database with its next `failures` transactions failing at commit time (the work ran and is rolled back).
+class FlakyDatabase final : public store::SqlDatabase {
+ public:
+  FlakyDatabase(std::shared_ptr<store::SqlDatabase> inner, int failures)
+      : inner_(std::move(inner)), failures_(failures) {}
+  std::string_view dialect() const override { return inner_->dialect(); }
+  Status transaction(const std::function<Status(store::SqlSession&)>& fn) override {
+    if (failures_.load() == 0) return inner_->transaction(fn);
+    --failures_;
+    ++failed_;
+    const auto st = inner_->transaction([&](store::SqlSession& s) -> Status {
+      SOVRA_CHECK(fn(s));
+      return Error::unavailable("injected commit failure");
+    });
+    return st ? Status(Error::internal("the injected failure did not fail")) : st;
+  }
+  Status lock_for_migrations(store::SqlSession& s) override { return inner_->lock_for_migrations(s); }
+  Status notify(store::SqlSession& s, std::string_view channel, std::string_view payload) override {
+    return inner_->notify(s, channel, payload);
+  }
+  Status listen(std::string channel, std::function<void(std::string_view)> on_change) override {
+    return inner_->listen(std::move(channel), std::move(on_change));
+  }
+  int failed() const { return failed_.load(); }
+
+ private:
+  std::shared_ptr<store::SqlDatabase> inner_;
+  std::atomic<int> failures_;
+  std::atomic<int> failed_{0};
 };
 
 template <typename B>
@@ -193,6 +225,57 @@ TYPED_TEST(LedgerRiderTest, TheAuditLogWritesOnItsOwnAgainAfterTheHostStops) {
   EXPECT_EQ(report.records, 20);
   EXPECT_EQ(report.last_seq, 20);
   EXPECT_GE(report.checkpoints, 1);
+}
+
+TYPED_TEST(LedgerRiderTest, AFailedGroupIsRetriedWithTheRidersRecordsAndCommittedOnce) {
+  auto log = this->start_audit(1000, 16);
+  ASSERT_NE(log, nullptr);
+  auto flaky = std::make_shared<FlakyDatabase>(this->db_, 2);
+  std::atomic<int> usage_done{0};
+  std::atomic<int> audit_done{0};
+  {
+    LedgerWriter w(flaky, {.rider = log});
+    {
+      DeferNotifications together;  // as the call chain finishes a call: both queued before the writer wakes
+      for (int i = 0; i < 3; ++i) {
+        w.submit(usage(i), [&] { ++usage_done; });
+        log->append(event(i), [&] { ++audit_done; });
+      }
+    }
+    ASSERT_TRUE(sovra::test::eventually([&] { return usage_done.load() == 3 && audit_done.load() == 3; }));
+    EXPECT_EQ(flaky->failed(), 2);
+    EXPECT_EQ(w.stats().failures, 2);
+    EXPECT_EQ(w.stats().records, 3);
+  }
+  EXPECT_EQ(this->ledger_rows(), 3);
+  EXPECT_EQ(log->appended(), 3);
+  const auto report = this->verify();  // seq and hashes assigned again on each attempt: no gap, no duplicate
+  EXPECT_TRUE(report.ok()) << report.finding->message;
+  EXPECT_EQ(report.records, 3);
+  EXPECT_EQ(report.last_seq, 3);
+}
+
+TYPED_TEST(LedgerRiderTest, AtShutdownAGroupThatCannotBeWrittenIsGivenUpAndNoCallbackIsLeftWaiting) {
+  auto log = this->start_audit(1000, 16);
+  ASSERT_NE(log, nullptr);
+  auto flaky = std::make_shared<FlakyDatabase>(this->db_, 1'000'000);
+  std::atomic<int> usage_done{0};
+  std::atomic<int> audit_done{0};
+  {
+    LedgerWriter w(flaky, {.rider = log});
+    DeferNotifications together;
+    w.submit(usage(1), [&] { ++usage_done; });
+    log->append(event(1), [&] { ++audit_done; });
+  }  // the writer stops: a few final attempts, then both records are given up (logged) and their callbacks run
+  EXPECT_EQ(usage_done.load(), 1);
+  EXPECT_EQ(audit_done.load(), 1);
+  log->flush();  // counts the given-up record as finished: returns
+  EXPECT_EQ(log->appended(), 0);
+  EXPECT_EQ(this->ledger_rows(), 0);
+  // The audit log writes on its own again.
+  log->append(event(2));
+  log->flush();
+  EXPECT_EQ(log->appended(), 1);
 }
 
 }  // namespace
