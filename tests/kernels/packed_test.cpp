@@ -9,8 +9,11 @@
 #include <vector>
 
 #include "kernel_test_util.hpp"
+#include "kernels/cpu/avx512.hpp"
 #include "kernels/cpu/kernel_table.hpp"
 #include "kernels/quant.hpp"
+#include "kernels/quant/blocks.hpp"
+#include "kernels/quant/half.hpp"
 
 namespace sovra::kernels {
 namespace {
@@ -182,6 +185,46 @@ INSTANTIATE_TEST_SUITE_P(Kernels, PackedMatmul,
                                return name + "_Reference";
                            }
                          });
+
+// The Q4_0x16 kernel's activation blocks (40 bytes: levels, d as f32, -8 * level sum) hold exactly what Q8_0
+// quantization gives (the reference quantizer), for ordinary, tiny, huge, all-zero and one-sided blocks.
+TEST(PackedWeights, Q4_0ActivationBlocksAreQ8_0WithTheLevelSum) {
+  if (!cpu_has_avx512_vnni()) GTEST_SKIP() << "this CPU has no AVX-512 VNNI";
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  constexpr std::int64_t kBlocks = 64;
+  std::vector<float> x(static_cast<std::size_t>(kBlocks * 32));
+  for (auto& v : x) v = normal(rng);
+  for (int i = 0; i < 32; ++i) {
+    x[static_cast<std::size_t>(32 + i)] = 0.0f;                           // block 1: all zero
+    x[static_cast<std::size_t>(64 + i)] = 1e-30f * normal(rng);           // block 2: tiny
+    x[static_cast<std::size_t>(96 + i)] = 3e4f * normal(rng);             // block 3: huge
+    x[static_cast<std::size_t>(128 + i)] = std::abs(normal(rng)) + 0.5f;  // block 4: positive only (sum near 127 * 32)
+    x[static_cast<std::size_t>(160 + i)] = -std::abs(normal(rng));        // block 5: negative only
+  }
+  x[200] = -254.0f;  // block 6: amax 254, so x * 127 / amax = x / 2 and odd integers fall on ties
+  x[201] = 1.0f;
+  x[202] = 3.0f;
+  x[203] = -5.0f;
+  std::vector<BlockQ8_0> ref(kBlocks);
+  ASSERT_TRUE(quantize_row(GgmlType::kQ8_0, x.data(), ref.data(), kBlocks * 32));
+  ASSERT_EQ(avx512::act_row_bytes_q4_0_x16(kBlocks * 32), kBlocks * 40);
+  std::vector<std::uint8_t> act(static_cast<std::size_t>(kBlocks * 40));
+  avx512::encode_act_q4_0_x16(x.data(), act.data(), kBlocks * 32);
+  for (std::int64_t b = 0; b < kBlocks; ++b) {
+    const std::uint8_t* a = act.data() + b * 40;
+    const BlockQ8_0& r = ref[static_cast<std::size_t>(b)];
+    ASSERT_EQ(0, std::memcmp(a, r.qs, 32)) << "block " << b;
+    float d = 0;
+    std::int32_t bias = 0;
+    std::memcpy(&d, a + 32, 4);
+    std::memcpy(&bias, a + 36, 4);
+    EXPECT_EQ(d, fp16_to_fp32(r.d)) << "block " << b;
+    std::int32_t sum = 0;
+    for (const auto q : r.qs) sum += q;
+    EXPECT_EQ(bias, -8 * sum) << "block " << b;
+  }
+}
 
 TEST(PackedWeights, PackedOnlyWhereThereIsAPackedKernel) {
   const bool fast = cpu_has_avx512_vnni() && simd_active();

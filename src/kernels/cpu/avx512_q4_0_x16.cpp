@@ -14,9 +14,7 @@
 #pragma GCC diagnostic pop
 
 #include <cstdint>
-#include <cstring>
 
-#include "kernels/cpu/avx2.hpp"
 #include "kernels/cpu/avx512.hpp"
 #include "kernels/cpu/avx512_packed.hpp"
 #include "kernels/quant/blocks.hpp"
@@ -92,22 +90,25 @@ static_assert(sizeof(kMicro) / sizeof(kMicro[0]) == kTokens);
 
 std::int64_t act_row_bytes_q4_0_x16(std::int64_t n) { return n / kQk * static_cast<std::int64_t>(sizeof(ActBlock)); }
 
+// Q8_0 quantization of each 32-element block as avx2::quantize_row_q8_0 does it (absmax, the 127 / amax multiplier,
+// VCVTPS2DQ's round-to-nearest-even, d rounded to binary16: bit-identical for finite input), fused with the
+// level sum: two vectors per block, no intermediate Q8_0 buffer.
 void encode_act_q4_0_x16(const float* x, void* dst, std::int64_t n) {
   auto* out = static_cast<ActBlock*>(dst);
-  constexpr std::int64_t kChunk = 8;  // blocks quantized per call
-  BlockQ8_0 blocks[kChunk];
   const std::int64_t nb = n / kQk;
-  for (std::int64_t b0 = 0; b0 < nb; b0 += kChunk) {
-    const std::int64_t m = nb - b0 < kChunk ? nb - b0 : kChunk;
-    avx2::quantize_row_q8_0(x + b0 * kQk, blocks, m * kQk);
-    for (std::int64_t j = 0; j < m; ++j) {
-      ActBlock& ab = out[b0 + j];
-      std::memcpy(ab.qs, blocks[j].qs, kQk);
-      int sum = 0;
-      for (int k = 0; k < kQk; ++k) sum += blocks[j].qs[k];
-      ab.bias = -8 * sum;
-      ab.d = _cvtsh_ss(blocks[j].d);
-    }
+  for (std::int64_t b = 0; b < nb; ++b) {
+    const __m512 v0 = _mm512_loadu_ps(x + b * kQk);
+    const __m512 v1 = _mm512_loadu_ps(x + b * kQk + 16);
+    const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+    const __m512 mul = _mm512_set1_ps(amax != 0.0f ? 127.0f / amax : 0.0f);
+    const __m512i i0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, mul));
+    const __m512i i1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, mul));
+    ActBlock& ab = out[b];
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(ab.qs), _mm512_cvtsepi32_epi8(i0));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(ab.qs + 16), _mm512_cvtsepi32_epi8(i1));
+    ab.bias = -8 * _mm512_reduce_add_epi32(_mm512_add_epi32(i0, i1));
+    ab.d = _cvtsh_ss(static_cast<unsigned short>(
+        _mm_cvtsi128_si32(_mm_cvtps_ph(_mm_set_ss(amax / 127.0f), _MM_FROUND_TO_NEAREST_INT))));
   }
 }
 
