@@ -31,6 +31,15 @@ void attend_group(const float* q, std::int64_t q_stride, std::int32_t n_q, const
 void softmax_lanes(float* scratch, std::int32_t n);
 // kernels::swiglu (ops.hpp) with a polynomial exp: relative error below 1e-6.
 void swiglu(float* gate, const float* up, std::int64_t n);
+// kernels::rms_norm (ops.hpp): the sum of squares in double (exact squares, another summation order), the
+// scaling as the reference rounds it (x * scale, then * w).
+void rms_norm(const float* x, const float* w, float* y, std::int64_t n, float eps);
+// kernels::rope_rotate (ops.hpp) for n_rot a multiple of 8 (normal mode) or of 16 (NeoX), each pair's rotation with
+// one rounding less (FMA): within a few ulp of the reference.
+void rope_rotate_normal(float* x, std::int32_t n_heads, std::int32_t head_dim, std::int32_t n_rot, const float* cos_t,
+                        const float* sin_t);
+void rope_rotate_neox(float* x, std::int32_t n_heads, std::int32_t head_dim, std::int32_t n_rot, const float* cos_t,
+                      const float* sin_t);
 void quantize_row_q8_1(const float* src, void* dst, std::int64_t n);
 void quantize_row_q8_k(const float* src, void* dst, std::int64_t n);
 

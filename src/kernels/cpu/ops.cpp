@@ -13,6 +13,12 @@
 namespace sovra::kernels {
 
 void rms_norm(const float* x, const float* w, float* y, std::int64_t n, float eps) {
+#if SOVRA_KERNELS_AVX2
+  if (simd_active()) {
+    avx2::rms_norm(x, w, y, n, eps);
+    return;
+  }
+#endif
   // double: the reference models are checked to 1e-3 over many layers. Four partial sums break the chain of
   // dependent additions (the order only moves the double sum in its last bits).
   double part[4] = {0.0, 0.0, 0.0, 0.0};
@@ -38,6 +44,18 @@ void rope_angles(std::int32_t pos, const RopeParams& p, float* cos_t, float* sin
 }
 
 void rope_rotate(float* x, std::int32_t n_heads, const float* cos_t, const float* sin_t, const RopeParams& p) {
+#if SOVRA_KERNELS_AVX2
+  if (simd_active()) {
+    if (p.mode == RopeMode::kNormal && p.n_rot % 8 == 0) {
+      avx2::rope_rotate_normal(x, n_heads, p.head_dim, p.n_rot, cos_t, sin_t);
+      return;
+    }
+    if (p.mode == RopeMode::kNeox && p.n_rot % 16 == 0) {
+      avx2::rope_rotate_neox(x, n_heads, p.head_dim, p.n_rot, cos_t, sin_t);
+      return;
+    }
+  }
+#endif
   const std::int32_t half = p.n_rot / 2;
   for (std::int32_t h = 0; h < n_heads; ++h) {
     float* v = x + static_cast<std::int64_t>(h) * p.head_dim;

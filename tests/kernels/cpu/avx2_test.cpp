@@ -178,6 +178,60 @@ TEST_F(KernelAvx2, SwigluMatchesReference) {
   }
 }
 
+// The vectorised RMS norm against the reference: the same scale up to the double sum's order, so the outputs agree
+// to an ulp or two, over lengths with and without a tail and rows of very different magnitudes.
+TEST_F(KernelAvx2, RmsNormMatchesReference) {
+  std::mt19937 rng(29);
+  for (std::int64_t n : {1, 15, 16, 17, 100, 2048, 5632}) {
+    for (float magnitude : {1e-3f, 1.0f, 300.0f}) {
+      const std::vector<float> x = random_floats(rng, n, magnitude);
+      const std::vector<float> w = random_floats(rng, n);
+      std::vector<float> want(static_cast<std::size_t>(n));
+      std::vector<float> got(static_cast<std::size_t>(n) + 1, -7.0f);
+      force_reference(true);
+      rms_norm(x.data(), w.data(), want.data(), n, 1e-5f);
+      force_reference(false);
+      rms_norm(x.data(), w.data(), got.data(), n, 1e-5f);
+      for (std::int64_t i = 0; i < n; ++i) {
+        const float e = want[static_cast<std::size_t>(i)];
+        ASSERT_NEAR(got[static_cast<std::size_t>(i)], e, 4e-7f * std::fabs(e) + 1e-30f) << "n=" << n << " i=" << i;
+      }
+      EXPECT_EQ(got.back(), -7.0f) << "wrote past n";
+    }
+  }
+}
+
+// The vectorised rotation against the reference in both pair layouts, with full and partial rotation (dimensions
+// past n_rot stay as they were), several heads, angles of a far position.
+TEST_F(KernelAvx2, RopeRotateMatchesReference) {
+  std::mt19937 rng(31);
+  for (RopeMode mode : {RopeMode::kNormal, RopeMode::kNeox}) {
+    for (auto [head_dim, n_rot] : {std::pair{64, 64}, std::pair{128, 128}, std::pair{128, 64}, std::pair{80, 32}}) {
+      const RopeParams p{.n_rot = n_rot, .head_dim = head_dim, .freq_base = 10000.0f, .mode = mode};
+      std::vector<float> cos_t(kMaxRopePairs);
+      std::vector<float> sin_t(kMaxRopePairs);
+      rope_angles(1234, p, cos_t.data(), sin_t.data());
+      constexpr std::int32_t kHeads = 5;
+      const std::vector<float> x = random_floats(rng, kHeads * head_dim, 3.0f);
+      std::vector<float> want = x;
+      std::vector<float> got = x;
+      force_reference(true);
+      rope_rotate(want.data(), kHeads, cos_t.data(), sin_t.data(), p);
+      force_reference(false);
+      rope_rotate(got.data(), kHeads, cos_t.data(), sin_t.data(), p);
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        const auto d = static_cast<std::int32_t>(i % static_cast<std::size_t>(head_dim));
+        if (d >= n_rot) {
+          ASSERT_EQ(got[i], x[i]) << "dimension " << d << " is past n_rot " << n_rot;
+        } else {
+          ASSERT_NEAR(got[i], want[i], 1e-6f * (std::fabs(x[i]) + 3.0f))
+              << "mode " << static_cast<int>(mode) << " head_dim " << head_dim << " i " << i;
+        }
+      }
+    }
+  }
+}
+
 // A paged cache of n_blocks blocks holding `kv_heads` heads per row, filled with random values, and a block table
 // that scatters a sequence's positions over it (in reverse, block 0 unused). k16/v16 hold the same values as
 // binary16, k16f/v16f the floats those encode.
