@@ -197,16 +197,20 @@ Status AuditLog::write_batch(std::vector<Pending>& batch, bool force_checkpoint)
       [&](store::SqlSession& s) { return write_in(s, batch, force_checkpoint, last_checkpoint, written); });
   transaction_histogram().Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   if (!st) return st;
+  note_committed(batch.size(), written);
+  return {};
+}
+
+void AuditLog::note_committed(std::size_t records, const Written& written) {
   std::lock_guard lock(mu_);
   head_seq_ = written.end.seq;
-  appended_ += static_cast<std::int64_t>(batch.size());
+  appended_ += static_cast<std::int64_t>(records);
   if (written.made) {
     last_checkpoint_seq_ = std::max(last_checkpoint_seq_, written.made->seq);
     last_checkpoint_time_ = std::chrono::steady_clock::now();
     // Outside the lock would be nicer, but export is rare (once per checkpoint) and short.
     export_checkpoint(*written.made);
   }
-  return {};
 }
 
 void AuditLog::finish_batch(std::vector<Pending>& batch) {
@@ -253,14 +257,7 @@ Status AuditLog::write(store::SqlSession& session) {
 
 void AuditLog::done(bool committed) {
   if (committed) {
-    std::lock_guard lock(mu_);
-    head_seq_ = riding_written_.end.seq;
-    appended_ += static_cast<std::int64_t>(riding_.size());
-    if (riding_written_.made) {
-      last_checkpoint_seq_ = std::max(last_checkpoint_seq_, riding_written_.made->seq);
-      last_checkpoint_time_ = std::chrono::steady_clock::now();
-      export_checkpoint(*riding_written_.made);
-    }
+    note_committed(riding_.size(), riding_written_);
   } else {
     log().error("giving up on audit records: the host transaction failed",
                 {{"records", static_cast<std::int64_t>(riding_.size())}});

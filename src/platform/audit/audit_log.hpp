@@ -89,6 +89,8 @@ class AuditLog final : public store::TransactionRider {
   };
   Status write_in(store::SqlSession& s, std::vector<Pending>& batch, bool force_checkpoint,
                   std::int64_t last_checkpoint, Written& out);
+  // After a batch's transaction committed: the head, the count, checkpoint bookkeeping and export.
+  void note_committed(std::size_t records, const Written& written);
   // After a batch was committed or given up: its callbacks, then flush()'s count.
   void finish_batch(std::vector<Pending>& batch);
   void export_checkpoint(const Checkpoint& c);
