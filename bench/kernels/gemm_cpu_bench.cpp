@@ -4,7 +4,11 @@
 // where wall time does not; weights cycle through 768 MiB of copies so each call streams them from memory, as a
 // decode step does. Sizes are measured round-robin over `reps` rounds; the median is printed.
 //
-//   bench_gemm_cpu [-t q4_0|q8_0|q4_k|q6_k] [-r rows] [-c cols] [-n 1,2,4,8,16,128] [--reps 9] [--cache]
+//   bench_gemm_cpu [-t q4_0|q8_0|q4_k|q6_k] [-r rows] [-c cols] [-n 1,2,4,8,16,128] [--reps 9] [--cache] [--packed]
+//
+// --packed repacks the weights into the layout the engine loads them in on this CPU (kernels::packed_layout:
+// the 16-row interleaved groups of the AVX-512 VNNI kernels where they run), so the packed kernels are timed;
+// without it the GGUF row layout and its kernels.
 #include <time.h>
 
 #include <algorithm>
@@ -16,6 +20,7 @@
 
 #include "gguf/types.hpp"
 #include "kernels/matmul.hpp"
+#include "kernels/packed.hpp"
 #include "kernels/quant.hpp"
 #include "kernels/quant/half.hpp"
 #include "kernels/thread_pool.hpp"
@@ -54,6 +59,7 @@ int main(int argc, char** argv) {
   std::vector<int> tokens{1, 2, 4, 8, 16, 128};
   int reps = 9;
   bool cache = false;
+  bool packed = false;
   for (int i = 1; i < argc; ++i) {
     const std::string k = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -69,6 +75,8 @@ int main(int argc, char** argv) {
       reps = std::stoi(next());
     } else if (k == "--cache") {
       cache = true;
+    } else if (k == "--packed") {
+      packed = true;
     }
   }
   GgmlType type = GgmlType::kQ4_0;
@@ -101,6 +109,27 @@ int main(int argc, char** argv) {
       if (type == GgmlType::kQ4_K) std::memcpy(w.data() + off + 2, &h, 2);
     }
   }
+  sovra::kernels::WeightLayout layout = sovra::kernels::WeightLayout::kRows;
+  if (packed) {
+    const sovra::kernels::WeightView rows_view{type, w.data(), rows, cols};
+    layout = sovra::kernels::packed_layout(rows_view);
+    if (layout == sovra::kernels::WeightLayout::kRows) {
+      std::fprintf(stderr, "no packed layout for %s on this CPU: timing the row layout\n", type_name.c_str());
+    } else {
+      // layout_bytes == the row layout's size for every packed layout but Q4_K's (which grows by 64 bytes per
+      // super-block of a group), so each copy is repacked into a buffer of its own size.
+      const std::int64_t packed_matrix = sovra::kernels::layout_bytes(rows_view, layout);
+      std::vector<std::uint8_t> pw(static_cast<std::size_t>(copies * packed_matrix));
+      sovra::kernels::ThreadPool repack_pool(1);
+      for (std::int64_t c = 0; c < copies; ++c) {
+        sovra::kernels::repack(sovra::kernels::WeightView{type, w.data() + c * matrix, rows, cols}, layout,
+                               pw.data() + c * packed_matrix, repack_pool);
+      }
+      w = std::move(pw);
+    }
+  }
+  const std::int64_t stride =
+      sovra::kernels::layout_bytes(sovra::kernels::WeightView{type, nullptr, rows, cols}, layout);
   const int max_t = *std::max_element(tokens.begin(), tokens.end());
   std::vector<float> x(static_cast<std::size_t>(max_t * cols));
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(static_cast<int>(i * 7919 % 255) - 127) / 64;
@@ -110,15 +139,16 @@ int main(int argc, char** argv) {
   std::int64_t next_copy = 0;
   for (int r = 0; r < reps + 1; ++r) {
     for (std::size_t ti = 0; ti < tokens.size(); ++ti) {
-      const sovra::kernels::WeightView view{type, w.data() + (next_copy++ % copies) * matrix, rows, cols};
+      const sovra::kernels::WeightView view{type, w.data() + (next_copy++ % copies) * stride, rows, cols, layout};
       const double c0 = thread_cpu_ms();
       sovra::kernels::matmul(view, x.data(), tokens[ti], y.data(), pool);
       if (r > 0) ms[ti].push_back(thread_cpu_ms() - c0);  // round 0 warms up
     }
   }
-  std::printf("%s %lldx%lld, 1 thread, weights %s, %d rounds (median thread CPU time)\n", type_name.c_str(),
-              static_cast<long long>(rows), static_cast<long long>(cols), cache ? "reused (cache)" : "streamed (dram)",
-              reps);
+  std::printf("%s %lldx%lld, %s layout, 1 thread, weights %s, %d rounds (median thread CPU time)\n", type_name.c_str(),
+              static_cast<long long>(rows), static_cast<long long>(cols),
+              layout == sovra::kernels::WeightLayout::kRows ? "row" : "packed",
+              cache ? "reused (cache)" : "streamed (dram)", reps);
   std::printf("| tokens | CPU ms per call | vs 1 token | CPU ms per token | GB/s of weights |\n| --- | --- | --- | --- | --- |\n");
   const double base = median(ms[0]);
   for (std::size_t ti = 0; ti < tokens.size(); ++ti) {

@@ -16,6 +16,7 @@ namespace sovra::kernels {
 namespace {
 
 using cpu::kMaxTile;
+using cpu::PackedKernels;
 using cpu::TypeKernels;
 
 // Mat-vec: a claim takes 1 / (kGuidedShare * threads) of the rows left, at least kMinChunkRows, so a thread slowed
@@ -147,6 +148,26 @@ void gemm(const TypeKernels& k, const WeightView& w, std::int64_t w_row, const A
   });
 }
 
+// The packed kernels' unit of work: two groups where the kernel has gemm2 (which shares its activation loads
+// between them), one otherwise; a matrix's last unit may hold one group only.
+std::int64_t groups_per_unit(const PackedKernels& pk) { return pk.gemm2 != nullptr ? 2 : 1; }
+std::int64_t units_of(std::int64_t groups, std::int64_t per_unit) { return (groups + per_unit - 1) / per_unit; }
+
+// Groups [g0, g0 + count) of the packed matrix at base (gb bytes per group) into y (row stride y_stride): pairs
+// through gemm2 where there is one, the rest through gemm16.
+void run_groups(const PackedKernels& pk, std::int64_t cols, const std::uint8_t* base, std::int64_t gb, std::int64_t g0,
+                std::int64_t count, const Activations& act, std::int64_t n_tokens, float* y, std::int64_t y_stride) {
+  std::int64_t g = g0;
+  if (pk.gemm2 != nullptr) {
+    for (; g + 2 <= g0 + count; g += 2) {
+      pk.gemm2(cols, base + g * gb, act.data, act.row_bytes, n_tokens, y + g * kPackedGroupRows, y_stride);
+    }
+  }
+  for (; g < g0 + count; ++g) {
+    pk.gemm16(cols, base + g * gb, act.data, act.row_bytes, n_tokens, y + g * kPackedGroupRows, y_stride);
+  }
+}
+
 // Weights in a packed layout: whole 16-row groups through the packed kernel, claimed as rows are in gemm (guided,
 // at least one group); the rows % 16 plain rows after them through the plain path, into a buffer, before the
 // packed activations take the scratch buffer.
@@ -185,11 +206,12 @@ void packed_matmul(const TypeKernels& k, const WeightView& w, const float* x, st
     return;
   }
   const Activations act = encode_rows(k.packed->encode_act, k.packed->act_row_bytes(w.cols), x, n_tokens, w.cols, pool);
+  const std::int64_t per_unit = groups_per_unit(*k.packed);
   pool.run([&](int, int n) {
-    for (RowRange r; (r = claim_rows(next, groups, 1, n)).count > 0;) {
-      for (std::int64_t g = r.first; g < r.first + r.count; ++g) {
-        k.packed->gemm16(w.cols, base + g * gb, act.data, act.row_bytes, n_tokens, y + g * kPackedGroupRows, w.rows);
-      }
+    for (RowRange r; (r = claim_rows(next, units_of(groups, per_unit), 1, n)).count > 0;) {
+      const std::int64_t g0 = r.first * per_unit;
+      run_groups(*k.packed, w.cols, base, gb, g0, std::min(groups, (r.first + r.count) * per_unit) - g0, act, n_tokens,
+                 y, w.rows);
     }
   });
 }
@@ -222,19 +244,28 @@ void matmul_many(std::span<const WeightView> ws, const float* x, std::int64_t n_
   const std::int64_t gb = group_bytes(ws[0].layout, cols);
   constexpr std::size_t kMax = 8;
   assert(ws.size() <= kMax);
-  std::int64_t first_group[kMax + 1] = {};
-  for (std::size_t i = 0; i < ws.size(); ++i) first_group[i + 1] = first_group[i] + ws[i].rows / kPackedGroupRows;
-  const std::int64_t total = first_group[ws.size()];
+  // Units of work (groups_per_unit) numbered across the weights; a unit never spans two weights.
+  const std::int64_t per_unit = groups_per_unit(*k.packed);
+  std::int64_t first_unit[kMax + 1] = {};
+  for (std::size_t i = 0; i < ws.size(); ++i) {
+    first_unit[i + 1] = first_unit[i] + units_of(ws[i].rows / kPackedGroupRows, per_unit);
+  }
+  const std::int64_t total = first_unit[ws.size()];
   const Activations act = encode_rows(k.packed->encode_act, k.packed->act_row_bytes(cols), x, n_tokens, cols, pool);
   std::atomic<std::int64_t> next{0};
   pool.run([&](int, int n) {
     for (RowRange r; (r = claim_rows(next, total, 1, n)).count > 0;) {
       std::size_t i = 0;
-      for (std::int64_t g = r.first; g < r.first + r.count; ++g) {
-        while (g >= first_group[i + 1]) ++i;
-        const std::int64_t local = g - first_group[i];
-        k.packed->gemm16(cols, static_cast<const std::uint8_t*>(ws[i].data) + local * gb, act.data, act.row_bytes,
-                         n_tokens, ys[i] + local * kPackedGroupRows, ws[i].rows);
+      for (std::int64_t u = r.first; u < r.first + r.count;) {
+        while (u >= first_unit[i + 1]) ++i;
+        // The claimed units of weight i, as a run of its groups.
+        const std::int64_t u_end = std::min(r.first + r.count, first_unit[i + 1]);
+        const std::int64_t groups = ws[i].rows / kPackedGroupRows;
+        const std::int64_t g0 = (u - first_unit[i]) * per_unit;
+        const std::int64_t g1 = std::min(groups, (u_end - first_unit[i]) * per_unit);
+        run_groups(*k.packed, cols, static_cast<const std::uint8_t*>(ws[i].data), gb, g0, g1 - g0, act, n_tokens, ys[i],
+                   ws[i].rows);
+        u = u_end;
       }
     }
   });

@@ -226,6 +226,47 @@ TEST(PackedWeights, Q4_0ActivationBlocksAreQ8_0WithTheLevelSum) {
   }
 }
 
+// The Q4_0x16 pair kernel (two consecutive groups, one activation load for both) gives exactly what the one-group
+// kernel gives on each group, for every token count its passes split differently (1..8 in one pass, 9..17 in two or
+// three), on weights and activations quantized from floats, with a block count that is no multiple of an unrolling.
+TEST(PackedWeights, Q4_0PairKernelEqualsTheOneGroupKernelBitForBit) {
+  if (!cpu_has_avx512_vnni()) GTEST_SKIP() << "this CPU has no AVX-512 VNNI";
+  const cpu::PackedKernels* pk = cpu::kernels_for(GgmlType::kQ4_0)->packed;
+  ASSERT_NE(pk, nullptr);
+  ASSERT_NE(pk->gemm2, nullptr);
+  std::mt19937 rng(23);
+  constexpr std::int64_t kCols = 288;  // 9 blocks
+  constexpr std::int64_t kPairRows = 2 * kPackedGroupRows;
+  std::vector<std::uint8_t> plain(static_cast<std::size_t>(kPairRows * row_bytes(GgmlType::kQ4_0, kCols)));
+  const std::vector<float> values = random_floats(rng, kPairRows * kCols, 0.05f);
+  ASSERT_TRUE(quantize_row(GgmlType::kQ4_0, values.data(), plain.data(), kPairRows * kCols).has_value());
+  const WeightView w{.type = GgmlType::kQ4_0, .data = plain.data(), .rows = kPairRows, .cols = kCols};
+  std::vector<std::uint8_t> packed(static_cast<std::size_t>(layout_bytes(w, WeightLayout::kQ4_0x16)));
+  ThreadPool pool(1);
+  repack(w, WeightLayout::kQ4_0x16, packed.data(), pool);
+  const std::int64_t gb = group_bytes(WeightLayout::kQ4_0x16, kCols);
+  const std::int64_t arb = pk->act_row_bytes(kCols);
+  for (std::int64_t n_tokens = 1; n_tokens <= 17; ++n_tokens) {
+    const std::vector<float> x = random_floats(rng, n_tokens * kCols);
+    std::vector<std::uint8_t> act(static_cast<std::size_t>(n_tokens * arb));
+    for (std::int64_t t = 0; t < n_tokens; ++t) pk->encode_act(x.data() + t * kCols, act.data() + t * arb, kCols);
+    constexpr std::int64_t kStride = kPairRows + 3;  // y rows with a gap after the 32 written floats
+    std::vector<float> want(static_cast<std::size_t>(n_tokens * kStride), -1.0f);
+    std::vector<float> got(want.size(), -1.0f);
+    pk->gemm16(kCols, packed.data(), act.data(), arb, n_tokens, want.data(), kStride);
+    pk->gemm16(kCols, packed.data() + gb, act.data(), arb, n_tokens, want.data() + kPackedGroupRows, kStride);
+    pk->gemm2(kCols, packed.data(), act.data(), arb, n_tokens, got.data(), kStride);
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      if (static_cast<std::int64_t>(i) % kStride >= kPairRows) {
+        ASSERT_EQ(got[i], -1.0f) << "tokens=" << n_tokens << ": wrote past its 32 rows at " << i;
+      } else {
+        ASSERT_EQ(got[i], want[i]) << "tokens=" << n_tokens << " token " << static_cast<std::int64_t>(i) / kStride
+                                   << " row " << static_cast<std::int64_t>(i) % kStride;
+      }
+    }
+  }
+}
+
 TEST(PackedWeights, PackedOnlyWhereThereIsAPackedKernel) {
   const bool fast = cpu_has_avx512_vnni() && simd_active();
   for (const Case& c : kCases) {

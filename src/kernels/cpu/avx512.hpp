@@ -54,6 +54,10 @@ std::int64_t act_row_bytes_q4_0_x16(std::int64_t n);
 void encode_act_q4_0_x16(const float* x, void* dst, std::int64_t n);
 void gemm_q4_0_x16(std::int64_t n, const void* group, const void* a, std::int64_t a_stride, std::int64_t n_tokens,
                    float* y, std::int64_t y_stride);
+// The same for the two consecutive groups starting at `groups` (y rows need 32 writable floats), bit-identical to
+// gemm_q4_0_x16 on each.
+void gemm2_q4_0_x16(std::int64_t n, const void* groups, const void* a, std::int64_t a_stride, std::int64_t n_tokens,
+                    float* y, std::int64_t y_stride);
 
 // Q4_K weights in the kQ4_Kx16 layout: activations as quantize_row_q8_k encodes them, 288 bytes per 256 elements
 // (levels, scale, sub-block level sums split as 128 * hi + lo); the same gemm contract as gemm_q4_0_x16.

@@ -15,6 +15,20 @@ inline __m512i dpbusd_bcast(__m512i acc, __m512i w, const std::int8_t* p) {
   return acc;
 }
 
+// acc + (unsigned bytes of w) . (signed bytes of x), per 32-bit lane, x already in a register: for a broadcast
+// that feeds several products (GCC would otherwise fold a one-use load back into each instruction).
+inline __m512i dpbusd(__m512i acc, __m512i w, __m512i x) {
+  __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(w), "v"(x));
+  return acc;
+}
+
+// The 4 bytes at p in every 32-bit lane (one VPBROADCASTD from memory: a load, no shuffle).
+inline __m512i broadcast4(const std::int8_t* p) {
+  __m512i r;
+  __asm__("vpbroadcastd %1, %0" : "=v"(r) : "m"(*reinterpret_cast<const char(*)[4]>(p)));
+  return r;
+}
+
 // A micro-kernel for t activation rows over one 16-row group: (blocks, group, activations, activation stride,
 // y, y stride).
 using MicroFn = void (*)(std::int64_t, const std::uint8_t*, const std::uint8_t*, std::int64_t, float*, std::int64_t);
@@ -29,6 +43,20 @@ void run_token_blocks(const MicroFn (&micro)[N], std::int64_t blocks, const void
   for (std::int64_t t0 = 0; t0 < n_tokens; t0 += N) {
     const int nt = static_cast<int>(n_tokens - t0 < N ? n_tokens - t0 : N);
     micro[nt - 1](blocks, g, ab + t0 * a_stride, a_stride, y + t0 * y_stride, y_stride);
+  }
+}
+
+// The same contract over micro[0 .. max - 1], the tokens split into the fewest passes of at most `max`, as even as
+// they come (8 tokens with max 6: 4 + 4, not 6 + 2: a small pass costs more per token than a large one).
+inline void run_even_token_blocks(const MicroFn* micro, int max, std::int64_t blocks, const void* group, const void* a,
+                                  std::int64_t a_stride, std::int64_t n_tokens, float* y, std::int64_t y_stride) {
+  const auto* g = static_cast<const std::uint8_t*>(group);
+  const auto* ab = static_cast<const std::uint8_t*>(a);
+  const std::int64_t passes = (n_tokens + max - 1) / max;
+  for (std::int64_t p = 0, t0 = 0; p < passes; ++p) {
+    const std::int64_t nt = (n_tokens - t0) / (passes - p);  // the later passes take the remainder's extra tokens
+    micro[nt - 1](blocks, g, ab + t0 * a_stride, a_stride, y + t0 * y_stride, y_stride);
+    t0 += nt;
   }
 }
 

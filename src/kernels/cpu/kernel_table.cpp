@@ -101,7 +101,8 @@ constexpr GemmKernels kGemmQ8_0{avx512::act_row_bytes, avx512::encode_act_q8_0, 
 constexpr GemmKernels kGemmQ4_K{avx512::act_row_bytes_q4_k, avx512::encode_act_q4_k, avx512::gemm_q4_k};
 constexpr GemmKernels kGemmQ6_K{avx512::act_row_bytes_q6_k, avx512::encode_act_q6_k, avx512::gemm_q6_k};
 
-constexpr PackedKernels kPackedQ4_0{avx512::act_row_bytes_q4_0_x16, avx512::encode_act_q4_0_x16, avx512::gemm_q4_0_x16};
+constexpr PackedKernels kPackedQ4_0{avx512::act_row_bytes_q4_0_x16, avx512::encode_act_q4_0_x16, avx512::gemm_q4_0_x16,
+                                    avx512::gemm2_q4_0_x16};
 constexpr PackedKernels kPackedQ4_K{avx512::act_row_bytes_q4_k_x16, avx512::encode_act_q4_k_x16, avx512::gemm_q4_k_x16};
 constexpr PackedKernels kPackedQ6_K{avx512::act_row_bytes_q6_k_x16, avx512::encode_act_q6_k_x16, avx512::gemm_q6_k_x16};
 

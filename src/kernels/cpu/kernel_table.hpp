@@ -59,10 +59,13 @@ struct GemmKernels {
 // row t) for i < 16, activations encoded by encode_act in act_row_bytes(n) bytes per row.
 using Gemm16Fn = void (*)(std::int64_t n, const void* group, const void* a, std::int64_t a_stride,
                           std::int64_t n_tokens, float* y, std::int64_t y_stride);
+// gemm2 (optional): the same over two consecutive groups (32 rows, y rows need 32 writable floats), with results
+// bit-identical to gemm16 on each group: the kernel shares each activation load between the two groups.
 struct PackedKernels {
   ActRowBytesFn act_row_bytes = nullptr;
   QuantizeRowFn encode_act = nullptr;
   Gemm16Fn gemm16 = nullptr;
+  Gemm16Fn gemm2 = nullptr;
 };
 
 struct TypeKernels {
