@@ -1,7 +1,7 @@
 #include <atomic>
 #include <utility>
 
-#include "common/deferred_notify.hpp"
+#include "common/deferred_wake.hpp"
 #include "gateway/call.hpp"
 
 namespace sovra::gateway {
@@ -40,7 +40,7 @@ void CallTickets::finish(const CallResult& result, std::function<void()> done) {
   join->done = std::move(done);
   // Reverse order of admission: the last hook admitted is the first to settle. Writers that the tickets queue work
   // for (the ledger, carrying the audit record) are woken once, after all of them queued theirs.
-  DeferNotifications wake_once;
+  DeferWakes wake_once;
   for (auto it = live.rbegin(); it != live.rend(); ++it) {
     (*it)->finish(result, [join] {
       if (join->left.fetch_sub(1) == 1) join->done();

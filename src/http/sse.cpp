@@ -1,32 +1,19 @@
 #include "http/sse.hpp"
 
+#include "common/deferred_wake.hpp"
+
 namespace sovra::http {
 
 namespace {
 
-// The wakes the outermost SseWakeBatch of this thread holds back; null outside one.
-thread_local std::vector<std::function<void()>>* t_deferred_wakes = nullptr;
-
+// A consumer's wake at once, or at the end of the thread's outermost DeferWakes scope: a producer relaying one
+// upstream read's many events wakes each client session once, and the session writes them in one go.
 void wake_now_or_later(std::function<void()>& wake) {
-  if (!wake) return;
-  if (t_deferred_wakes != nullptr) {
-    t_deferred_wakes->push_back(std::move(wake));
-    return;
-  }
+  if (!wake || DeferWakes::defer(wake)) return;
   wake();
 }
 
 }  // namespace
-
-SseWakeBatch::SseWakeBatch() : outermost_(t_deferred_wakes == nullptr) {
-  if (outermost_) t_deferred_wakes = &wakes_;
-}
-
-SseWakeBatch::~SseWakeBatch() {
-  if (!outermost_) return;
-  t_deferred_wakes = nullptr;
-  for (auto& wake : wakes_) wake();
-}
 
 std::string format_sse(const SseEvent& e) {
   std::string out;

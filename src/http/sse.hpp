@@ -58,21 +58,4 @@ class SseChannel final : public StreamSource, public std::enable_shared_from_thi
   std::function<void()> on_cancel_;
 };
 
-// While one is alive on a thread, the channels fed from that thread wake their consumers when the outermost one
-// ends instead of at each event. A producer that hands on many events at once (one upstream read holding dozens
-// of chunks) then wakes each consumer once, and the consumer writes them in one go; woken at the first event, it
-// would run beside the producer on the other core and write them one or two at a time. The producer must not wait
-// for a consumer inside one (sinks never block), and it ends within the producer's own handler.
-class SseWakeBatch {
- public:
-  SseWakeBatch();
-  ~SseWakeBatch();
-  SseWakeBatch(const SseWakeBatch&) = delete;
-  SseWakeBatch& operator=(const SseWakeBatch&) = delete;
-
- private:
-  bool outermost_;
-  std::vector<std::function<void()>> wakes_;  // the outermost batch's, in the order they were due
-};
-
 }  // namespace sovra::http

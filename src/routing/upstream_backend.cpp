@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "common/deferred_wake.hpp"
 #include "common/logging.hpp"
 #include "http/sse.hpp"
 #include "routing/openai_wire.hpp"
@@ -208,8 +209,8 @@ void UpstreamBackend::attempt(const std::shared_ptr<Call>& call) {
       call->body.append(bytes);
       return;
     }
-    // One wake of the client's session for everything this read holds (see http::SseWakeBatch).
-    http::SseWakeBatch batch;
+    // One wake of the client's session for everything this read holds (common/deferred_wake.hpp).
+    DeferWakes batch;
     auto st = call->decoder.feed(bytes, [&](SseMessage&& m) {
       if (call->error || m.data == "[DONE]") return;
       if (auto r = relay_chunk(*call, m.data); !r) call->error = r.error();

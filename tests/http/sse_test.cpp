@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/deferred_wake.hpp"
+
 namespace sovra::http {
 namespace {
 
@@ -42,9 +44,9 @@ TEST(SseChannel, PendingPollIsWokenBySendAndClose) {
   EXPECT_EQ(ch->send({.data = "late"}), SseChannel::SendResult::kClosed);
 }
 
-// Inside an SseWakeBatch the consumers are woken once, when the outermost batch ends, and then find everything
+// Inside a DeferWakes scope the consumers are woken once, when the outermost scope ends, and then find everything
 // sent (and the end) in one poll; outside one, each send wakes at once as before.
-TEST(SseWakeBatch, WakesEachConsumerOnceWhenTheOutermostBatchEnds) {
+TEST(SseChannel, WakesEachConsumerOnceWhenTheOutermostDeferWakesScopeEnds) {
   auto a = SseChannel::create(8);
   auto b = SseChannel::create(8);
   int wakes_a = 0;
@@ -53,14 +55,14 @@ TEST(SseWakeBatch, WakesEachConsumerOnceWhenTheOutermostBatchEnds) {
   EXPECT_EQ(a->poll(out, [&] { ++wakes_a; }), StreamSource::Poll::kPending);
   EXPECT_EQ(b->poll(out, [&] { ++wakes_b; }), StreamSource::Poll::kPending);
   {
-    const SseWakeBatch outer;
+    const DeferWakes outer;
     a->send({.data = "1"});
     {
-      const SseWakeBatch inner;
+      const DeferWakes inner;
       a->send({.data = "2"});
       b->send({.data = "x"});
     }
-    EXPECT_EQ(wakes_a + wakes_b, 0);  // the inner batch wakes nobody
+    EXPECT_EQ(wakes_a + wakes_b, 0);  // the inner scope wakes nobody
     a->send({.data = "3"});
     a->close();
     EXPECT_EQ(wakes_a + wakes_b, 0);
@@ -75,7 +77,7 @@ TEST(SseWakeBatch, WakesEachConsumerOnceWhenTheOutermostBatchEnds) {
   EXPECT_EQ(out, "data: x\n\n");
   out.clear();
   EXPECT_EQ(b->poll(out, [&] { ++wakes_b; }), StreamSource::Poll::kPending);
-  b->send({.data = "y"});  // no batch any more: at once
+  b->send({.data = "y"});  // no scope any more: at once
   EXPECT_EQ(wakes_b, 2);
 }
 

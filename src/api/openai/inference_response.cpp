@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "api/openai/error.hpp"
+#include "common/deferred_wake.hpp"
 #include "common/logging.hpp"
 
 namespace sovra::api::openai {
@@ -176,7 +177,7 @@ void InferenceResponse::write_ending(CallEnding ending) {
     return;
   }
   auto ch = channel();
-  const http::SseWakeBatch batch;  // the session wakes once, for the last frames and the end together
+  const DeferWakes batch;  // the session wakes once, for the last frames and the end together
   if (ending.error) {
     push(ch, sse_data(error_json(*ending.error)));
   } else {

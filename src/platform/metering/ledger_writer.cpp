@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "common/deferred_notify.hpp"
+#include "common/deferred_wake.hpp"
 #include "common/logging.hpp"
 #include "common/thread_name.hpp"
 #include "observability/metrics.hpp"
@@ -84,7 +84,7 @@ LedgerWriter::LedgerWriter(std::shared_ptr<store::SqlDatabase> db, LedgerWriterO
         std::lock_guard lock(mu_);
         rider_pending_ = true;
       }
-      if (!DeferNotifications::defer(cv_)) cv_.notify_one();
+      if (!DeferWakes::defer(cv_)) cv_.notify_one();
     });
   }
   thread_ = std::thread([this] {
@@ -108,7 +108,7 @@ void LedgerWriter::submit(UsageRecord record, std::function<void()> done) {
     std::lock_guard lock(mu_);
     queue_.push_back({std::move(record), std::move(done), std::chrono::steady_clock::now()});
   }
-  if (!DeferNotifications::defer(cv_)) cv_.notify_one();
+  if (!DeferWakes::defer(cv_)) cv_.notify_one();
 }
 
 LedgerWriter::Stats LedgerWriter::stats() const {

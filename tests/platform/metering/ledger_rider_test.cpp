@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/deferred_notify.hpp"
+#include "common/deferred_wake.hpp"
 #include "platform/audit/audit_export.hpp"
 #include "platform/audit/audit_log.hpp"
 #include "platform/audit/audit_sql.hpp"
@@ -236,7 +236,7 @@ TYPED_TEST(LedgerRiderTest, AFailedGroupIsRetriedWithTheRidersRecordsAndCommitte
   {
     LedgerWriter w(flaky, {.rider = log});
     {
-      DeferNotifications together;  // as the call chain finishes a call: both queued before the writer wakes
+      DeferWakes together;  // as the call chain finishes a call: both queued before the writer wakes
       for (int i = 0; i < 3; ++i) {
         w.submit(usage(i), [&] { ++usage_done; });
         log->append(event(i), [&] { ++audit_done; });
@@ -263,7 +263,7 @@ TYPED_TEST(LedgerRiderTest, AtShutdownAGroupThatCannotBeWrittenIsGivenUpAndNoCal
   std::atomic<int> audit_done{0};
   {
     LedgerWriter w(flaky, {.rider = log});
-    DeferNotifications together;
+    DeferWakes together;
     w.submit(usage(1), [&] { ++usage_done; });
     log->append(event(1), [&] { ++audit_done; });
   }  // the writer stops: a few final attempts, then both records are given up (logged) and their callbacks run
