@@ -27,7 +27,7 @@
 namespace sovra::kernels::avx512 {
 namespace {
 
-constexpr int kTokens = 4;  // activation rows per pass: 16 level vectors + 2 x 4 accumulators
+constexpr int kTokens = 8;  // activation rows per pass: 3 x 8 accumulators, one unpacked level vector
 constexpr std::int64_t kSuperBytes = 3360;
 constexpr std::int64_t kHighOff = 2048;
 constexpr std::int64_t kScaleOff = kHighOff + 1024;
@@ -59,34 +59,43 @@ void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::i
     __m512i isum[T];
     SOVRA_UNROLL
     for (int t = 0; t < T; ++t) isum[t] = _mm512_setzero_si512();
-    // Sub-blocks j, j + 4, j + 8, j + 12 are groups 4j..4j+3 plus 16, 32, 48: high slices 4j..4j+3.
+      // Sub-block sub = j + 4u holds groups 4 * sub .. 4 * sub + 3: slice m = 4j + k for k = 0..3, unpacked the
+      // u-th way. One sub-block at a time against every token: a register per token's sum (not 16 unpacked level
+      // vectors), so up to 8 tokens share each unpacking and each sub-block's scales. In cache, one thread,
+      // 5632 x 2048: 128 tokens 9.4-9.5 -> 8.5-8.6 ms, 8 tokens 0.60-0.62 -> 0.54-0.55 ms; 4 tokens 0.29 -> 0.28-0.33.
+      // j stays a loop: unrolled, GCC interleaves all 16 sub-blocks' sums and spills most of them.
+#pragma GCC unroll 1
     for (int j = 0; j < 4; ++j) {
-      __m512i q[4][4];  // [group in the sub-block][sub-block j + 4 * u]
       SOVRA_UNROLL
-      for (int k = 0; k < 4; ++k) {
-        const int m = 4 * j + k;
-        const __m512i h = _mm512_loadu_si512(s + kHighOff + 64 * m);
-        const __m512i la = _mm512_loadu_si512(s + 64 * m);         // groups m, m + 32
-        const __m512i lb = _mm512_loadu_si512(s + 64 * (m + 16));  // groups m + 16, m + 48
-        q[k][0] = _mm512_or_si512(_mm512_and_si512(la, lo4), _mm512_and_si512(_mm512_slli_epi16(h, 4), hi2));
-        q[k][1] = _mm512_or_si512(_mm512_and_si512(lb, lo4), _mm512_and_si512(_mm512_slli_epi16(h, 2), hi2));
-        q[k][2] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(la, 4), lo4), _mm512_and_si512(h, hi2));
-        q[k][3] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(lb, 4), lo4),
-                                  _mm512_and_si512(_mm512_srli_epi16(h, 2), hi2));
-      }
-      SOVRA_UNROLL
-      for (int t = 0; t < T; ++t) {
-        const KAct6& ka = act[t][b];
+      for (int u = 0; u < 4; ++u) {
+        const int sub = j + 4 * u;
+        __m512i d[T];
         SOVRA_UNROLL
-        for (int u = 0; u < 4; ++u) {
-          const int sub = j + 4 * u;  // groups 4 * sub .. 4 * sub + 3
-          __m512i d = _mm512_set1_epi32(ka.bias[sub]);
+        for (int t = 0; t < T; ++t) d[t] = _mm512_set1_epi32(act[t][b].bias[sub]);
+        SOVRA_UNROLL
+        for (int k = 0; k < 4; ++k) {
+          const int m = 4 * j + k;
+          const __m512i h = _mm512_loadu_si512(s + kHighOff + 64 * m);
+          const __m512i l =
+              _mm512_loadu_si512(s + 64 * (u % 2 == 0 ? m : m + 16));  // groups m, m + 32 | m + 16, m + 48
+          __m512i q;
+          if (u == 0) {
+            q = _mm512_or_si512(_mm512_and_si512(l, lo4), _mm512_and_si512(_mm512_slli_epi16(h, 4), hi2));
+          } else if (u == 1) {
+            q = _mm512_or_si512(_mm512_and_si512(l, lo4), _mm512_and_si512(_mm512_slli_epi16(h, 2), hi2));
+          } else if (u == 2) {
+            q = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), lo4), _mm512_and_si512(h, hi2));
+          } else {
+            q = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), lo4),
+                                _mm512_and_si512(_mm512_srli_epi16(h, 2), hi2));
+          }
           SOVRA_UNROLL
-          for (int k = 0; k < 4; ++k) d = dpbusd_bcast(d, q[k][u], ka.qs + 16 * sub + 4 * k);
-          const __m512i sc =
-              _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + kScaleOff + 16 * sub)));
-          isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(d, sc));
+          for (int t = 0; t < T; ++t) d[t] = dpbusd_bcast(d[t], q, act[t][b].qs + 16 * sub + 4 * k);
         }
+        const __m512i sc =
+            _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + kScaleOff + 16 * sub)));
+        SOVRA_UNROLL
+        for (int t = 0; t < T; ++t) isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(d[t], sc));
       }
     }
     const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + kDOff)));
@@ -99,7 +108,7 @@ void micro(std::int64_t nb, const std::uint8_t* g, const std::uint8_t* a, std::i
   for (int t = 0; t < T; ++t) _mm512_storeu_ps(y + t * y_stride, acc[t]);
 }
 
-constexpr MicroFn kMicro[] = {micro<1>, micro<2>, micro<3>, micro<4>};
+constexpr MicroFn kMicro[] = {micro<1>, micro<2>, micro<3>, micro<4>, micro<5>, micro<6>, micro<7>, micro<8>};
 static_assert(sizeof(kMicro) / sizeof(kMicro[0]) == kTokens);
 
 }  // namespace
