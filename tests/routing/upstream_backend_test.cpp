@@ -155,6 +155,49 @@ TEST(UpstreamBackend, AcceptsANonStreamingAnswer) {
   EXPECT_EQ(out.last().usage.prompt_tokens, 3);
 }
 
+// Answers far larger than one read's body buffer (which starts at 1 KiB and grows with the connection's buffer up
+// to 16 KiB) arrive whole and in order: a 200 KB non-streamed answer in one write, then on the same keep-alive
+// connection a burst of 300 events of ~700 bytes followed by a trickle of small ones.
+TEST(UpstreamBackend, AnswersLargerThanTheReadBuffersArriveWhole) {
+  std::string big(200 * 1000, 'x');
+  for (std::size_t i = 0; i < big.size(); i += 97) big[i] = static_cast<char>('a' + i % 26);
+  std::string piece(700, 'y');
+  std::atomic<int> calls{0};
+  Gate trickle;
+  MockUpstream mock([&](MockConnection& c, const MockRequest&) {
+    if (calls++ == 0) {
+      c.write(test::json_response(200, R"({"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":")" +
+                                           big + R"("},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1}})"));
+      return;
+    }
+    std::string burst = test::sse_head();
+    for (int i = 0; i < 300; ++i) burst += test::sse_event(test::chat_chunk(std::to_string(i % 10) + piece));
+    c.write(burst);
+    trickle.wait();
+    for (int i = 0; i < 5; ++i) c.write(test::sse_event(test::chat_chunk("z")));
+    c.write(test::sse_event(test::chat_chunk("", "stop")) + test::sse_event(test::usage_chunk(5, 305)) +
+            test::sse_event("[DONE]") + test::chunked_end());
+  });
+  auto b = backend_for(mock.base_url());
+  Collector first;
+  ASSERT_TRUE(b->start_chat(hello(), first.sink()).has_value());
+  ASSERT_TRUE(first.wait_finished());
+  EXPECT_FALSE(first.last().error.has_value());
+  EXPECT_EQ(first.text(), big);
+
+  Collector second;
+  ASSERT_TRUE(b->start_chat(hello(), second.sink()).has_value());
+  ASSERT_TRUE(test::eventually([&] { return second.deltas() >= 300; }));
+  trickle.open();
+  ASSERT_TRUE(second.wait_finished());
+  EXPECT_FALSE(second.last().error.has_value());
+  std::string want;
+  for (int i = 0; i < 300; ++i) want += std::to_string(i % 10) + piece;
+  want += "zzzzz";
+  EXPECT_EQ(second.text(), want);
+  EXPECT_EQ(mock.connections(), 1) << "the second call reused the first one's connection";
+}
+
 TEST(UpstreamBackend, RetriesWhenTheUpstreamFailsBeforeTheFirstByte) {
   std::atomic<int> n{0};
   MockUpstream mock([&](MockConnection& c, const MockRequest&) {
