@@ -31,8 +31,9 @@ namespace {
 // spread over arenas and RSS creeps up. Two arenas held `bench/gateway_memory`'s 1 000 reopened streams at 58.7 MiB
 // after 5 minutes where the default reached 64.3 MiB (and 67.1 MiB after 10), for ~6% more CPU per relayed JSON
 // call. An operator's own MALLOC_ARENA_MAX or glibc.malloc.arena_max tunable wins.
+// Built with jemalloc (app/jemalloc_conf.cpp) glibc's malloc is not in use and this is skipped.
 void limit_malloc_arenas() {
-#if defined(__GLIBC__)
+#if defined(__GLIBC__) && !defined(SOVRA_WITH_JEMALLOC)
   if (std::getenv("MALLOC_ARENA_MAX") != nullptr) return;
   if (const char* t = std::getenv("GLIBC_TUNABLES"); t != nullptr && std::strstr(t, "arena_max") != nullptr) return;
   (void)mallopt(M_ARENA_MAX, 2);

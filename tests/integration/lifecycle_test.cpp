@@ -129,6 +129,13 @@ TEST(Cli, VersionAndHelp) {
   std::string out, err;
   EXPECT_EQ(run_sovra({"version"}, &out, &err), 0);
   EXPECT_TRUE(out.starts_with("sovra ")) << out;
+  // The allocator the build chose is the one the process runs on (jemalloc's mallctl reachable from the process).
+  if (SOVRA_BINARY_JEMALLOC) {
+    EXPECT_NE(out.find("\nmalloc: jemalloc 5."), std::string::npos) << out;
+    EXPECT_NE(out.find(" arenas\n"), std::string::npos) << out;
+  } else {
+    EXPECT_NE(out.find("\nmalloc: system malloc"), std::string::npos) << out;
+  }
   EXPECT_EQ(run_sovra({"--help"}, &out, &err), 0);
   EXPECT_NE(out.find("serve"), std::string::npos);
   EXPECT_NE(run_sovra({"no-such-command"}, &out, &err), 0);
