@@ -46,13 +46,14 @@ void run_token_blocks(const MicroFn (&micro)[N], std::int64_t blocks, const void
   }
 }
 
-// The same contract over micro[0 .. max - 1], the tokens split into the fewest passes of at most `max`, as even as
-// they come (8 tokens with max 6: 4 + 4, not 6 + 2: a small pass costs more per token than a large one).
-inline void run_even_token_blocks(const MicroFn* micro, int max, std::int64_t blocks, const void* group, const void* a,
-                                  std::int64_t a_stride, std::int64_t n_tokens, float* y, std::int64_t y_stride) {
+// The same, the tokens split into the fewest passes of at most N, as even as they come (9 tokens with N = 8: 5 + 4,
+// not 8 + 1: a small pass costs more per token than a large one).
+template <int N>
+void run_even_token_blocks(const MicroFn (&micro)[N], std::int64_t blocks, const void* group, const void* a,
+                           std::int64_t a_stride, std::int64_t n_tokens, float* y, std::int64_t y_stride) {
   const auto* g = static_cast<const std::uint8_t*>(group);
   const auto* ab = static_cast<const std::uint8_t*>(a);
-  const std::int64_t passes = (n_tokens + max - 1) / max;
+  const std::int64_t passes = (n_tokens + N - 1) / N;
   for (std::int64_t p = 0, t0 = 0; p < passes; ++p) {
     const std::int64_t nt = (n_tokens - t0) / (passes - p);  // the later passes take the remainder's extra tokens
     micro[nt - 1](blocks, g, ab + t0 * a_stride, a_stride, y + t0 * y_stride, y_stride);

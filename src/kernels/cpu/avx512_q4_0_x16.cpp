@@ -13,9 +13,7 @@
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
-#include <array>
 #include <cstdint>
-#include <utility>
 
 #include "kernels/cpu/avx512.hpp"
 #include "kernels/cpu/avx512_packed.hpp"
@@ -174,11 +172,8 @@ void micro2(std::int64_t nb, const std::uint8_t* ga, const std::uint8_t* a, std:
   }
 }
 
-template <std::size_t... I>
-constexpr auto pair_micros(std::index_sequence<I...>) {
-  return std::array<MicroFn, sizeof...(I)>{micro2<static_cast<int>(I) + 1>...};
-}
-constexpr auto kMicro2 = pair_micros(std::make_index_sequence<kPairTokens>());
+constexpr MicroFn kMicro2[] = {micro2<1>, micro2<2>, micro2<3>, micro2<4>, micro2<5>, micro2<6>, micro2<7>, micro2<8>};
+static_assert(sizeof(kMicro2) / sizeof(kMicro2[0]) == kPairTokens);
 
 }  // namespace
 
@@ -213,7 +208,7 @@ void gemm_q4_0_x16(std::int64_t n, const void* group, const void* a, std::int64_
 
 void gemm2_q4_0_x16(std::int64_t n, const void* groups, const void* a, std::int64_t a_stride, std::int64_t n_tokens,
                     float* y, std::int64_t y_stride) {
-  run_even_token_blocks(kMicro2.data(), kPairTokens, n / kQk, groups, a, a_stride, n_tokens, y, y_stride);
+  run_even_token_blocks(kMicro2, n / kQk, groups, a, a_stride, n_tokens, y, y_stride);
 }
 
 }  // namespace sovra::kernels::avx512
