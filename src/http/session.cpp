@@ -1,10 +1,7 @@
 #include "http/session.hpp"
 
-#include <sys/socket.h>
-
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -45,7 +42,8 @@ struct Waiter {
   bool woken = false;
   bool disconnected = false;
   bool watching = false;
-  bool watcher_done = false;  // watch_pending has returned
+  bool watcher_done = false;  // the watch's receive has completed (or was cancelled)
+  char peek = 0;              // the watch's 1-byte MSG_PEEK buffer
 };
 
 void wake_on_strand(const std::shared_ptr<Waiter>& w) {
@@ -89,26 +87,26 @@ class WakeLink {
   std::shared_ptr<State> state_;
 };
 
-// Watches the socket for the peer closing it while a streamed response waits for data: a half-closed or
-// reset connection becomes readable and a peek returns 0 or an error.
-asio::awaitable<void> watch_disconnect(tcp::socket& socket, std::shared_ptr<Waiter> w) {
-  while (w->watching) {
-    auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, kNoThrow);
-    if (!w->watching || ec == asio::error::operation_aborted) co_return;
-    if (ec) {
-      w->disconnected = true;
-      wake_on_strand(w);
-      co_return;
-    }
-    char byte = 0;
-    const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-      w->disconnected = true;
-      wake_on_strand(w);
-      co_return;
-    }
-    if (n > 0) co_return;  // the client sent more (pipelining, TLS records): not a disconnect
-  }
+// Watches a connection for its client going away while a response waits or streams: a 1-byte MSG_PEEK receive,
+// which Asio first tries at once and otherwise queues on the socket's existing registration (no epoll re-arm, which
+// a socket wait costs, and no coroutine frame: this runs for every deferred and streamed response). End of stream
+// or an error means the client is gone: `gone` runs and the waiter is woken. Bytes that arrive meanwhile (a
+// pipelined request, a TLS record) are not a disconnect: they stay in the socket for the next read and watching
+// ends there. The handler touches only the waiter, so the session may move on once it cancelled the receive.
+template <class Gone>
+void watch_peer(tcp::socket& socket, const asio::any_io_executor& ex, const std::shared_ptr<Waiter>& w, Gone gone) {
+  w->watching = true;
+  w->watcher_done = false;
+  socket.async_receive(
+      asio::buffer(&w->peek, 1), tcp::socket::message_peek,
+      asio::bind_executor(ex, [w, gone = std::move(gone)](const boost::system::error_code& ec, std::size_t n) mutable {
+        w->watcher_done = true;
+        if (!w->watching || ec == asio::error::operation_aborted) return;
+        if (!ec && n > 0) return;  // the client sent more: not a disconnect
+        w->disconnected = true;
+        gone();
+        wake_on_strand(w);
+      }));
 }
 
 // One timer per connection enforces whichever deadline is current (idle, head, body, write). Setting a deadline
@@ -336,7 +334,7 @@ class Session {
   }
 
   // Suspends this request (not the thread) until the handler's promise is completed from another thread. The
-  // connection is watched meanwhile (watch_pending): a client that disconnects is reported to the promise, the
+  // connection is watched meanwhile (watch_peer): a client that disconnects is reported to the promise, the
   // response is still awaited (the handler finishes its bookkeeping) and the connection is closed after it.
   asio::awaitable<void> await_deferred(Exchange& x) {
     auto promise = std::move(x.resp.deferred);
@@ -351,18 +349,15 @@ class Session {
         break;
       }
       if (!waiter->watching) {  // the response is not there at once: watch the client meanwhile
-        waiter->watching = true;
-        asio::co_spawn(ex, watch_pending(promise, waiter), asio::detached);
+        watch_peer(raw_socket(stream_), ex, waiter, [promise] { promise->client_gone(); });
       }
       co_await sleep_until_woken(*waiter);
     }
     if (!waiter->watching) co_return;  // answered at once: nothing was watched
-    // The watcher may be reading into buffer_: it must be gone before the next request is parsed from it.
     waiter->watching = false;
-    if (!waiter->watcher_done) {
+    if (!waiter->watcher_done) {  // the receive only peeks: nothing of the next request is taken from the socket
       beast::error_code ignored;
       raw_socket(stream_).cancel(ignored);
-      while (!waiter->watcher_done) co_await sleep_until_woken(*waiter);
     }
     if (waiter->disconnected) {
       x.keep_alive = false;
@@ -376,41 +371,6 @@ class Session {
       co_await w.timer.async_wait(kNoThrow);
     }
     w.woken = false;
-  }
-
-  // Watches the connection while a deferred response is pending: EOF or a connection error means the client went
-  // away (the promise is told). Bytes the client sends meanwhile are not a disconnect (HTTP pipelining: the next
-  // request may arrive early): over plain TCP they are read into buffer_, where the next serve_one() finds them,
-  // and watching goes on; over TLS (records cannot be read without the TLS layer) watching stops at the first one.
-  asio::awaitable<void> watch_pending(std::shared_ptr<ResponsePromise> promise, std::shared_ptr<Waiter> w) {
-    tcp::socket& socket = raw_socket(stream_);
-    while (w->watching) {
-      auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, kNoThrow);
-      if (!w->watching || ec == asio::error::operation_aborted) break;
-      bool gone = static_cast<bool>(ec);
-      if (!gone) {
-        char byte = 0;
-        const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-        gone = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-        if (n > 0) {
-          if constexpr (!std::is_same_v<Stream, tcp::socket>) break;
-          const std::size_t room = buffer_.max_size() - buffer_.size();
-          if (room == 0) break;  // a full buffer: the client is far ahead; stop watching
-          auto [rec, rn] =
-              co_await stream_.async_read_some(buffer_.prepare(std::min<std::size_t>(room, 4096)), kNoThrow);
-          buffer_.commit(rn);
-          if (rec == asio::error::operation_aborted) break;
-          gone = static_cast<bool>(rec);
-        }
-      }
-      if (gone) {
-        w->disconnected = true;
-        promise->client_gone();
-        break;
-      }
-    }
-    w->watcher_done = true;
-    wake_on_strand(w);
   }
 
   // Writes the response, records metrics and the access log line.
@@ -465,8 +425,7 @@ class Session {
 
     auto ex = co_await asio::this_coro::executor;
     auto waiter = std::make_shared<Waiter>(ex);
-    waiter->watching = true;
-    asio::co_spawn(ex, watch_disconnect(raw_socket(stream_), waiter), asio::detached);
+    watch_peer(raw_socket(stream_), ex, waiter, [] {});
     h_->on_force = [waiter] { wake_on_strand(waiter); };
     const WakeLink link(ex, waiter);
     const std::function<void()> wake = link.callback();
