@@ -109,6 +109,15 @@ void watch_peer(tcp::socket& socket, const asio::any_io_executor& ex, const std:
       }));
 }
 
+// Ends a watch_peer watch: its receive, if still pending, is cancelled (it only peeks, so nothing of a next request
+// has been taken from the socket, and its late handler touches only the waiter).
+void stop_watching(tcp::socket& socket, Waiter& w) {
+  w.watching = false;
+  if (w.watcher_done) return;
+  boost::system::error_code ignored;
+  socket.cancel(ignored);
+}
+
 // One timer per connection enforces whichever deadline is current (idle, head, body, write). Setting a deadline
 // is a store; the timer wakes once per tick to compare, so a busy keep-alive connection costs no timer operation
 // per request. When a deadline passes, the socket's pending operations are cancelled without closing it, so a
@@ -354,11 +363,7 @@ class Session {
       co_await sleep_until_woken(*waiter);
     }
     if (!waiter->watching) co_return;  // answered at once: nothing was watched
-    waiter->watching = false;
-    if (!waiter->watcher_done) {  // the receive only peeks: nothing of the next request is taken from the socket
-      beast::error_code ignored;
-      raw_socket(stream_).cancel(ignored);
-    }
+    stop_watching(raw_socket(stream_), *waiter);
     if (waiter->disconnected) {
       x.keep_alive = false;
       count_request_abandoned();
@@ -475,10 +480,8 @@ class Session {
         break;
       }
     }
-    waiter->watching = false;
+    stop_watching(raw_socket(stream_), *waiter);
     h_->on_force = nullptr;
-    beast::error_code ignored;
-    raw_socket(stream_).cancel(ignored);  // ends the watcher's pending wait
     if (!ok) {
       source->cancel();
       count_stream_cancelled();

@@ -330,11 +330,12 @@ class Exchange final : public ExchangeHandle, public std::enable_shared_from_thi
     // arriving at once took ~20 reads of 512 bytes, each handed on as its own piece (and an SSE relay wrote one
     // event per piece). A read that filled at least half the buffer doubles it, up to kMaxBodyPiece; a stream
     // that trickles small events keeps it small (memory per open stream), and an idle connection gives it back
-    // all but kIdleReadBuffer. The body buffer follows the connection buffer's size, so a slow stream holds
-    // ~1 KiB for its pending read instead of a fixed 16 KiB (1 000 open streams: ~15 MiB less).
+    // all but kIdleReadBuffer. The body buffer grows with the connection buffer (it is the exchange's, so it
+    // never shrinks within one answer), so a slow stream holds ~1 KiB for its pending read instead of a fixed
+    // 16 KiB (1 000 open streams: ~15 MiB less).
     const std::size_t capacity = conn_->buffer.capacity();
     if (last_read_ * 2 >= capacity && capacity < kMaxBodyPiece) {
-      conn_->buffer.reserve(std::min(std::max<std::size_t>(capacity * 2, 1024), kMaxBodyPiece));
+      conn_->buffer.reserve(std::min(std::max(capacity * 2, kMinBodyPiece), kMaxBodyPiece));
     }
     const std::size_t want = std::clamp(conn_->buffer.capacity(), kMinBodyPiece, kMaxBodyPiece);
     if (body_capacity_ < want) {
