@@ -99,6 +99,7 @@ struct DeploymentSpec {
   std::int64_t idle_timeout_ms = 60000;        // gap between two body chunks
   std::int64_t context_length = 0;             // 0: unknown
   std::string ca_file;                         // extra PEM trust anchors for this upstream (private CAs)
+  std::string tokenizer;  // GGUF file (model or vocabulary only) to count tokens with when the upstream reports none
   bool operator==(const DeploymentSpec&) const = default;
 };
 

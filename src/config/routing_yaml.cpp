@@ -70,6 +70,7 @@ Result<DeploymentSpec> parse_deployment(const YAML::Node& item, const std::strin
                         : key == "region"         ? &d.region
                         : key == "jurisdiction"   ? &d.jurisdiction
                         : key == "ca_file"        ? &d.ca_file
+                        : key == "tokenizer"      ? &d.tokenizer
                                                   : nullptr;
     if (text != nullptr) {
       *text = v.Scalar();
@@ -89,7 +90,7 @@ Result<DeploymentSpec> parse_deployment(const YAML::Node& item, const std::strin
     return bad(where(origin, kv.first), full,
                "unknown key (expected name, model, local, base_url, api_key, upstream_model, region, jurisdiction, "
                "zones, weight, max_concurrency, connect_timeout_ms, first_byte_timeout_ms, idle_timeout_ms, "
-               "context_length, ca_file)");
+               "context_length, ca_file, tokenizer)");
   }
   return d;
 }
@@ -162,6 +163,10 @@ Status validate_routing(const Config& c) {
       return invalid(who + ": 'base_url' must start with http:// or https://, got '" + d.base_url + "'",
                      "routing.deployments");
     }
+    if (!d.local.empty() && !d.tokenizer.empty()) {
+      return invalid(who + ": 'tokenizer' is for upstreams; a local deployment counts with its own model",
+                     "routing.deployments");
+    }
     if (d.weight <= 0 || d.weight > 1000000) return invalid(who + ": 'weight' must be between 1 and 1000000", "routing.deployments");
     if (d.max_concurrency < 0) return invalid(who + ": 'max_concurrency' must not be negative", "routing.deployments");
     if (d.connect_timeout_ms <= 0 || d.first_byte_timeout_ms <= 0 || d.idle_timeout_ms <= 0) {
@@ -219,6 +224,7 @@ std::string print_routing_lists_redacted(const RoutingConfig& r) {
     if (!d.base_url.empty()) out << YAML::Key << "base_url" << YAML::Value << d.base_url;
     if (!d.api_key.empty()) out << YAML::Key << "api_key" << YAML::Value << "<redacted>";
     if (!d.upstream_model.empty()) out << YAML::Key << "upstream_model" << YAML::Value << d.upstream_model;
+    if (!d.tokenizer.empty()) out << YAML::Key << "tokenizer" << YAML::Value << d.tokenizer;
     out << YAML::Key << "region" << YAML::Value << d.region << YAML::Key << "jurisdiction" << YAML::Value
         << d.jurisdiction << YAML::Key << "zones" << YAML::Value << YAML::Flow << d.zones << YAML::Key << "weight"
         << YAML::Value << d.weight << YAML::Key << "max_concurrency" << YAML::Value << d.max_concurrency << YAML::Key

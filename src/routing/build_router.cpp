@@ -1,5 +1,6 @@
 #include "routing/build_router.hpp"
 
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -29,6 +30,7 @@ Result<std::shared_ptr<ConfigModelRouter>> build_model_router(const Config& conf
   std::vector<Deployment> deployments;
   std::vector<HealthChecker::Target> upstreams;
   std::set<std::string> named_locals;
+  std::map<std::string, std::shared_ptr<const ModelVocabulary>> vocabularies;  // by path: opened once
   for (const auto& d : rc.deployments) {
     if (!d.local.empty()) named_locals.insert(d.local);
   }
@@ -76,12 +78,26 @@ Result<std::shared_ptr<ConfigModelRouter>> build_model_router(const Config& conf
                                                      .idle_timeout_ms = d.idle_timeout_ms,
                                                      .ca_file = d.ca_file});
     if (!client) return Error::invalid("deployment '" + d.name + "': " + client.error().message, "routing.deployments");
-    auto backend = UpstreamBackend::create(
-        *client, {.deployment = d.name,
-                  .upstream_model = d.upstream_model.empty() ? d.model : d.upstream_model,
-                  .api_key = d.api_key,
-                  .max_retries = rc.max_retries,
-                  .retry_budget_percent = rc.retry_budget_percent});
+    std::shared_ptr<const ModelVocabulary> vocabulary;
+    if (!d.tokenizer.empty()) {
+      auto& slot = vocabularies[d.tokenizer];
+      if (!slot) {
+        auto opened = ModelVocabulary::open(d.model, d.tokenizer);
+        if (!opened) {
+          return Error::invalid("deployment '" + d.name + "': tokenizer: " + opened.error().message,
+                                "routing.deployments");
+        }
+        slot = std::move(*opened);
+      }
+      vocabulary = slot;
+    }
+    auto backend =
+        UpstreamBackend::create(*client, {.deployment = d.name,
+                                          .upstream_model = d.upstream_model.empty() ? d.model : d.upstream_model,
+                                          .api_key = d.api_key,
+                                          .max_retries = rc.max_retries,
+                                          .retry_budget_percent = rc.retry_budget_percent,
+                                          .vocabulary = std::move(vocabulary)});
     upstreams.push_back({d.name, backend});
     deployments.push_back({.info = std::move(info), .backend = backend, .weight = d.weight,
                            .max_concurrency = d.max_concurrency});
@@ -91,6 +107,7 @@ Result<std::shared_ptr<ConfigModelRouter>> build_model_router(const Config& conf
                                      {"port", endpoint->port},
                                      {"tls", endpoint->tls},
                                      {"region", d.region},
+                                     {"tokenizer", d.tokenizer},
                                      {"weight", d.weight}});
   }
   for (const auto& m : config.models) {

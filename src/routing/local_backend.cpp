@@ -36,10 +36,6 @@ Status check_text_only(const api::ChatRequest& request, std::string_view model) 
   return {};
 }
 
-bool tools_offered(const api::ChatRequest& request) {
-  return !request.tools.empty() && request.tool_choice.mode != api::ToolChoice::Mode::kNone;
-}
-
 }  // namespace
 
 LocalBackend::LocalBackend(std::shared_ptr<const LocalModel> model) : model_(std::move(model)) {}

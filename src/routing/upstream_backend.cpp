@@ -33,6 +33,17 @@ struct UpstreamBackend::Call {
   std::set<std::int32_t> seen;
   std::optional<api::Usage> usage;
   std::int64_t completion_bytes = 0;
+  // With a vocabulary, what is kept to count tokens if the upstream sends no usage: the request, and per choice
+  // its answer text (content and tool calls; reasoning apart) and whether it ended other than at max_tokens.
+  std::optional<api::ChatRequest> chat_request;
+  std::optional<api::TextCompletionRequest> text_request;
+  struct Answer {
+    std::string text;
+    std::string reasoning;
+    bool ended = false;
+  };
+  std::vector<Answer> answers;
+  std::int64_t uncounted_bytes = 0;  // answer bytes not kept (choices past kMaxCountedChoices)
   std::optional<Error> error;  // a protocol failure found while relaying
   bool finished = false;
 
@@ -48,6 +59,8 @@ namespace {
 
 constexpr std::size_t kMaxErrorBody = 64 * 1024;
 constexpr std::size_t kMaxJsonBody = 64 * 1024 * 1024;
+// Choices whose text is kept for counting (n is at most 128; an upstream sending more indices is counted by bytes).
+constexpr std::size_t kMaxCountedChoices = 128;
 
 const Logger& log() {
   static const Logger l("routing");
@@ -82,15 +95,37 @@ bool take_echo(UpstreamBackend::Call& c, api::TextDelta& d) {
   return !d.text.empty() || d.logprobs || d.prompt_logprobs || d.finish_reason;
 }
 
+// The kept answer of choice `index` (nullptr when nothing is kept for counting).
+UpstreamBackend::Call::Answer* answer_of(UpstreamBackend::Call& c, std::int32_t index) {
+  if ((!c.chat_request && !c.text_request) || index < 0 || static_cast<std::size_t>(index) >= kMaxCountedChoices) {
+    return nullptr;
+  }
+  if (c.answers.size() <= static_cast<std::size_t>(index)) c.answers.resize(static_cast<std::size_t>(index) + 1);
+  return &c.answers[static_cast<std::size_t>(index)];
+}
+
+void keep_end(UpstreamBackend::Call::Answer* a, const std::optional<api::FinishReason>& reason) {
+  if (a != nullptr && reason) a->ended = *reason != api::FinishReason::kLength;
+}
+
 // Delivers one chunk's JSON to the call's sink. Returns an error for a chunk the upstream got wrong.
 Status relay_chunk(UpstreamBackend::Call& c, std::string_view data) {
   if (c.chat) {
     SOVRA_TRY(auto chunk, decode_chat_chunk(data, c.seen));
     if (chunk.usage) c.usage = chunk.usage;
     for (auto& d : chunk.deltas) {
-      c.completion_bytes += static_cast<std::int64_t>((d.content ? d.content->size() : 0) +
-                                                      (d.reasoning_content ? d.reasoning_content->size() : 0));
-      for (const auto& t : d.tool_calls) c.completion_bytes += static_cast<std::int64_t>(t.arguments.size());
+      auto bytes = static_cast<std::int64_t>((d.content ? d.content->size() : 0) +
+                                             (d.reasoning_content ? d.reasoning_content->size() : 0));
+      for (const auto& t : d.tool_calls) bytes += static_cast<std::int64_t>(t.arguments.size());
+      c.completion_bytes += bytes;
+      if (auto* a = answer_of(c, d.index)) {
+        if (d.content) a->text += *d.content;
+        if (d.reasoning_content) a->reasoning += *d.reasoning_content;
+        for (const auto& t : d.tool_calls) a->text.append(t.name).append(t.arguments);
+        keep_end(a, d.finish_reason);
+      } else {
+        c.uncounted_bytes += bytes;
+      }
       api::ChatEvent e;
       e.delta = std::move(d);
       c.chat_sink(std::move(e));
@@ -102,6 +137,12 @@ Status relay_chunk(UpstreamBackend::Call& c, std::string_view data) {
   for (auto& d : chunk.deltas) {
     if (!take_echo(c, d)) continue;
     c.completion_bytes += static_cast<std::int64_t>(d.text.size());
+    if (auto* a = answer_of(c, d.index)) {
+      a->text += d.text;
+      keep_end(a, d.finish_reason);
+    } else {
+      c.uncounted_bytes += static_cast<std::int64_t>(d.text.size());
+    }
     api::TextEvent e;
     e.delta = std::move(d);
     c.text_sink(std::move(e));
@@ -130,6 +171,12 @@ std::shared_ptr<UpstreamBackend> UpstreamBackend::create(std::shared_ptr<Upstrea
 }
 
 Result<TokenCount> UpstreamBackend::count_chat_tokens(const api::ChatRequest& request) {
+  if (options_.vocabulary && options_.vocabulary->has_chat_template()) {
+    // A template that refuses the messages is the upstream's to judge (it may render them differently).
+    if (auto tokens = options_.vocabulary->chat_prompt_tokens(request, tools_offered(request))) {
+      return TokenCount{.tokens = static_cast<std::int64_t>(tokens->size()), .exact = true};
+    }
+  }
   return TokenCount{.tokens = estimate_chat_prompt(request), .exact = false};
 }
 
@@ -140,6 +187,7 @@ Result<CallId> UpstreamBackend::start_chat(api::ChatRequest request, api::ChatSi
   call->prompt_estimate = estimate_chat_prompt(request);
   call->request.path = "/chat/completions";
   call->request.body = encode_chat_request(request, options_.upstream_model);
+  if (options_.vocabulary) call->chat_request = std::move(request);
   return begin(std::move(call));
 }
 
@@ -167,6 +215,7 @@ Result<CallId> UpstreamBackend::start_text(api::TextCompletionRequest request, a
   }
   call->request.path = "/completions";
   call->request.body = encode_text_request(request, options_.upstream_model);
+  if (options_.vocabulary) call->text_request = std::move(request);
   return begin(std::move(call));
 }
 
@@ -284,11 +333,20 @@ void UpstreamBackend::end(const std::shared_ptr<Call>& call) {
   api::Usage usage;
   if (call->usage) {
     usage = *call->usage;
+  } else if (options_.vocabulary) {
+    usage = counted_usage(*call);
+    if (!call->error) {
+      log().debug("upstream sent no usage: counted with the deployment's tokenizer",
+                  {{"deployment", options_.deployment}});
+    }
   } else {
     usage.prompt_tokens = call->prompt_estimate;
     usage.completion_tokens = (call->completion_bytes + 3) / 4;
     if (!call->error) log().debug("upstream sent no usage: estimated", {{"deployment", options_.deployment}});
   }
+  call->chat_request.reset();
+  call->text_request.reset();
+  call->answers.clear();
   if (call->error) {
     log().warn("upstream call failed", {{"deployment", options_.deployment}, {"error", call->error->message}});
   }
@@ -305,6 +363,34 @@ void UpstreamBackend::end(const std::shared_ptr<Call>& call) {
     e.error = call->error;
     call->text_sink(std::move(e));
   }
+}
+
+api::Usage UpstreamBackend::counted_usage(const Call& call) const {
+  const ModelVocabulary& v = *options_.vocabulary;
+  api::Usage usage;
+  usage.prompt_tokens = call.prompt_estimate;
+  if (call.chat_request && v.has_chat_template()) {
+    if (auto tokens = v.chat_prompt_tokens(*call.chat_request, tools_offered(*call.chat_request))) {
+      usage.prompt_tokens = static_cast<std::int64_t>(tokens->size());
+    }
+  } else if (call.text_request) {
+    std::int64_t n = 0;
+    for (const auto& p : call.text_request->prompts) {  // as the local backend tokenizes a completion's prompt
+      if (const auto* t = std::get_if<std::string>(&p))
+        n += static_cast<std::int64_t>(v.tokenize(*t, true, false).size());
+      else
+        n += static_cast<std::int64_t>(std::get<std::vector<std::int32_t>>(p).size());
+    }
+    usage.prompt_tokens = n;
+  }
+  for (const auto& a : call.answers) {
+    const auto reasoning = static_cast<std::int64_t>(v.tokenize(a.reasoning, false, false).size());
+    usage.reasoning_tokens += reasoning;
+    usage.completion_tokens +=
+        static_cast<std::int64_t>(v.tokenize(a.text, false, false).size()) + reasoning + (a.ended ? 1 : 0);
+  }
+  usage.completion_tokens += (call.uncounted_bytes + 3) / 4;
+  return usage;
 }
 
 void UpstreamBackend::cancel(CallId id) {

@@ -3,7 +3,10 @@
 // server, TGI, Ollama). Each call is sent as a streaming chat/completions (or completions) request with the
 // upstream's model name and stream_options.include_usage, whatever the client asked: the SSE chunks are relayed
 // as events as they arrive (a non-streaming JSON answer is accepted too), usage comes from the upstream's usage
-// chunk or, when it sends none, is estimated (bytes / 4) and marked as such in the logs.
+// chunk or, when it sends none, is counted with the deployment's tokenizer (`vocabulary`: the prompt as the model's
+// chat template renders it, the relayed text of each choice, and one token for the end of a choice that did not
+// stop at max_tokens) or, without one, estimated (bytes / 4); either is marked as such in the logs.
+// count_chat_tokens (admission's prompt size, Anthropic's count_tokens) tokenizes likewise when it can.
 //
 // Retries: only when nothing of the answer has arrived — connect failure, or an error before the response head —
 // at most `max_retries` per call and within the retry budget; never after the response began. Upstream HTTP
@@ -16,6 +19,7 @@
 #include <string>
 
 #include "routing/backend.hpp"
+#include "routing/model_vocabulary.hpp"
 #include "routing/retry_budget.hpp"
 #include "routing/upstream_client.hpp"
 
@@ -27,6 +31,8 @@ struct UpstreamBackendOptions {
   std::string api_key;         // secret; empty: no Authorization header
   std::int64_t max_retries = 2;
   std::int64_t retry_budget_percent = 20;
+  // The model's tokenizer and chat template (ModelVocabulary::open on a GGUF file); null: estimates.
+  std::shared_ptr<const ModelVocabulary> vocabulary;
 };
 
 class UpstreamBackend final : public InferenceBackend, public std::enable_shared_from_this<UpstreamBackend> {
@@ -58,6 +64,7 @@ class UpstreamBackend final : public InferenceBackend, public std::enable_shared
   void attempt(const std::shared_ptr<Call>& call);
   void on_done(const std::shared_ptr<Call>& call, Status status, ExchangeFacts facts);
   void end(const std::shared_ptr<Call>& call);
+  api::Usage counted_usage(const Call& call) const;  // options_.vocabulary set
   // One JSON request/response exchange with the same retry rules; `done` gets the body of a 2xx answer.
   void unary(std::string path, std::string body, std::function<void(Result<std::string>)> done, int attempt = 1);
 

@@ -25,6 +25,7 @@ routing:
       weight: 3
       max_concurrency: 64
       first_byte_timeout_ms: 1000
+      tokenizer: /m/llama-vocab.gguf
     - name: local-llama
       model: llama
       local: qwen
@@ -52,6 +53,8 @@ TEST(RoutingConfig, ParsesDeploymentsAliasesAndFallbacks) {
   EXPECT_EQ(d.weight, 3);
   EXPECT_EQ(d.first_byte_timeout_ms, 1000);
   EXPECT_EQ(d.connect_timeout_ms, 5000);  // default
+  EXPECT_EQ(d.tokenizer, "/m/llama-vocab.gguf");
+  EXPECT_EQ(c->routing.deployments[1].tokenizer, "");
   EXPECT_EQ(c->routing.deployments[1].local, "qwen");
   ASSERT_EQ(c->routing.aliases.size(), 1u);
   EXPECT_EQ(c->routing.aliases[0].model, "qwen");
@@ -70,6 +73,7 @@ TEST(RoutingConfig, PrintRedactsTheUpstreamKeyAndRoundTrips) {
   ASSERT_EQ(again.routing.deployments.size(), 2u);
   EXPECT_EQ(again.routing.deployments[0].api_key, "<redacted>");
   EXPECT_EQ(again.routing.deployments[0].zones, c->routing.deployments[0].zones);
+  EXPECT_EQ(again.routing.deployments[0].tokenizer, "/m/llama-vocab.gguf");
   EXPECT_EQ(again.routing.aliases, c->routing.aliases);
   EXPECT_EQ(again.routing.fallbacks, c->routing.fallbacks);
 }
@@ -90,6 +94,10 @@ TEST(RoutingConfig, ClearErrors) {
                "routing.deployments.wieght");
   expect_error("routing:\n  deployments:\n    - name: a\n      model: m\n      base_url: http://x\n      weight: x\n",
                "test.yaml:6");
+  expect_error(
+      "models:\n  - {name: q, path: /m/q.gguf}\nrouting:\n  deployments:\n    - {name: a, model: m, local: q, "
+      "tokenizer: /m/q.gguf}\n",
+      "'tokenizer' is for upstreams");
   expect_error("routing:\n  aliases:\n    gpt-4o: nothing\n", "no deployment serves");
   expect_error("routing:\n  fallbacks:\n    nothing: [x]\n", "no deployment serves");
   expect_error("routing:\n  retry_budget_percent: 101\n", "routing.retry_budget_percent");

@@ -8,6 +8,8 @@
 
 #include "common/json.hpp"
 #include "integration/auth_support.hpp"
+#include "routing/mock_upstream.hpp"
+#include "routing/model_vocabulary.hpp"
 #include "support/raw_http.hpp"
 #include "support/server_process.hpp"
 
@@ -148,6 +150,55 @@ TEST(Gateway, ServesChatThroughTwoWorkers) {
   EXPECT_NE(audit.body.find("\"region\":\"se-sto-1\""), std::string::npos) << audit.body;
   EXPECT_NE(audit.body.find("\"local\":false"), std::string::npos) << audit.body;
   EXPECT_EQ(gateway.log().find(kSecret), std::string::npos);  // the upstream's key is never logged
+}
+
+// An upstream that reports no usage, behind a deployment with `tokenizer`: the gateway answers with usage counted by
+// the model's own tokenizer and chat template — the prompt count a `sovra worker` serving that model reports for the
+// same request, and the relayed text's tokens plus the end token.
+TEST(Gateway, CountsAnUpstreamsUsageWithTheDeploymentsTokenizer) {
+  if (!std::filesystem::exists(kModel)) GTEST_SKIP() << kModel << " absent";
+  MockUpstream mock([](MockConnection& c, const MockRequest& req) {
+    if (req.method == "GET") {
+      c.write(json_response(200, R"({"object":"list","data":[]})"));
+      return;
+    }
+    c.write(sse_head() + sse_event(chat_chunk("Once upon a time")) + sse_event(chat_chunk(" there was", "stop")) +
+            sse_event("[DONE]") + chunked_end());
+  });
+  ServerProcess worker("worker", {"--model", "stories=" + kModel, "--set", "worker.secret=" + kSecret});
+  ASSERT_TRUE(worker.started()) << worker.log();
+  const std::string yaml =
+      "routing:\n  deployments:\n    - name: no-usage\n      model: stories\n"
+      "      base_url: http://127.0.0.1:" +
+      std::to_string(mock.port()) + "/v1\n      tokenizer: " + kModel + "\n";
+  ServerProcess gateway("gateway", {"--set", "routing.health_interval_ms=0"},
+                        {"SOVRA_CONFIG=" + write_config("gateway-tokenizer", yaml)});
+  ASSERT_TRUE(gateway.started()) << gateway.log();
+  const std::map<std::string, std::string> auth{
+      {"authorization", "Bearer " + read_file(gateway.data_dir() + "/data/initial-api-key")}};
+  const std::string request =
+      R"({"model":"stories","max_tokens":4,"messages":[{"role":"system","content":"You tell stories."},)"
+      R"({"role":"user","content":"Tell me a story about a dog"}]})";
+
+  auto direct = http_request(worker.port(), "POST", "/v1/chat/completions", request, "application/json",
+                             {{"authorization", "Bearer " + kSecret}});
+  ASSERT_EQ(direct.status, 200) << direct.body;
+  auto via = http_request(gateway.port(), "POST", "/v1/chat/completions", request, "application/json", auth);
+  ASSERT_EQ(via.status, 200) << via.body;
+  auto direct_body = parse_json(direct.body);
+  auto via_body = parse_json(via.body);
+  ASSERT_TRUE(direct_body && via_body) << direct.body << via.body;
+  const auto& usage = via_body->as_object().at("usage").as_object();
+  EXPECT_EQ(
+      via_body->as_object().at("choices").as_array()[0].as_object().at("message").as_object().at("content").as_string(),
+      "Once upon a time there was");
+  EXPECT_EQ(usage.at("prompt_tokens").as_int64(),
+            direct_body->as_object().at("usage").as_object().at("prompt_tokens").as_int64());
+
+  auto vocab = routing::ModelVocabulary::open("stories", kModel);
+  ASSERT_TRUE(vocab.has_value());
+  EXPECT_EQ(usage.at("completion_tokens").as_int64(),
+            static_cast<std::int64_t>((*vocab)->tokenize("Once upon a time there was", false, false).size()) + 1);
 }
 
 }  // namespace

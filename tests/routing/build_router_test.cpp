@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <mutex>
 
 #include "routing/mock_upstream.hpp"
+#include "routing/model_vocabulary.hpp"
 #include "support/eventually.hpp"
 #include "support/scripted_backend.hpp"
 
@@ -157,6 +159,47 @@ TEST(BuildRouter, AnUpstreamDyingMidLoadIsInvisibleToCallsNotYetStreaming) {
     EXPECT_FALSE(error.has_value()) << error->message;
     EXPECT_EQ(text, "hi");
   }
+}
+
+}  // namespace
+}  // namespace sovra::routing
+
+namespace sovra::routing {
+namespace {
+
+// `tokenizer` on an upstream deployment: its calls are counted with that file's tokenizer and template when the
+// upstream reports no usage; a file that cannot be read stops the build with the deployment's name and the path.
+TEST(BuildRouter, AnUpstreamsTokenizerCountsItsCalls) {
+  const auto path = std::filesystem::path(SOVRA_SHARED_DIR) / "models" / "stories260K-chat.gguf";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " is absent (../shared)";
+  MockUpstream mock([](MockConnection& c, const MockRequest&) {
+    c.write(test::sse_head() + test::sse_event(test::chat_chunk("Once upon a time", "stop")) +
+            test::sse_event("[DONE]") + test::chunked_end());
+  });
+  Config config;
+  config.routing.deployments = {upstream("counted", mock.base_url())};
+  config.routing.deployments[0].tokenizer = path.string();
+  auto router = build_model_router(config, {}, {.active_health_checks = false});
+  ASSERT_TRUE(router.has_value()) << router.error().message;
+  auto route = (*router)->route({.model = "m"});
+  ASSERT_TRUE(route.has_value());
+  api::ChatRequest request{.model = "m"};
+  request.messages.push_back({.role = api::Role::kUser, .content = "Hi", .has_content = true});
+  auto count = route->backend->count_chat_tokens(request);
+  ASSERT_TRUE(count.has_value());
+  EXPECT_TRUE(count->exact);
+
+  auto vocab = ModelVocabulary::open("m", path);
+  ASSERT_TRUE(vocab.has_value());
+  auto prompt = (*vocab)->chat_prompt_tokens(request, false);
+  ASSERT_TRUE(prompt.has_value());
+  EXPECT_EQ(count->tokens, static_cast<std::int64_t>(prompt->size()));
+
+  config.routing.deployments[0].tokenizer = "/nonexistent/tokenizer.gguf";
+  auto bad = build_model_router(config, {}, {.active_health_checks = false});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("deployment 'counted'"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("/nonexistent/tokenizer.gguf"), std::string::npos) << bad.error().message;
 }
 
 }  // namespace

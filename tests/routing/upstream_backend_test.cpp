@@ -4,7 +4,9 @@
 
 #include <boost/json.hpp>
 
+#include <filesystem>
 #include <mutex>
+#include <optional>
 
 #include "common/json.hpp"
 #include "routing/mock_upstream.hpp"
@@ -56,6 +58,7 @@ struct Options {
   std::int64_t budget_percent = 20;
   std::int64_t first_byte_ms = 5000;
   std::int64_t idle_ms = 5000;
+  std::shared_ptr<const ModelVocabulary> vocabulary;
 };
 
 std::shared_ptr<UpstreamBackend> backend_for(const std::string& url, Options o = {}) {
@@ -69,7 +72,8 @@ std::shared_ptr<UpstreamBackend> backend_for(const std::string& url, Options o =
                                            .upstream_model = "upstream-name",
                                            .api_key = "sk-up",
                                            .max_retries = o.max_retries,
-                                           .retry_budget_percent = o.budget_percent});
+                                           .retry_budget_percent = o.budget_percent,
+                                           .vocabulary = o.vocabulary});
 }
 
 api::ChatRequest hello() {
@@ -140,6 +144,124 @@ TEST(UpstreamBackend, EstimatesUsageWhenTheUpstreamSendsNone) {
   EXPECT_FALSE(out.last().error.has_value());
   EXPECT_EQ(out.last().usage.completion_tokens, 2);  // 8 bytes / 4
   EXPECT_GT(out.last().usage.prompt_tokens, 0);
+}
+
+std::filesystem::path shared_model(const std::string& file) {
+  return std::filesystem::path(SOVRA_SHARED_DIR) / "models" / file;
+}
+
+std::shared_ptr<const ModelVocabulary> open_vocabulary(const std::string& file) {
+  auto v = ModelVocabulary::open("m", shared_model(file));
+  EXPECT_TRUE(v.has_value()) << (v ? "" : v.error().message);
+  return v ? *v : nullptr;
+}
+
+#define REQUIRE_MODEL(file) \
+  if (!std::filesystem::exists(shared_model(file))) GTEST_SKIP() << shared_model(file) << " is absent (../shared)"
+
+std::string chat_chunk_at(int index, std::string_view delta_json, const char* finish) {
+  const std::string fr = finish ? std::string("\"") + finish + "\"" : "null";
+  return R"({"id":"c1","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":)" +
+         std::to_string(index) + R"(,"delta":)" + std::string(delta_json) + R"(,"finish_reason":)" + fr + "}]}";
+}
+
+// An upstream that reports no usage (older servers ignore stream_options.include_usage): with the deployment's
+// tokenizer, the prompt is counted as the model's chat template renders it and each choice's relayed text as the
+// tokenizer splits it, plus one token for a choice that ended other than at max_tokens; reasoning is counted apart.
+TEST(UpstreamBackend, CountsUsageWithTheTokenizerWhenTheUpstreamSendsNone) {
+  REQUIRE_MODEL("stories260K-chat.gguf");
+  MockUpstream mock([](MockConnection& c, const MockRequest&) {
+    c.write(test::sse_head() + test::sse_event(test::chat_chunk("Once upon a time")) +
+            test::sse_event(chat_chunk_at(1, R"({"reasoning_content":"the girl saw"})", nullptr)) +
+            test::sse_event(chat_chunk_at(1, R"({"content":"a big dog"})", "length")) +
+            test::sse_event(test::chat_chunk(" there was a girl", "stop")) + test::sse_event("[DONE]") +
+            test::chunked_end());
+  });
+  const auto vocab = open_vocabulary("stories260K-chat.gguf");
+  ASSERT_TRUE(vocab && vocab->has_chat_template());
+  auto b = backend_for(mock.base_url(), {.vocabulary = vocab});
+  api::ChatRequest request = hello();
+  request.params.n = 2;
+  Collector out;
+  ASSERT_TRUE(b->start_chat(request, out.sink()).has_value());
+  ASSERT_TRUE(out.wait_finished());
+  ASSERT_FALSE(out.last().error.has_value());
+
+  auto prompt = vocab->chat_prompt_tokens(hello(), false);
+  ASSERT_TRUE(prompt.has_value());
+  const auto tokens = [&](std::string_view text) {
+    return static_cast<std::int64_t>(vocab->tokenize(text, false, false).size());
+  };
+  const std::int64_t reasoning = tokens("the girl saw");
+  const std::int64_t completion = tokens("Once upon a time there was a girl") + 1 + tokens("a big dog") + reasoning;
+  const auto usage = out.last().usage;
+  EXPECT_EQ(usage.prompt_tokens, static_cast<std::int64_t>(prompt->size()));
+  EXPECT_EQ(usage.completion_tokens, completion);
+  EXPECT_EQ(usage.reasoning_tokens, reasoning);
+  // Not the byte estimate: the tokenizer's counts differ from bytes / 4 here.
+  const auto relayed_bytes = static_cast<std::int64_t>(std::string("Once upon a time there was a girl").size() +
+                                                       std::string("the girl sawa big dog").size());
+  EXPECT_NE(usage.completion_tokens, (relayed_bytes + 3) / 4);
+
+  // Admission and Anthropic's count_tokens see the same exact prompt count.
+  auto count = b->count_chat_tokens(hello());
+  ASSERT_TRUE(count.has_value());
+  EXPECT_TRUE(count->exact);
+  EXPECT_EQ(count->tokens, static_cast<std::int64_t>(prompt->size()));
+}
+
+TEST(UpstreamBackend, TheUpstreamsUsageWinsOverTheTokenizer) {
+  REQUIRE_MODEL("stories260K-chat.gguf");
+  MockUpstream mock([](MockConnection& c, const MockRequest&) { full_stream(c); });
+  auto b = backend_for(mock.base_url(), {.vocabulary = open_vocabulary("stories260K-chat.gguf")});
+  Collector out;
+  ASSERT_TRUE(b->start_chat(hello(), out.sink()).has_value());
+  ASSERT_TRUE(out.wait_finished());
+  EXPECT_EQ(out.last().usage.prompt_tokens, 5);
+  EXPECT_EQ(out.last().usage.completion_tokens, 2);
+}
+
+TEST(UpstreamBackend, WithoutATokenizerThePromptCountIsAnEstimate) {
+  auto b = backend_for("http://127.0.0.1:9/v1");
+  auto count = b->count_chat_tokens(hello());
+  ASSERT_TRUE(count.has_value());
+  EXPECT_FALSE(count->exact);
+  EXPECT_GT(count->tokens, 0);
+}
+
+// A completion's prompts (text and token ids) counted with a vocabulary-only GGUF (no weights, no chat template).
+TEST(UpstreamBackend, CountsATextCompletionWithAVocabularyOnlyFile) {
+  REQUIRE_MODEL("vocab/ggml-vocab-llama-spm.gguf");
+  MockUpstream mock([](MockConnection& c, const MockRequest&) {
+    c.write(test::sse_head() +
+            test::sse_event(R"({"choices":[{"index":0,"text":" jumps over the lazy dog","finish_reason":"length"}]})") +
+            test::sse_event("[DONE]") + test::chunked_end());
+  });
+  const auto vocab = open_vocabulary("vocab/ggml-vocab-llama-spm.gguf");
+  ASSERT_TRUE(vocab);
+  EXPECT_FALSE(vocab->has_chat_template());
+  auto b = backend_for(mock.base_url(), {.vocabulary = vocab});
+  std::mutex mu;
+  std::optional<api::Usage> usage;
+  api::TextCompletionRequest req{.model = "m",
+                                 .prompts = {std::string("The quick brown fox"), std::vector<std::int32_t>{1, 2, 3}}};
+  ASSERT_TRUE(b->start_text(req, [&](api::TextEvent&& e) {
+                 std::lock_guard lock(mu);
+                 if (e.kind == api::TextEvent::Kind::kFinished) usage = e.usage;
+               }).has_value());
+  ASSERT_TRUE(test::eventually([&] {
+    std::lock_guard lock(mu);
+    return usage.has_value();
+  }));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(usage->prompt_tokens,
+            static_cast<std::int64_t>(vocab->tokenize("The quick brown fox", true, false).size()) + 3);
+  EXPECT_EQ(usage->completion_tokens,
+            static_cast<std::int64_t>(vocab->tokenize(" jumps over the lazy dog", false, false).size()));
+  // A chat prompt cannot be rendered without a template: admission falls back to the estimate.
+  auto count = b->count_chat_tokens(hello());
+  ASSERT_TRUE(count.has_value());
+  EXPECT_FALSE(count->exact);
 }
 
 TEST(UpstreamBackend, AcceptsANonStreamingAnswer) {
