@@ -40,7 +40,9 @@ struct Args {
   int gen = 128;
   int rounds = 1;
   bool stagger = true;
-  int budget = 64;  // prompt tokens per step on top of one decode token per stream
+  // Prompt tokens per step on top of one decode token per stream; -1: the engine's own step budget
+  // (EngineOptions::max_batched_tokens, 256 tokens, what `sovra serve` runs with by default).
+  int budget = -1;
   kernels::KvElem kv_elem = kernels::KvElem::kF16;
 };
 
@@ -153,7 +155,8 @@ int main(int argc, char** argv) {
                                     {.model_name = "bench",
                                      .kv_budget_bytes = std::max<std::uint64_t>(kv_bytes, 64ull << 20),
                                      .max_num_seqs = std::max(n, 1),
-                                     .max_batched_tokens = a.budget + n,
+                                     .max_batched_tokens =
+                                         a.budget < 0 ? engine::EngineOptions{}.max_batched_tokens : a.budget + n,
                                      .max_waiting = 4 * n + 16,
                                      .max_seq_len = a.prompt + a.gen + 16,
                                      .n_threads = a.threads,

@@ -376,10 +376,11 @@ api::Usage UpstreamBackend::counted_usage(const Call& call) const {
   } else if (call.text_request) {
     std::int64_t n = 0;
     for (const auto& p : call.text_request->prompts) {  // as the local backend tokenizes a completion's prompt
-      if (const auto* t = std::get_if<std::string>(&p))
+      if (const auto* t = std::get_if<std::string>(&p)) {
         n += static_cast<std::int64_t>(v.tokenize(*t, true, false).size());
-      else
+      } else {
         n += static_cast<std::int64_t>(std::get<std::vector<std::int32_t>>(p).size());
+      }
     }
     usage.prompt_tokens = n;
   }
