@@ -43,6 +43,7 @@ struct Args {
   // Prompt tokens per step on top of one decode token per stream; -1: the engine's own step budget
   // (EngineOptions::max_batched_tokens, 256 tokens, what `sovra serve` runs with by default).
   int budget = -1;
+  int group = -1;  // -1: the engine's default prefill_group_tokens
   kernels::KvElem kv_elem = kernels::KvElem::kF16;
 };
 
@@ -116,6 +117,8 @@ int main(int argc, char** argv) {
       a.rounds = std::stoi(next());
     else if (k == "-b")
       a.budget = std::stoi(next());
+    else if (k == "-g")
+      a.group = std::stoi(next());
     else if (k == "--no-stagger")
       a.stagger = false;
     else if (k == "--kv")
@@ -151,17 +154,18 @@ int main(int argc, char** argv) {
                                  static_cast<std::uint64_t>(max_streams) * ((a.prompt + a.gen) / 16 + 2) * a.rounds;
   double lone_request_s = 0;
   for (const int n : a.streams) {
-    auto e = engine::Engine::create(m, t,
-                                    {.model_name = "bench",
-                                     .kv_budget_bytes = std::max<std::uint64_t>(kv_bytes, 64ull << 20),
-                                     .max_num_seqs = std::max(n, 1),
-                                     .max_batched_tokens =
-                                         a.budget < 0 ? engine::EngineOptions{}.max_batched_tokens : a.budget + n,
-                                     .max_waiting = 4 * n + 16,
-                                     .max_seq_len = a.prompt + a.gen + 16,
-                                     .n_threads = a.threads,
-                                     .prefix_caching = false,
-                                     .kv_elem = a.kv_elem});
+    auto e = engine::Engine::create(
+        m, t,
+        {.model_name = "bench",
+         .kv_budget_bytes = std::max<std::uint64_t>(kv_bytes, 64ull << 20),
+         .max_num_seqs = std::max(n, 1),
+         .max_batched_tokens = a.budget < 0 ? engine::EngineOptions{}.max_batched_tokens : a.budget + n,
+         .prefill_group_tokens = a.group < 0 ? engine::EngineOptions{}.prefill_group_tokens : a.group,
+         .max_waiting = 4 * n + 16,
+         .max_seq_len = a.prompt + a.gen + 16,
+         .n_threads = a.threads,
+         .prefix_caching = false,
+         .kv_elem = a.kv_elem});
     if (!e) {
       std::fprintf(stderr, "%s\n", e.error().message.c_str());
       return 1;

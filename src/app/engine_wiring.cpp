@@ -27,6 +27,7 @@ engine::EngineOptions engine_options(const EngineConfig& config) {
   return {.kv_budget_bytes = static_cast<std::uint64_t>(config.kv_cache_mib) << 20,
           .max_num_seqs = static_cast<std::int32_t>(config.max_running_sequences),
           .max_batched_tokens = static_cast<std::int32_t>(config.max_batched_tokens),
+          .prefill_group_tokens = static_cast<std::int32_t>(config.prefill_group_tokens),
           .max_waiting = static_cast<std::int32_t>(config.max_waiting),
           .max_seq_len = static_cast<std::int32_t>(config.context_length),
           .n_threads = static_cast<std::int32_t>(config.threads > 0 ? config.threads : cores),

@@ -64,6 +64,7 @@ struct EngineConfig {
   std::string kv_cache_type = "f16";        // f16 (half the memory, as llama.cpp) or f32
   std::int64_t context_length = 0;          // tokens per sequence; 0: the model's own (at most 4096)
   std::int64_t max_batched_tokens = 256;    // tokens per engine step (prefill chunks + decodes)
+  std::int64_t prefill_group_tokens = 64;   // a second prompt joins a step only within this many prompt tokens
   std::int64_t max_running_sequences = 16;  // sequences decoded together per model
   std::int64_t max_waiting = 256;           // queued requests per model before "overloaded" (503)
   std::int64_t threads = 0;                 // compute threads per model; 0: one per core

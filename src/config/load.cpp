@@ -290,6 +290,10 @@ Status validate_config(const Config& c) {
                           "engine.kv_cache_type");
   }
   SOVRA_CHECK(positive(c.engine.max_batched_tokens, "engine.max_batched_tokens"));
+  if (c.engine.prefill_group_tokens < 0 || c.engine.prefill_group_tokens > (1 << 20)) {
+    return Error::invalid("'engine.prefill_group_tokens' must be between 0 (no limit) and 1048576",
+                          "engine.prefill_group_tokens");
+  }
   SOVRA_CHECK(positive(c.engine.max_running_sequences, "engine.max_running_sequences"));
   SOVRA_CHECK(positive(c.engine.max_waiting, "engine.max_waiting"));
   if (c.engine.memory_budget_mib < 0)

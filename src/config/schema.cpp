@@ -35,6 +35,8 @@ const std::array kFields = {
     SOVRA_FIELD("engine.kv_cache_type", engine.kv_cache_type, false, "f16 (half the memory) or f32"),
     SOVRA_FIELD("engine.context_length", engine.context_length, false, "tokens per sequence (0: the model's)"),
     SOVRA_FIELD("engine.max_batched_tokens", engine.max_batched_tokens, false, "tokens per engine step"),
+    SOVRA_FIELD("engine.prefill_group_tokens", engine.prefill_group_tokens, false,
+                "prompt tokens a step shares among several prompts (0: no limit)"),
     SOVRA_FIELD("engine.max_running_sequences", engine.max_running_sequences, false, "sequences decoded together"),
     SOVRA_FIELD("engine.max_waiting", engine.max_waiting, false, "queued requests per model before 503"),
     SOVRA_FIELD("engine.threads", engine.threads, false, "compute threads per model (0: one per core)"),

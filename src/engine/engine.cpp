@@ -59,6 +59,7 @@ Result<std::unique_ptr<Engine>> Engine::create(std::shared_ptr<const model::Mode
                          .max_num_seqs = options.max_num_seqs,
                          .max_batched_tokens = options.max_batched_tokens,
                          .max_prefill_chunk = options.max_prefill_chunk,
+                         .prefill_group_tokens = options.prefill_group_tokens,
                          .max_waiting = options.max_waiting,
                          .max_seq_len = options.max_seq_len,
                          .prefix_caching = options.prefix_caching};

@@ -36,6 +36,7 @@ struct EngineOptions {
   std::int32_t max_num_seqs = 16;
   std::int32_t max_batched_tokens = 256;  // the step's token budget
   std::int32_t max_prefill_chunk = 0;
+  std::int32_t prefill_group_tokens = 64;  // SchedulerConfig::prefill_group_tokens
   std::int32_t max_waiting = 256;
   std::int32_t max_seq_len = 0;  // 0: the model's training context (capped to 4096)
   std::int32_t n_threads = 1;

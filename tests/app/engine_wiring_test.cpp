@@ -17,8 +17,9 @@ TEST(EngineWiring, SettingsComeFromYamlAndEnvironmentAndBecomeEngineOptions) {
   EXPECT_EQ(c->engine.threads, 3);
   EXPECT_EQ(c->server.region, "se-sto-1");
   Config y;
-  ASSERT_TRUE(apply_yaml(y, "engine:\n  kv_cache_mib: 64\n  max_batched_tokens: 512\n  context_length: 1024\n"
-                            "  max_running_sequences: 4\n  max_waiting: 9\n",
+  ASSERT_TRUE(apply_yaml(y,
+                         "engine:\n  kv_cache_mib: 64\n  max_batched_tokens: 512\n  context_length: 1024\n"
+                         "  max_running_sequences: 4\n  max_waiting: 9\n  prefill_group_tokens: 32\n",
                          "t.yaml"));
   ASSERT_TRUE(validate_config(y));
   const engine::EngineOptions o = engine_options(y.engine);
@@ -27,6 +28,11 @@ TEST(EngineWiring, SettingsComeFromYamlAndEnvironmentAndBecomeEngineOptions) {
   EXPECT_EQ(o.max_seq_len, 1024);
   EXPECT_EQ(o.max_num_seqs, 4);
   EXPECT_EQ(o.max_waiting, 9);
+  EXPECT_EQ(o.prefill_group_tokens, 32);
+  EXPECT_EQ(engine_options(EngineConfig{}).prefill_group_tokens, 64);  // the default
+  Config bad;
+  ASSERT_TRUE(apply_yaml(bad, "engine:\n  prefill_group_tokens: -1\n", "t.yaml"));
+  EXPECT_FALSE(validate_config(bad).has_value());
   EXPECT_GE(o.n_threads, 1);
   EXPECT_EQ(o.kv_elem, kernels::KvElem::kF16);  // the default
   Config f32;

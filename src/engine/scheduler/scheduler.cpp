@@ -157,7 +157,12 @@ void Scheduler::preempt(Sequence* s, std::vector<Planned>& plan, std::int32_t& b
   out.preempted.push_back(s->id);
 }
 
-void Scheduler::schedule_running(std::vector<Planned>& plan, std::int32_t& budget, SchedulerOutput& out) {
+bool Scheduler::joins_prefill(std::int32_t prompt_tokens, std::int32_t n) const {
+  return config_.prefill_group_tokens <= 0 || prompt_tokens == 0 || prompt_tokens + n <= config_.prefill_group_tokens;
+}
+
+void Scheduler::schedule_running(std::vector<Planned>& plan, std::int32_t& budget, std::int32_t& prompt_tokens,
+                                 SchedulerOutput& out) {
   // Decodes first so a long prompt never holds up everybody else's next token; then prompt chunks.
   for (const bool decode_pass : {true, false}) {
     const std::vector<Sequence*> snapshot = running_;
@@ -166,7 +171,7 @@ void Scheduler::schedule_running(std::vector<Planned>& plan, std::int32_t& budge
       const bool is_decode = s->num_tokens() - s->num_computed == 1;
       if (is_decode != decode_pass) continue;
       const std::int32_t n = chunk_limit(*s, budget);
-      if (n <= 0) continue;
+      if (n <= 0 || (!is_decode && !joins_prefill(prompt_tokens, n))) continue;
       const std::int32_t need = blocks_for(s->num_computed + n) - static_cast<std::int32_t>(s->blocks.size());
       while (pool_.available() < need && s->status == SeqStatus::kRunning) {
         Sequence* victim = running_.back();  // the youngest
@@ -176,6 +181,7 @@ void Scheduler::schedule_running(std::vector<Planned>& plan, std::int32_t& budge
       for (std::int32_t i = 0; i < need; ++i) s->blocks.push_back(*pool_.allocate());
       plan.push_back({s, n});
       budget -= n;
+      if (!is_decode) prompt_tokens += n;
     }
   }
 }
@@ -202,14 +208,14 @@ std::int32_t Scheduler::reuse_cached_prefix(Sequence& s) {
   return s.num_computed;
 }
 
-void Scheduler::schedule_waiting(std::vector<Planned>& plan, std::int32_t& budget) {
+void Scheduler::schedule_waiting(std::vector<Planned>& plan, std::int32_t& budget, std::int32_t& prompt_tokens) {
   while (!waiting_.empty() && budget > 0 && static_cast<std::int32_t>(running_.size()) < config_.max_num_seqs) {
     Sequence* s = waiting_.front();
     const std::int32_t cached = reuse_cached_prefix(*s);
     const std::int32_t n = chunk_limit(*s, budget);
     const std::int32_t need = blocks_for(s->num_computed + n) - static_cast<std::int32_t>(s->blocks.size());
     const std::int32_t spare = running_.empty() ? 0 : config_.watermark_blocks;
-    if (pool_.available() < need + spare) {
+    if (pool_.available() < need + spare || !joins_prefill(prompt_tokens, n)) {
       release_blocks(*s);  // give the cache hits back; FCFS: nobody behind it goes first
       break;
     }
@@ -220,6 +226,7 @@ void Scheduler::schedule_waiting(std::vector<Planned>& plan, std::int32_t& budge
     running_.insert(std::lower_bound(running_.begin(), running_.end(), s, older), s);
     plan.push_back({s, n});
     budget -= n;
+    prompt_tokens += n;
   }
 }
 
@@ -228,8 +235,9 @@ SchedulerOutput Scheduler::schedule() {
   apply_cancellations(out);
   std::int32_t budget = config_.max_batched_tokens;
   std::vector<Planned> plan;
-  schedule_running(plan, budget, out);
-  if (out.preempted.empty()) schedule_waiting(plan, budget);
+  std::int32_t prompt_tokens = 0;
+  schedule_running(plan, budget, prompt_tokens, out);
+  if (out.preempted.empty()) schedule_waiting(plan, budget, prompt_tokens);
 
   std::sort(plan.begin(), plan.end(), [](const Planned& a, const Planned& b) { return older(a.seq, b.seq); });
   out.sequences.reserve(plan.size());

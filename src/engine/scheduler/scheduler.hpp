@@ -8,7 +8,9 @@
 //   can never run (prompt + max_tokens over max_seq_len, or more KV blocks than the whole pool).
 // - schedule() spends at most max_batched_tokens tokens: first one decode token for each running sequence, then
 //   the remaining prompt (chunked) of running sequences, then waiting sequences in arrival order (FCFS; the head
-//   of the queue is never skipped, so nobody starves). A sequence is admitted only if its chunk's blocks fit
+//   of the queue is never skipped, so nobody starves). With prefill_group_tokens, a prompt chunk after the step's
+//   first joins only while the step's prompt tokens stay within it (short prompts share a step, long ones
+//   take turns). A sequence is admitted only if its chunk's blocks fit
 //   (keeping watermark_blocks spare while others run). Prompt blocks found in the prefix cache are reused and
 //   not recomputed (at least one token is always computed, to produce logits).
 // - When a running sequence needs a block and the pool is empty, the youngest running sequence is preempted:
@@ -40,6 +42,10 @@ struct SchedulerConfig {
   std::int32_t max_num_seqs = 16;         // running sequences at most
   std::int32_t max_batched_tokens = 256;  // tokens per step (the step's token budget)
   std::int32_t max_prefill_chunk = 0;     // prompt tokens of one sequence per step at most; 0: the budget
+  // Another sequence's prompt chunk joins a step that already has prompt tokens only while the step's prompt
+  // tokens stay within this; 0: prompts fill the budget. On a CPU a prompt's tokens cost the same alone or
+  // together once a step has some tens of them, so a second long prompt in the same step only delays the first.
+  std::int32_t prefill_group_tokens = 0;
   std::int32_t max_waiting = 256;         // waiting queue bound (back-pressure)
   std::int32_t max_seq_len = 2048;        // prompt + generated tokens at most
   std::int32_t watermark_blocks = 1;      // spare blocks kept when admitting while others run
@@ -76,8 +82,11 @@ class Scheduler {
   std::int32_t blocks_for(std::int32_t n_tokens) const;
   std::int32_t chunk_limit(const Sequence& s, std::int32_t budget) const;
   void apply_cancellations(SchedulerOutput& out);
-  void schedule_running(std::vector<Planned>& plan, std::int32_t& budget, SchedulerOutput& out);
-  void schedule_waiting(std::vector<Planned>& plan, std::int32_t& budget);
+  // `prompt_tokens`: prompt (non-decode) tokens planned in this step so far.
+  void schedule_running(std::vector<Planned>& plan, std::int32_t& budget, std::int32_t& prompt_tokens,
+                        SchedulerOutput& out);
+  void schedule_waiting(std::vector<Planned>& plan, std::int32_t& budget, std::int32_t& prompt_tokens);
+  bool joins_prefill(std::int32_t prompt_tokens, std::int32_t n) const;
   std::int32_t reuse_cached_prefix(Sequence& s);
   void preempt(Sequence* s, std::vector<Planned>& plan, std::int32_t& budget, SchedulerOutput& out);
   void register_full_blocks(Sequence& s);

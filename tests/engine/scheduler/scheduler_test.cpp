@@ -132,6 +132,50 @@ TEST(Scheduler, MaxPrefillChunkCapsOneSequencePerStep) {
   EXPECT_EQ(chunks, (std::vector<std::size_t>{6, 6, 2}));
 }
 
+// prefill_group_tokens: a second long prompt does not share the first's step (which would only delay the first:
+// on a CPU its tokens cost the same in either step), while short prompts still share one.
+TEST(Scheduler, LongPromptsTakeTurnsAndShortOnesShareAStep) {
+  const SchedulerConfig cfg{.block_size = 4, .n_blocks = 256, .max_batched_tokens = 100, .prefill_group_tokens = 16};
+  Scheduler s(cfg);
+  FakeRunner r(4);
+  ASSERT_TRUE(s.add(1, params(prompt_of(40), 2)).has_value());
+  ASSERT_TRUE(s.add(2, params(prompt_of(40, 100), 2)).has_value());
+  auto out = s.schedule();
+  ASSERT_EQ(out.sequences.size(), 1u) << "the second long prompt joined the first's step";
+  EXPECT_EQ(out.sequences[0].id, 1u);
+  EXPECT_EQ(out.sequences[0].tokens.size(), 40u);  // the whole prompt in one step: its first token comes now
+  EXPECT_TRUE(out.sequences[0].sample);
+  s.update(out, r.execute(out));
+  out = s.schedule();
+  ASSERT_EQ(out.sequences.size(), 2u);
+  EXPECT_EQ(out.sequences[0].tokens.size(), 1u);  // 1 decodes
+  EXPECT_EQ(out.sequences[1].id, 2u);
+  EXPECT_EQ(out.sequences[1].tokens.size(), 40u);
+  s.update(out, r.execute(out));
+  drain(s, r);
+
+  // Prompts of 5 tokens: three share a step (15 <= 16), the fourth waits for the next.
+  for (SeqId id = 10; id < 14; ++id) {
+    ASSERT_TRUE(s.add(id, params(prompt_of(5, static_cast<TokenId>(1000 + id * 10)), 1)).has_value());
+  }
+  out = s.schedule();
+  EXPECT_EQ(out.sequences.size(), 3u);
+  EXPECT_EQ(out.num_tokens, 15);
+  s.update(out, r.execute(out));
+  out = s.schedule();
+  ASSERT_EQ(out.sequences.size(), 1u);
+  EXPECT_EQ(out.sequences[0].id, 13u);
+  s.update(out, r.execute(out));
+  drain(s, r);
+  EXPECT_EQ(s.pool().used(), 0);
+
+  // Without the limit (0) both long prompts fill one step, as before.
+  Scheduler all({.block_size = 4, .n_blocks = 256, .max_batched_tokens = 100});
+  ASSERT_TRUE(all.add(1, params(prompt_of(40), 2)).has_value());
+  ASSERT_TRUE(all.add(2, params(prompt_of(40, 100), 2)).has_value());
+  EXPECT_EQ(all.schedule().sequences.size(), 2u);
+}
+
 TEST(Scheduler, FullWaitingQueueRefusesAtOnceWithOverloaded) {
   Scheduler s({.block_size = 4, .n_blocks = 64, .max_waiting = 2});
   ASSERT_TRUE(s.add(1, params(prompt_of(4), 1)).has_value());
