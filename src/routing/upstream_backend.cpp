@@ -365,14 +365,12 @@ void UpstreamBackend::end(const std::shared_ptr<Call>& call) {
   }
 }
 
-api::Usage UpstreamBackend::counted_usage(const Call& call) const {
+api::Usage UpstreamBackend::counted_usage(const Call& call) {
   const ModelVocabulary& v = *options_.vocabulary;
   api::Usage usage;
   usage.prompt_tokens = call.prompt_estimate;
-  if (call.chat_request && v.has_chat_template()) {
-    if (auto tokens = v.chat_prompt_tokens(*call.chat_request, tools_offered(*call.chat_request))) {
-      usage.prompt_tokens = static_cast<std::int64_t>(tokens->size());
-    }
+  if (call.chat_request) {
+    if (auto count = count_chat_tokens(*call.chat_request)) usage.prompt_tokens = count->tokens;
   } else if (call.text_request) {
     std::int64_t n = 0;
     for (const auto& p : call.text_request->prompts) {  // as the local backend tokenizes a completion's prompt

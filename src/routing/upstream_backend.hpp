@@ -64,7 +64,7 @@ class UpstreamBackend final : public InferenceBackend, public std::enable_shared
   void attempt(const std::shared_ptr<Call>& call);
   void on_done(const std::shared_ptr<Call>& call, Status status, ExchangeFacts facts);
   void end(const std::shared_ptr<Call>& call);
-  api::Usage counted_usage(const Call& call) const;  // options_.vocabulary set
+  api::Usage counted_usage(const Call& call);  // options_.vocabulary set
   // One JSON request/response exchange with the same retry rules; `done` gets the body of a 2xx answer.
   void unary(std::string path, std::string body, std::function<void(Result<std::string>)> done, int attempt = 1);
 
