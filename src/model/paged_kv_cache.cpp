@@ -1,5 +1,6 @@
 #include "model/paged_kv_cache.hpp"
 
+#include <cassert>
 #include <cstring>
 #include <new>
 
@@ -62,12 +63,14 @@ float PagedKvCache::v_at(std::int32_t layer, std::int32_t block, std::int32_t sl
 
 kernels::PagedRows PagedKvCache::rows(const std::byte* data, std::int32_t layer, std::int32_t head,
                                       std::int32_t head_dim) const {
-  const std::size_t first = index(layer, 0, 0, static_cast<std::int64_t>(head) * head_dim);
+  assert(head_dim == head_dim_);  // the layout is the cache's own (hp.head_dim)
+  (void)head_dim;
+  const std::size_t first = index(layer, 0, 0, static_cast<std::int64_t>(head) * head_dim_);
   return {.base = data + first * elem_bytes(elem_),
           .block_table = nullptr,
           .block_size = block_size_,
           .block_stride = static_cast<std::int64_t>(block_size_) * kv_dim_,
-          .row_stride = head_dim,
+          .row_stride = head_dim_,
           .elem = elem_};
 }
 
