@@ -27,7 +27,8 @@ void attend_group(const float* q, std::int64_t q_stride, std::int32_t n_q, const
                   std::int32_t n_kv, std::int32_t head_dim, float scale, float* scratch, float* out,
                   std::int64_t out_stride);
 // attend_group's softmax: each lane's column of scratch[j * 8 + lane], j < n, becomes its softmax over j
-// (polynomial exp, sums in double). Shared with the AVX-512 attend_group, so both round alike.
+// (polynomial exp, sums in double). The AVX-512 attend_group has its own, two positions per vector with the same
+// exp per lane.
 void softmax_lanes(float* scratch, std::int32_t n);
 // kernels::swiglu (ops.hpp) with a polynomial exp: relative error below 1e-6.
 void swiglu(float* gate, const float* up, std::int64_t n);

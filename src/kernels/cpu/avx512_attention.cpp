@@ -6,9 +6,10 @@
 // prefetched a block ahead across the block table.
 //
 // Arithmetic per head: the score is the 16-lane partial dot products, then fixed pairwise folds (so a head's
-// result never depends on which other heads run with it), the softmax is avx2::softmax_lanes (the same
-// code as the AVX2 path), and the weighted sum adds rows in order. Compiled with the AVX-512 flags of the other
-// avx512_*.cpp units; nothing with external linkage besides the functions declared in avx512.hpp.
+// result never depends on which other heads run with it); the softmax takes two positions per vector with the
+// AVX2 path's exp polynomial lane for lane and leaves the division by the sum to the end of the weighted sum
+// (softmax_pairs); the weighted sum adds rows in order. Compiled with the AVX-512 flags of the other avx512_*.cpp
+// units; nothing with external linkage besides the functions declared in avx512.hpp.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
@@ -84,7 +85,7 @@ void scores(const float* q, std::int64_t q_stride, const PagedRows& k, std::int3
 // out_h = sum over j of scratch[j * 8 + h0 + h] * v_j for h < HQ, whole rows of HD floats kept in registers.
 template <typename T, int HQ, int HD>
 void weighted(const float* scratch, int h0, const PagedRows& v, std::int32_t n_kv, std::int32_t prefetch_bytes,
-              float* out, std::int64_t out_stride) {
+              const float* inv, float* out, std::int64_t out_stride) {
   constexpr int kU = HD / 16;
   static_assert(HQ * kU <= 16);
   __m512 acc[HQ][kU];
@@ -106,9 +107,61 @@ void weighted(const float* scratch, int h0, const PagedRows& v, std::int32_t n_k
   });
   SOVRA_UNROLL
   for (int h = 0; h < HQ; ++h) {
+    const __m512 vinv = _mm512_set1_ps(inv[h0 + h]);
     SOVRA_UNROLL
-    for (int u = 0; u < kU; ++u) _mm512_storeu_ps(out + (h0 + h) * out_stride + 16 * u, acc[h][u]);
+    for (int u = 0; u < kU; ++u) _mm512_storeu_ps(out + (h0 + h) * out_stride + 16 * u, _mm512_mul_ps(acc[h][u], vinv));
   }
+}
+
+// exp(x) on 16 lanes: avx2's exp_ps lane for lane (Cephes' polynomial, x clamped to [-87.3, 88.3]).
+inline __m512 exp16(__m512 x) {
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.3f));
+  const __m512 fx = _mm512_roundscale_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), _mm512_set1_ps(0.5f)),
+                                         _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), x);
+  x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), x);
+  __m512 y = _mm512_set1_ps(1.9875691500e-4f);
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.3981999507e-3f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(8.3334519073e-3f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(4.1665795894e-2f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.6666665459e-1f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(5.0000001201e-1f));
+  y = _mm512_add_ps(_mm512_fmadd_ps(y, _mm512_mul_ps(x, x), x), _mm512_set1_ps(1.0f));
+  const __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(fx), _mm512_set1_epi32(127)), 23);
+  return _mm512_mul_ps(y, _mm512_castsi512_ps(e));
+}
+
+// The softmax of each lane h < 8 over scratch[j * 8 + h], j < n, two positions per vector: scratch gets
+// exp(s - max_h), inv[h] gets 1 / their sum (in double; even and odd positions summed apart, then added), and the
+// weighted sums scale by inv at the end instead of a third pass normalising every weight. Lane h only ever meets
+// lane h, so a head's result does not depend on the other heads.
+void softmax_pairs(float* scratch, std::int32_t n, float* inv) {
+  const std::int32_t pairs = n / 2;
+  const bool odd = (n & 1) != 0;
+  float* tail = scratch + static_cast<std::int64_t>(pairs) * 2 * kLanes;  // position n - 1 when n is odd
+  __m512 mx = _mm512_set1_ps(-__builtin_inff());
+  for (std::int32_t i = 0; i < pairs; ++i) mx = _mm512_max_ps(mx, _mm512_loadu_ps(scratch + i * 2 * kLanes));
+  __m256 m8 =
+      _mm256_max_ps(_mm512_castps512_ps256(mx), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(mx), 1)));
+  if (odd) m8 = _mm256_max_ps(m8, _mm256_loadu_ps(tail));
+  const __m512 m16 = _mm512_castps256_ps512(m8);
+  const __m512 vm = _mm512_shuffle_f32x4(m16, m16, 0x44);  // the 8 maxima in both halves
+  __m512d even = _mm512_setzero_pd();
+  __m512d oddsum = _mm512_setzero_pd();
+  for (std::int32_t i = 0; i < pairs; ++i) {
+    float* p = scratch + i * 2 * kLanes;
+    const __m512 e = exp16(_mm512_sub_ps(_mm512_loadu_ps(p), vm));
+    _mm512_storeu_ps(p, e);
+    even = _mm512_add_pd(even, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
+    oddsum = _mm512_add_pd(oddsum, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
+  }
+  if (odd) {
+    const __m512 e = exp16(_mm512_sub_ps(_mm512_castps256_ps512(_mm256_loadu_ps(tail)), vm));
+    _mm256_storeu_ps(tail, _mm512_castps512_ps256(e));
+    even = _mm512_add_pd(even, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
+  }
+  const __m512d sum = _mm512_add_pd(even, oddsum);
+  _mm256_storeu_ps(inv, _mm512_cvtpd_ps(_mm512_div_pd(_mm512_set1_pd(1.0), sum)));
 }
 
 using ScoresFn = void (*)(const float*, std::int64_t, const PagedRows&, std::int32_t, float, float*);
@@ -116,7 +169,8 @@ template <typename T, int HD>
 constexpr ScoresFn kScores[kLanes] = {scores<T, 1, HD>, scores<T, 2, HD>, scores<T, 3, HD>, scores<T, 4, HD>,
                                       scores<T, 5, HD>, scores<T, 6, HD>, scores<T, 7, HD>, scores<T, 8, HD>};
 
-using WeightedFn = void (*)(const float*, int, const PagedRows&, std::int32_t, std::int32_t, float*, std::int64_t);
+using WeightedFn = void (*)(const float*, int, const PagedRows&, std::int32_t, std::int32_t, const float*, float*,
+                            std::int64_t);
 
 template <typename T, int HD>
 void attend(const float* q, std::int64_t q_stride, std::int32_t n_q, const PagedRows& k, const PagedRows& v,
@@ -128,12 +182,13 @@ void attend(const float* q, std::int64_t q_stride, std::int32_t n_q, const Paged
   for (std::int32_t g = 0; g < n_q; g += kLanes) {
     const int hc = n_q - g < kLanes ? n_q - g : kLanes;
     kScores<T, HD>[hc - 1](q + g * q_stride, q_stride, k, n_kv, scale, scratch);
-    avx2::softmax_lanes(scratch, n_kv);
+    alignas(32) float inv[kLanes];
+    softmax_pairs(scratch, n_kv, inv);
     float* o = out + g * out_stride;
     int h = 0;
     constexpr std::int32_t kRowBytes = HD * sizeof(T);
-    for (; h + kHq <= hc; h += kHq) kFull(scratch, h, v, n_kv, h == 0 ? kRowBytes : 0, o, out_stride);
-    if (h < hc) kPart[hc - h - 1](scratch, h, v, n_kv, h == 0 ? kRowBytes : 0, o, out_stride);
+    for (; h + kHq <= hc; h += kHq) kFull(scratch, h, v, n_kv, h == 0 ? kRowBytes : 0, inv, o, out_stride);
+    if (h < hc) kPart[hc - h - 1](scratch, h, v, n_kv, h == 0 ? kRowBytes : 0, inv, o, out_stride);
   }
 }
 
