@@ -20,6 +20,7 @@
 
 #include "kernels/cpu/avx2.hpp"
 #include "kernels/cpu/avx512.hpp"
+#include "kernels/cpu/exp_poly.hpp"
 #include "kernels/cpu/paged_rows.hpp"
 #include "kernels/ops.hpp"
 
@@ -113,19 +114,17 @@ void weighted(const float* scratch, int h0, const PagedRows& v, std::int32_t n_k
   }
 }
 
-// exp(x) on 16 lanes: avx2's exp_ps lane for lane (Cephes' polynomial, x clamped to [-87.3, 88.3]).
+// exp(x) on 16 lanes: avx2's exp_ps lane for lane (the same constants, cpu::exp_poly, in the same operations).
 inline __m512 exp16(__m512 x) {
-  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.3f));
-  const __m512 fx = _mm512_roundscale_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), _mm512_set1_ps(0.5f)),
+  namespace c = cpu::exp_poly;
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(c::kMin)), _mm512_set1_ps(c::kMax));
+  const __m512 fx = _mm512_roundscale_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(c::kLog2e), _mm512_set1_ps(0.5f)),
                                          _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), x);
-  x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), x);
-  __m512 y = _mm512_set1_ps(1.9875691500e-4f);
-  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.3981999507e-3f));
-  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(8.3334519073e-3f));
-  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(4.1665795894e-2f));
-  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.6666665459e-1f));
-  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(5.0000001201e-1f));
+  x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(c::kLn2Hi), x);
+  x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(c::kLn2Lo), x);
+  __m512 y = _mm512_set1_ps(c::kPoly[0]);
+  SOVRA_UNROLL
+  for (int i = 1; i < 6; ++i) y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(c::kPoly[i]));
   y = _mm512_add_ps(_mm512_fmadd_ps(y, _mm512_mul_ps(x, x), x), _mm512_set1_ps(1.0f));
   const __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(fx), _mm512_set1_epi32(127)), 23);
   return _mm512_mul_ps(y, _mm512_castsi512_ps(e));
